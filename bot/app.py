@@ -1,0 +1,62 @@
+"""The composition root: production and tests build the Application here, the same way."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.config import Settings
+from bot.context import RUNTIME_KEY, KlasterContext, Runtime, runtime_of
+from handlers.menu import publish_menu
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:
+    """Build the bot: settings in, a ready-to-run Application out (nothing is contacted yet)."""
+    token = settings.require_token()
+    root = settings.api_base_url.rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        # A self-hosted Bot API server or an emulator: {root}/bot{token}/{method}.
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .context_types(ContextTypes(context=KlasterContext))
+        .defaults(Defaults(tzinfo=settings.zone))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.max_messages_per_second,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+            )
+        )
+        .post_init(_on_start)
+        .post_shutdown(_on_stop)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[RUNTIME_KEY] = Runtime.create(settings)
+    handlers.register(application)
+    return application
+
+
+async def _on_start(application: Application) -> None:
+    await publish_menu(application)
+    log.info("klasterbot started as @%s", application.bot.username)
+
+
+async def _on_stop(application: Application) -> None:
+    await runtime_of(application).engine.dispose()

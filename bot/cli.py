@@ -1,0 +1,283 @@
+"""`klasterbot` command line: run the bot, migrate, manage clusters and roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.config import ConfigError, Settings
+from bot.domain import DomainError, InvalidInput, NotFound, Role
+from db.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CommandFailed(Exception):
+    """A clear one-line reason to stop with a non-zero exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="klasterbot",
+        description="klasterbot — Telegram bot untuk klaster UMKM / for micro-enterprise clusters",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot (long polling); applies database migrations first")
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+
+    cluster = sub.add_parser("cluster", help="clusters").add_subparsers(dest="cluster_command", required=True)
+    add = cluster.add_parser("add", help="create a cluster and print its invite link")
+    add.add_argument("name")
+    add.add_argument("--kabupaten", required=True, help="kabupaten/kota, e.g. Pekalongan")
+    add.add_argument("--komoditas", required=True, help="main commodity, e.g. batik")
+    add.add_argument("--timezone", default=None, help="Asia/Jakarta (WIB, default), Asia/Makassar, Asia/Jayapura")
+    add.add_argument("--province", default="Jawa Tengah")
+    add.add_argument("--approval", action="store_true", help="new members need the chair's approval")
+    cluster.add_parser("list", help="list clusters with their invite codes")
+
+    role = sub.add_parser("role", help="koordinator and ketua roles").add_subparsers(dest="role_command", required=True)
+    for name, text in (("grant", "grant a role"), ("revoke", "revoke a role")):
+        p = role.add_parser(name, help=text)
+        p.add_argument("telegram_user_id", help="numeric Telegram user id (ask the person to message @userinfobot)")
+        p.add_argument("role", help="koordinator or ketua")
+        p.add_argument("--cluster", help="cluster name or invite code (required for ketua)")
+        p.add_argument("--kabupaten", help="koordinator scope: one kabupaten/kota")
+    role.add_parser("list", help="list role grants")
+    return parser
+
+
+def _user_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise CommandFailed(
+            f"'{text}' bukan ID pengguna Telegram yang valid (angka, contoh 123456789) / "
+            f"is not a valid Telegram user id (a positive number, e.g. 123456789)",
+            EXIT_USAGE,
+        )
+    return value
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise CommandFailed(
+            f"Peran '{text}' tidak dikenal; pilih koordinator atau ketua / "
+            f"unknown role '{text}'; use koordinator or ketua",
+            EXIT_USAGE,
+        ) from None
+
+
+_DOMAIN_MESSAGES = {
+    "cluster": "Klaster tidak ditemukan (periksa nama atau kode undangan; lihat `klasterbot cluster list`) / cluster not found",
+    "grant": "Peran itu tidak dimiliki pengguna tersebut / that user has no such role",
+    "ketua_needs_cluster": "Peran ketua memerlukan --cluster (dan tanpa --kabupaten) / the ketua role needs --cluster",
+    "cluster_or_kabupaten": "Pilih --cluster atau --kabupaten, tidak keduanya / use --cluster or --kabupaten, not both",
+    "cluster_name_taken": "Nama klaster itu sudah dipakai / a cluster with that name exists",
+    "unknown_timezone": "Zona waktu tidak dikenal (Asia/Jakarta, Asia/Makassar, Asia/Jayapura) / unknown time zone",
+    "empty": "Nilai tidak boleh kosong / a value is empty",
+    "too_long": "Nilai terlalu panjang / a value is too long",
+    "needs_letters": "Nilai harus berisi huruf / a value needs letters",
+}
+
+
+def _explain(error: DomainError) -> str:
+    key = error.reason if isinstance(error, InvalidInput) else str(error)
+    return _DOMAIN_MESSAGES.get(key, f"Gagal / failed: {key}")
+
+
+async def _with_uow(settings: Settings, action: Callable[[Any], Awaitable[Any]]) -> Any:
+    from db.migrate import upgrade_to_head
+    from db.session import create_engine, create_session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        # Operators run these on a fresh install too: the schema must exist first.
+        await upgrade_to_head(engine)
+        factory = UnitOfWorkFactory(create_session_factory(engine))
+        async with factory() as uow:
+            return await action(uow)
+    finally:
+        await engine.dispose()
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's @username for invite links: from settings, else asked from the Bot API."""
+    if settings.bot_username:
+        return settings.bot_username
+    if not settings.token:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        async with Bot(settings.token, base_url=f"{settings.api_base_url}/bot") as bot:
+            return bot.username
+    except (TelegramError, OSError) as exc:
+        log.debug("getMe failed: %s", exc)
+        return None
+
+
+def _link(username: str | None, code: str) -> str:
+    if username:
+        return f"https://t.me/{username}?start={code}"
+    return f"https://t.me/<username_bot>?start={code}  (set TELEGRAM_BOT_USERNAME to fill in)"
+
+
+def _cmd_cluster_add(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.services.clusters import create_cluster
+
+    cluster = asyncio.run(
+        _with_uow(
+            settings,
+            lambda uow: create_cluster(
+                uow,
+                name=args.name,
+                kabupaten=args.kabupaten,
+                commodity=args.komoditas,
+                timezone=args.timezone or settings.timezone,
+                requires_approval=args.approval,
+                province=args.province,
+            ),
+        )
+    )
+    username = asyncio.run(_bot_username(settings))
+    print(f"Klaster dibuat / cluster created: {cluster.name} ({cluster.kabupaten})")
+    print(f"Kode undangan / invite code: {cluster.invite_code}")
+    print(f"Tautan / link: {_link(username, cluster.invite_code)}")
+
+
+def _cmd_cluster_list(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.services.clusters import all_clusters
+
+    clusters = asyncio.run(_with_uow(settings, all_clusters))
+    if not clusters:
+        print("Belum ada klaster / no clusters yet. klasterbot cluster add NAME --kabupaten K --komoditas C")
+        return
+    for c in clusters:
+        approval = " [persetujuan ketua / approval]" if c.requires_approval else ""
+        print(f"{c.invite_code}\t{c.name}\t{c.kabupaten}\t{c.commodity}\t{c.timezone}{approval}")
+
+
+def _cmd_role(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.services import roles
+
+    if args.role_command == "list":
+        rows = asyncio.run(_with_uow(settings, roles.list_grants))
+        if not rows:
+            print("Belum ada peran / no roles granted yet")
+        for r in rows:
+            scope = r.cluster_name or (f"kabupaten {r.kabupaten}" if r.kabupaten else "seluruh provinsi / province")
+            print(f"{r.telegram_user_id}\t{r.role.value}\t{scope}\t{r.member_name or ''}")
+        return
+    user_id = _user_id(args.telegram_user_id)
+    role = _role(args.role)
+    if args.role_command == "grant":
+        created = asyncio.run(
+            _with_uow(
+                settings,
+                lambda uow: roles.grant_role(uow, user_id, role, cluster=args.cluster, kabupaten=args.kabupaten),
+            )
+        )
+        print(("Peran diberikan / role granted" if created else "Peran sudah ada / role already granted") + f": {user_id} {role.value}")
+    else:
+        count = asyncio.run(
+            _with_uow(
+                settings,
+                lambda uow: roles.revoke_role(uow, user_id, role, cluster=args.cluster, kabupaten=args.kabupaten),
+            )
+        )
+        print(f"Peran dicabut / role revoked: {user_id} {role.value} ({count})")
+
+
+def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
+    from db.migrate import current_revision, upgrade_to_head
+    from db.session import create_engine
+
+    async def upgrade() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"Basis data mutakhir / database at revision {asyncio.run(upgrade())}")
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.logs import configure_logging
+    from db.migrate import upgrade_to_head
+    from db.session import create_engine
+
+    settings.require_token()
+    configure_logging(settings.log_level, settings.token)
+
+    async def migrate() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    application = build_application(settings)
+    log.info("starting long polling against %s", settings.api_base_url)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "run": _cmd_run,
+    "db": _cmd_db_upgrade,
+    "role": _cmd_role,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `klasterbot` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "cluster":
+            (_cmd_cluster_add if args.cluster_command == "add" else _cmd_cluster_list)(args, settings)
+        else:
+            _COMMANDS[args.command](args, settings)
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    except CommandFailed as error:
+        print(str(error), file=sys.stderr)
+        return error.code
+    except NotFound as error:
+        print(_explain(error), file=sys.stderr)
+        return EXIT_FAILED
+    except DomainError as error:
+        print(_explain(error), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Calendar months (the reporting period), how people name them, and dates shown through Babel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum, auto
+
+from babel.dates import format_date, format_skeleton
+
+# datetime.date cannot go below year 1; the upper bound keeps Month.first_day() valid too.
+MIN_YEAR = 1900
+MAX_YEAR = 9999
+
+
+class MonthErrorReason(StrEnum):
+    """Why a text is not a month we accept."""
+
+    UNKNOWN = auto()
+    FUTURE = auto()
+
+
+class MonthError(ValueError):
+    """The text names no month, or names one that has not begun yet."""
+
+    def __init__(self, reason: MonthErrorReason, text: str = "") -> None:
+        super().__init__(f"{reason}: {text!r}")
+        self.reason = reason
+        self.text = text
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """One calendar month, the reporting period; ordered by time."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be 1..12, not {self.month}")
+        if not MIN_YEAR <= self.year <= MAX_YEAR:
+            raise ValueError(f"year must be {MIN_YEAR}..{MAX_YEAR}, not {self.year}")
+
+    @classmethod
+    def from_date(cls, day: date) -> Month:
+        """The month a date (or datetime) falls in."""
+        return cls(day.year, day.month)
+
+    @classmethod
+    def parse_iso(cls, text: str) -> Month:
+        """Read the stored form "2026-10"; raise MonthError(UNKNOWN) for anything else."""
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip())
+        if not match:
+            raise MonthError(MonthErrorReason.UNKNOWN, text)
+        return _month_or_error(int(match[1]), int(match[2]), text)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def shift(self, months: int) -> Month:
+        """The month `months` later (negative: earlier)."""
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    def previous(self) -> Month:
+        """The month before."""
+        return self.shift(-1)
+
+    def next(self) -> Month:
+        """The month after."""
+        return self.shift(1)
+
+    def months_back(self, n: int) -> Month:
+        """The month `n` months earlier: months_back(12) is the same month last year."""
+        return self.shift(-n)
+
+    def window(self, n: int) -> tuple[Month, ...]:
+        """The `n` months ending with this one, oldest first (for history and charts)."""
+        return tuple(self.shift(-offset) for offset in range(n - 1, -1, -1))
+
+    def first_day(self) -> date:
+        """The first day of the month."""
+        return date(self.year, self.month, 1)
+
+
+def previous_month(today: date) -> Month:
+    """The month just ended: the default reporting period."""
+    return Month.from_date(today).previous()
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_MONTH_NAMES: dict[str, int] = {}
+for _number, _names in {
+    1: "januari jan january",
+    2: "februari feb pebruari febuari peb february",
+    3: "maret mar march",
+    4: "april apr",
+    5: "mei may",
+    6: "juni jun june",
+    7: "juli jul july",
+    8: "agustus agu agt ags agus aug august",
+    9: "september sep sept",
+    10: "oktober okt oct october",
+    11: "november nov nopember nop",
+    12: "desember des dec december",
+}.items():
+    for _name in _names.split():
+        _MONTH_NAMES[_name] = _number
+
+_THIS_MONTH = frozenset({"bulan ini", "bln ini", "this month"})
+_LAST_MONTH = frozenset(
+    {"bulan lalu", "bln lalu", "bulan kemarin", "bln kemarin", "kemarin", "last month"}
+)
+
+# "oktober 2026", "okt 26", "okt '26", "okt-2026", "bulan oktober": name, then optional year.
+_NAMED = re.compile(r"(?:(?:bulan|bln) )?([a-z]+)\.?(?:[ ,/'-]+([0-9]{2}|[0-9]{4}))?")
+_MONTH_FIRST = re.compile(r"([0-9]{1,2}) ?[/.-] ?([0-9]{4})")  # "10/2026", "10-2026"
+_YEAR_FIRST = re.compile(r"([0-9]{4}) ?[/-] ?([0-9]{1,2})")  # "2026-10", "2026/10"
+
+
+def _month_or_error(year: int, month: int, text: str) -> Month:
+    try:
+        return Month(year, month)
+    except ValueError as error:
+        raise MonthError(MonthErrorReason.UNKNOWN, text) from error
+
+
+def parse_month(text: str, today: date, *, allow_future: bool = False) -> Month:
+    """Read a month as people name it; a bare name means its latest occurrence up to today."""
+    cleaned = " ".join(text.lower().split()).rstrip(".?!").strip()
+    current = Month.from_date(today)
+    if cleaned in _THIS_MONTH:
+        return current
+    if cleaned in _LAST_MONTH:
+        return current.previous()
+
+    month: Month | None = None
+    if match := _MONTH_FIRST.fullmatch(cleaned):
+        month = _month_or_error(int(match[2]), int(match[1]), text)
+    elif match := _YEAR_FIRST.fullmatch(cleaned):
+        month = _month_or_error(int(match[1]), int(match[2]), text)
+    elif (match := _NAMED.fullmatch(cleaned)) and match[1] in _MONTH_NAMES:
+        number = _MONTH_NAMES[match[1]]
+        year_text = match[2]
+        if year_text is None:
+            # The latest such month that has begun: in January, "Desember" is last December.
+            year = current.year if number <= current.month else current.year - 1
+        else:
+            # Two digits are this century: "okt 26" is October 2026.
+            year = int(year_text) + 2000 if len(year_text) == 2 else int(year_text)
+        month = _month_or_error(year, number, text)
+    if month is None:
+        raise MonthError(MonthErrorReason.UNKNOWN, text)
+    if month > current and not allow_future:
+        raise MonthError(MonthErrorReason.FUTURE, text)
+    return month
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+def format_month(month: Month, locale: str, short: bool = False) -> str:
+    """Month and year: "Oktober 2026" / "Okt 2026" (id), "October 2026" / "Oct 2026" (en)."""
+    # Stand-alone month names (L), the form CLDR gives for a month shown without a day.
+    return format_date(month.first_day(), "LLL y" if short else "LLLL y", locale=locale)
+
+
+def format_day(day: date, locale: str) -> str:
+    """A date in the locale's long form: "17 Agustus 2025" (id), "August 17, 2025" (en)."""
+    return format_date(day, "long", locale=locale)
+
+
+def format_clock(moment: time | datetime, locale: str) -> str:
+    """A 24-hour clock time in the locale's style: "09.00" (id), "09:00" (en).
+
+    A datetime is shown in its own zone: convert it to the cluster's zone first.
+    """
+    # The "Hm" skeleton is the locale's 24-hour pattern: "HH.mm" in id, "HH:mm" in en.
+    if isinstance(moment, datetime):
+        return format_skeleton("Hm", moment, tzinfo=moment.tzinfo, locale=locale)
+    return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), moment), locale=locale)

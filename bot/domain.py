@@ -1,0 +1,149 @@
+"""Plain values and rules of the programme: no Telegram, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# Bump when the consent text shown to members changes; every member row records the version
+# they agreed to (UU PDP: keep proof of consent).
+CONSENT_VERSION = "2026-11"
+
+DEFAULT_LANGUAGE = "id"
+SUPPORTED_LANGUAGES = ("id", "en")
+
+
+class Role(StrEnum):
+    KETUA = "ketua"
+    KOORDINATOR = "koordinator"
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # waiting for the chair's approval
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    id: int
+    name: str
+    kabupaten: str
+    province: str
+    commodity: str
+    timezone: str
+    invite_code: str
+    requires_approval: bool
+
+
+@dataclass(frozen=True)
+class RoleScope:
+    """One role grant: a chair of a cluster, or a koordinator of a cluster, kabupaten or all."""
+
+    role: Role
+    cluster_id: int | None = None
+    kabupaten: str | None = None
+    cluster_name: str | None = None
+
+    @property
+    def is_province_wide(self) -> bool:
+        return self.role is Role.KOORDINATOR and self.cluster_id is None and self.kabupaten is None
+
+    def covers(self, cluster: ClusterInfo) -> bool:
+        """Whether this grant reaches the cluster."""
+        if self.is_province_wide:
+            return True
+        if self.cluster_id is not None:
+            return self.cluster_id == cluster.id
+        return self.kabupaten is not None and _same_name(self.kabupaten, cluster.kabupaten)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    id: int
+    telegram_user_id: int | None
+    name: str
+    business_name: str
+    main_product: str
+    phone: str | None
+    cluster: ClusterInfo
+    status: MemberStatus
+    joined_at: datetime
+    consent_at: datetime
+    consent_version: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent an update, resolved once per update: role, scope, language."""
+
+    telegram_user_id: int
+    language: str | None
+    member: MemberProfile | None = None
+    roles: tuple[RoleScope, ...] = field(default_factory=tuple)
+
+    @property
+    def is_koordinator(self) -> bool:
+        return any(r.role is Role.KOORDINATOR for r in self.roles)
+
+    @property
+    def is_ketua(self) -> bool:
+        return any(r.role is Role.KETUA for r in self.roles)
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.member is not None and self.member.status is MemberStatus.ACTIVE
+
+    def can_manage(self, cluster: ClusterInfo) -> bool:
+        """Chairs manage their own cluster; koordinator the clusters in their scope."""
+        return any(r.covers(cluster) for r in self.roles)
+
+    def can_create_cluster_in(self, kabupaten: str) -> bool:
+        """Koordinator create clusters province-wide, or within their own kabupaten."""
+        return any(
+            r.is_province_wide
+            or (r.role is Role.KOORDINATOR and r.kabupaten and _same_name(r.kabupaten, kabupaten))
+            for r in self.roles
+        )
+
+    def can_appoint_chairs(self) -> bool:
+        return self.is_koordinator
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone the bot writes to on its own initiative, in their language."""
+
+    telegram_user_id: int
+    language: str | None
+
+
+class DomainError(Exception):
+    """A rule said no; handlers turn it into a translated message."""
+
+
+class NotAllowed(DomainError):
+    """The actor's role or scope does not allow this."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (any more)."""
+
+
+class StaleAction(DomainError):
+    """A button or step that no longer applies (an old message, a finished flow)."""
+
+
+@dataclass
+class InvalidInput(DomainError):
+    """What the person typed cannot be used; `reason` picks the message shown."""
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.reason)

@@ -1,0 +1,461 @@
+"""A fake Telegram Bot API: keeps chats and messages, answers like Telegram, records calls.
+
+Transport-free: `FakeBotApi.handle(method, params, files)` is the whole server side, so the
+same core can sit behind an in-process PTB request (tests) or an HTTP server (demo,
+benchmarks). The user side (`SandboxUser`) builds Telegram-shaped updates the way a phone
+would send them: commands with their entity, button presses, shared contacts, files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonDict = dict[str, Any]
+UpdateSink = Callable[[JsonDict], Awaitable[None]]
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: JsonDict
+    files: dict[str, Any] = field(default_factory=dict)
+
+
+class ApiError(Exception):
+    """A Telegram error answer: HTTP status, description, optional parameters."""
+
+    def __init__(self, status: int, description: str, parameters: JsonDict | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str
+    title: str | None = None
+    first_name: str | None = None
+    username: str | None = None
+    messages: list[JsonDict] = field(default_factory=list)
+
+    def as_json(self) -> JsonDict:
+        data: JsonDict = {"id": self.id, "type": self.type}
+        if self.title:
+            data["title"] = self.title
+        if self.first_name:
+            data["first_name"] = self.first_name
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+class FakeBotApi:
+    """The server side of the Bot API, in memory."""
+
+    def __init__(self, *, bot_id: int = 7000000001, username: str = "klasterbot_test_bot") -> None:
+        self.bot_user: JsonDict = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "Klasterbot",
+            "username": username,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.calls: list[ApiCall] = []
+        self.unknown_methods: list[str] = []
+        self.chats: dict[int, Chat] = {}
+        self.users: dict[int, JsonDict] = {}
+        self.commands: dict[str, list[JsonDict]] = {}
+        self.pending_updates: deque[JsonDict] = deque()
+        self.unanswered_callbacks: set[str] = set()
+        self.blocked_chats: set[int] = set()
+        self.files: dict[str, bytes] = {}
+        self._update_ids = itertools.count(100000)
+        self._message_ids: dict[int, itertools.count] = {}
+        self._callback_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        # Where user-side updates go: the harness delivers them to the bot (in-process) or
+        # queues them for getUpdates (HTTP).
+        self.sink: UpdateSink | None = None
+
+    # ---- server side -------------------------------------------------------------------
+
+    def handle(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> JsonDict:
+        """Answer one Bot API call with Telegram's envelope."""
+        self.calls.append(ApiCall(method, params, files or {}))
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            self.unknown_methods.append(method)
+            return {"ok": False, "error_code": 404, "description": f"Not Found: method {method} unknown to sandbox"}
+        try:
+            return {"ok": True, "result": handler(params, files or {})}
+        except ApiError as error:
+            answer: JsonDict = {"ok": False, "error_code": error.status, "description": error.description}
+            if error.parameters:
+                answer["parameters"] = error.parameters
+            return answer
+
+    def _now(self) -> int:
+        return int(time.time())
+
+    def _chat(self, chat_id: Any) -> Chat:
+        try:
+            chat = self.chats[int(chat_id)]
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat.id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    def _store_bot_message(self, chat: Chat, content: JsonDict) -> JsonDict:
+        counter = self._message_ids.setdefault(chat.id, itertools.count(1))
+        message = {
+            "message_id": next(counter),
+            "date": self._now(),
+            "chat": chat.as_json(),
+            "from": self.bot_user,
+            **content,
+        }
+        chat.messages.append(message)
+        return self._as_returned(message)
+
+    @staticmethod
+    def _as_returned(message: JsonDict) -> JsonDict:
+        # Telegram echoes only inline keyboards in the Message it returns; reply keyboards
+        # (and their removal) are shown to the user but not part of the result.
+        markup = message.get("reply_markup")
+        if markup is not None and "inline_keyboard" not in markup:
+            return {k: v for k, v in message.items() if k != "reply_markup"}
+        return dict(message)
+
+    def _find_message(self, params: JsonDict) -> JsonDict:
+        chat = self._chat(params.get("chat_id"))
+        message_id = int(params.get("message_id", 0))
+        for message in chat.messages:
+            if message["message_id"] == message_id:
+                return message
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    def _api_getme(self, params: JsonDict, files: dict) -> JsonDict:
+        return self.bot_user
+
+    def _api_sendmessage(self, params: JsonDict, files: dict) -> JsonDict:
+        chat = self._chat(params.get("chat_id"))
+        text = params.get("text")
+        if not text or not str(text).strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(str(text)) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        content: JsonDict = {"text": str(text)}
+        if params.get("reply_markup") is not None:
+            content["reply_markup"] = params["reply_markup"]
+            self._check_markup(params["reply_markup"])
+        return self._store_bot_message(chat, content)
+
+    def _check_markup(self, markup: JsonDict) -> None:
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _api_editmessagetext(self, params: JsonDict, files: dict) -> JsonDict:
+        message = self._find_message(params)
+        if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = params.get("text")
+        message["edit_date"] = self._now()
+        if params.get("reply_markup") is not None:
+            message["reply_markup"] = params["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
+        return self._as_returned(message)
+
+    def _api_editmessagereplymarkup(self, params: JsonDict, files: dict) -> JsonDict:
+        message = self._find_message(params)
+        markup = params.get("reply_markup")
+        if markup == message.get("reply_markup") or (markup is None and "reply_markup" not in message):
+            raise ApiError(400, "Bad Request: message is not modified")
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = self._now()
+        return self._as_returned(message)
+
+    def _api_deletemessage(self, params: JsonDict, files: dict) -> bool:
+        message = self._find_message(params)
+        chat = self.chats[int(params["chat_id"])]
+        chat.messages.remove(message)
+        return True
+
+    def _api_answercallbackquery(self, params: JsonDict, files: dict) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self.unanswered_callbacks:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.unanswered_callbacks.discard(query_id)
+        return True
+
+    def _api_setmycommands(self, params: JsonDict, files: dict) -> bool:
+        self.commands[params.get("language_code") or ""] = list(params.get("commands", []))
+        return True
+
+    def _api_getmycommands(self, params: JsonDict, files: dict) -> list[JsonDict]:
+        return self.commands.get(params.get("language_code") or "", [])
+
+    def _api_deletemycommands(self, params: JsonDict, files: dict) -> bool:
+        self.commands.pop(params.get("language_code") or "", None)
+        return True
+
+    def _api_sendchataction(self, params: JsonDict, files: dict) -> bool:
+        self._chat(params.get("chat_id"))
+        return True
+
+    def _store_file(self, payload: Any) -> tuple[str, int]:
+        data = payload[1] if isinstance(payload, tuple) else payload
+        if hasattr(data, "read"):
+            data = data.read()
+        data = bytes(data or b"")
+        file_id = f"FILE{next(self._file_ids)}"
+        self.files[file_id] = data
+        return file_id, len(data)
+
+    def _media(self, params: JsonDict, files: dict, kind: str) -> JsonDict:
+        chat = self._chat(params.get("chat_id"))
+        value = params.get(kind)
+        upload = files.get(kind)
+        if upload is None and isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value.removeprefix("attach://"))
+        if upload is None and isinstance(value, str) and value in self.files:
+            file_id, size = value, len(self.files[value])
+        elif upload is not None:
+            file_id, size = self._store_file(upload)
+        else:
+            raise ApiError(400, f"Bad Request: there is no {kind} in the request")
+        meta = {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_size": size}
+        content: JsonDict = {}
+        if kind == "photo":
+            content["photo"] = [{**meta, "width": 800, "height": 600}]
+        else:
+            name = upload[0] if isinstance(upload, tuple) else "file"
+            content["document"] = {**meta, "file_name": name}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        if params.get("reply_markup") is not None:
+            content["reply_markup"] = params["reply_markup"]
+        return self._store_bot_message(chat, content)
+
+    def _api_sendphoto(self, params: JsonDict, files: dict) -> JsonDict:
+        return self._media(params, files, "photo")
+
+    def _api_senddocument(self, params: JsonDict, files: dict) -> JsonDict:
+        return self._media(params, files, "document")
+
+    def _api_getfile(self, params: JsonDict, files: dict) -> JsonDict:
+        file_id = params.get("file_id")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"U{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"files/{file_id}",
+        }
+
+    def _api_getupdates(self, params: JsonDict, files: dict) -> list[JsonDict]:
+        offset = int(params.get("offset") or 0)
+        limit = min(int(params.get("limit") or 100), 100)
+        while self.pending_updates and self.pending_updates[0]["update_id"] < offset:
+            self.pending_updates.popleft()
+        return list(itertools.islice(self.pending_updates, limit))
+
+    def _api_deletewebhook(self, params: JsonDict, files: dict) -> bool:
+        return True
+
+    def _api_getwebhookinfo(self, params: JsonDict, files: dict) -> JsonDict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.pending_updates)}
+
+    def _api_close(self, params: JsonDict, files: dict) -> bool:
+        return True
+
+    # ---- user side ---------------------------------------------------------------------
+
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Siti",
+        *,
+        language_code: str | None = "id",
+        username: str | None = None,
+    ) -> SandboxUser:
+        """A person with a private chat with the bot."""
+        self.users[user_id] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            **({"username": username} if username else {}),
+            **({"language_code": language_code} if language_code else {}),
+        }
+        self.chats.setdefault(user_id, Chat(id=user_id, type="private", first_name=first_name, username=username))
+        return SandboxUser(self, user_id)
+
+    def group(self, chat_id: int, title: str = "Grup Klaster") -> Chat:
+        """A group chat the bot was added to."""
+        chat = Chat(id=chat_id, type="group", title=title)
+        self.chats[chat_id] = chat
+        return chat
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def next_callback_id(self) -> str:
+        return str(next(self._callback_ids))
+
+    def record_user_message(self, chat: Chat, content: JsonDict) -> JsonDict:
+        counter = self._message_ids.setdefault(chat.id, itertools.count(1))
+        message = {"message_id": next(counter), "date": self._now(), "chat": chat.as_json(), **content}
+        chat.messages.append(message)
+        return message
+
+    async def deliver(self, update: JsonDict) -> JsonDict:
+        """Send a user-side update to the bot (or queue it for getUpdates)."""
+        if self.sink is not None:
+            await self.sink(update)
+        else:
+            self.pending_updates.append(update)
+        return update
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+
+class SandboxUser:
+    """Acts as one Telegram user: types, taps buttons, shares a contact, sends files."""
+
+    def __init__(self, api: FakeBotApi, user_id: int) -> None:
+        self.api = api
+        self.id = user_id
+
+    @property
+    def data(self) -> JsonDict:
+        return self.api.users[self.id]
+
+    @property
+    def chat(self) -> Chat:
+        return self.api.chats[self.id]
+
+    def _message_update(self, content: JsonDict, chat: Chat | None = None, *, edited: bool = False) -> JsonDict:
+        chat = chat or self.chat
+        message = self.api.record_user_message(chat, {"from": self.data, **content})
+        return {"update_id": self.api.next_update_id(), "edited_message" if edited else "message": message}
+
+    async def send(self, text: str, *, chat: Chat | None = None) -> JsonDict:
+        """Type a message; a leading /command gets its bot_command entity, like a phone sends."""
+        content: JsonDict = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.api.deliver(self._message_update(content, chat))
+
+    async def edit_last(self, new_text: str) -> JsonDict:
+        """Edit the last message this user sent (Telegram sends an edited_message update)."""
+        mine = [m for m in self.chat.messages if m.get("from", {}).get("id") == self.id]
+        original = dict(mine[-1])
+        original.update(text=new_text, edit_date=self.api._now())
+        return await self.api.deliver({"update_id": self.api.next_update_id(), "edited_message": original})
+
+    async def share_contact(self, phone_number: str, *, owner_id: int | None = None, first_name: str = "Siti") -> JsonDict:
+        """Share a contact; `owner_id` other than the user's own id is a stranger's card."""
+        contact = {"phone_number": phone_number, "first_name": first_name, "user_id": self.id if owner_id is None else owner_id}
+        return await self.api.deliver(self._message_update({"contact": contact}))
+
+    async def send_sticker(self) -> JsonDict:
+        sticker = {
+            "file_id": "STICKER1", "file_unique_id": "USTICKER1", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False,
+        }
+        return await self.api.deliver(self._message_update({"sticker": sticker}))
+
+    async def send_photo(self, data: bytes = b"\x89PNG fake", caption: str | None = None) -> JsonDict:
+        file_id, size = self.api._store_file(data)
+        content: JsonDict = {"photo": [{"file_id": file_id, "file_unique_id": f"U{file_id}", "width": 800, "height": 600, "file_size": size}]}
+        if caption:
+            content["caption"] = caption
+        return await self.api.deliver(self._message_update(content))
+
+    async def send_document(self, file_name: str, data: bytes, mime_type: str = "application/octet-stream") -> JsonDict:
+        file_id, size = self.api._store_file(data)
+        document = {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_name": file_name, "mime_type": mime_type, "file_size": size}
+        return await self.api.deliver(self._message_update({"document": document}))
+
+    def bot_messages(self) -> list[JsonDict]:
+        """What the bot sent to this user's private chat, oldest first."""
+        return [m for m in self.chat.messages if m.get("from", {}).get("id") == self.api.bot_user["id"]]
+
+    def texts(self) -> list[str]:
+        return [m.get("text") or m.get("caption") or "" for m in self.bot_messages()]
+
+    @property
+    def last_text(self) -> str:
+        texts = self.texts()
+        return texts[-1] if texts else ""
+
+    def message_with_button(self, label: str) -> JsonDict:
+        """The newest bot message that still shows an inline button with this label."""
+        for message in reversed(self.bot_messages()):
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("text") == label:
+                        return message
+        raise AssertionError(f"no button {label!r} in chat {self.id}; last texts: {self.texts()[-3:]}")
+
+    def buttons(self, message: JsonDict | None = None) -> list[str]:
+        """Labels of the inline buttons on a message (default: the newest with buttons)."""
+        if message is None:
+            with_buttons = [m for m in self.bot_messages() if (m.get("reply_markup") or {}).get("inline_keyboard")]
+            if not with_buttons:
+                return []
+            message = with_buttons[-1]
+        return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+    def reply_keyboard(self) -> list[JsonDict]:
+        """The reply keyboard currently shown (the last message that set or removed one)."""
+        for message in reversed(self.bot_messages()):
+            markup = message.get("reply_markup") or {}
+            if "keyboard" in markup:
+                return [b for row in markup["keyboard"] for b in row]
+            if markup.get("remove_keyboard"):
+                return []
+        return []
+
+    async def press(self, label: str) -> JsonDict:
+        """Tap an inline button by its label on the newest message that shows it."""
+        message = self.message_with_button(label)
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if button.get("text") == label:
+                    return await self.press_data(button["callback_data"], message)
+        raise AssertionError("unreachable")
+
+    async def press_data(self, data: str, message: JsonDict | None = None) -> JsonDict:
+        """Send a callback query with any data: stale, forged or copied from an old message."""
+        message = message or (self.bot_messages() or [None])[-1]
+        query_id = self.api.next_callback_id()
+        self.api.unanswered_callbacks.add(query_id)
+        query: JsonDict = {
+            "id": query_id,
+            "from": self.data,
+            "chat_instance": f"ci{self.id}",
+            "data": data,
+        }
+        if message is not None:
+            query["message"] = self.api._as_returned(message)
+        return await self.api.deliver({"update_id": self.api.next_update_id(), "callback_query": query})

@@ -1,0 +1,49 @@
+"""python-telegram-bot's request interface served by the in-memory fake Bot API."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+from bot.sandbox.core import FakeBotApi
+
+_METHOD = re.compile(r"/bot[^/]+/(?P<method>\w+)$")
+
+
+class SandboxRequest(BaseRequest):
+    """Routes every Bot API call to a FakeBotApi without any network."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        match = _METHOD.search(url)
+        if match is None:
+            return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        files = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
+        answer = self.api.handle(match["method"], params, files)
+        status = 200 if answer["ok"] else answer["error_code"]
+        return status, json.dumps(answer).encode()

@@ -1,0 +1,329 @@
+"""Registration: consent first, then name, business, product, cluster, phone, confirmation.
+
+The draft lives in the conversation_states table, so a member who pauses (or a bot that
+restarts) continues at the same step. Nothing personal is stored before consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain import (
+    CONSENT_VERSION,
+    ClusterInfo,
+    DomainError,
+    InvalidInput,
+    MemberProfile,
+    MemberStatus,
+    Recipient,
+    StaleAction,
+)
+from bot.phone import PhoneError, normalize_phone
+from bot.services.clusters import ClusterChoices, cluster_choices, is_well_formed_invite
+from bot.services.converters import cluster_info, member_profile
+from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
+from db.models import Member
+from db.uow import UnitOfWork
+
+FLOW = "registration"
+
+
+class Step(StrEnum):
+    CONSENT = "consent"
+    NAME = "name"
+    BUSINESS = "business"
+    PRODUCT = "product"
+    CLUSTER = "cluster"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+
+
+EDITABLE_STEPS = (Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE)
+
+
+class AlreadyRegistered(DomainError):
+    def __init__(self, member: MemberProfile) -> None:
+        super().__init__("already_registered")
+        self.member = member
+
+
+class InviteProblem(StrEnum):
+    MALFORMED = "malformed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Draft:
+    name: str | None = None
+    business_name: str | None = None
+    main_product: str | None = None
+    cluster: ClusterInfo | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    """Where the person is and what to show them."""
+
+    step: Step
+    draft: Draft
+    choices: ClusterChoices = ClusterChoices()
+    resumed: bool = False
+    invite_problem: InviteProblem | None = None
+
+
+@dataclass(frozen=True)
+class Registered:
+    member: MemberProfile
+    # Chairs of the cluster (or koordinator in scope when it has none) who must decide.
+    approvers: tuple[Recipient, ...] = ()
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.member.status is MemberStatus.PENDING
+
+
+async def _load(uow: UnitOfWork, user_id: int) -> tuple[Step, dict[str, Any]] | None:
+    state = await uow.conversations.get(user_id)
+    if state is None or state.flow != FLOW:
+        return None
+    return Step(state.step), dict(state.data)
+
+
+async def _view(
+    uow: UnitOfWork, step: Step, data: dict[str, Any], **extra: Any
+) -> RegistrationView:
+    cluster = None
+    if data.get("cluster_id") is not None:
+        row = await uow.clusters.get(data["cluster_id"])
+        cluster = cluster_info(row) if row else None
+    draft = Draft(
+        name=data.get("name"),
+        business_name=data.get("business_name"),
+        main_product=data.get("main_product"),
+        cluster=cluster,
+        phone=data.get("phone"),
+    )
+    choices = ClusterChoices()
+    if step is Step.CLUSTER:
+        choices = await cluster_choices(uow, kabupaten_index=data.get("kabupaten_index"))
+    return RegistrationView(step=step, draft=draft, choices=choices, **extra)
+
+
+def _next_step(step: Step, data: dict[str, Any]) -> Step:
+    """The step after `step`, skipping what is already known; back to CONFIRM when editing."""
+    if data.get("editing"):
+        return Step.CONFIRM
+    order = [Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE, Step.CONFIRM]
+    for candidate in order[order.index(step) + 1 :]:
+        if candidate is Step.CLUSTER and data.get("cluster_id") is not None:
+            continue
+        return candidate
+    return Step.CONFIRM
+
+
+async def _save(uow: UnitOfWork, user_id: int, step: Step, data: dict[str, Any]) -> None:
+    if step is not Step.CLUSTER:
+        data.pop("kabupaten_index", None)
+    await uow.conversations.save(user_id, FLOW, step.value, data)
+    await uow.commit()
+
+
+async def begin(uow: UnitOfWork, user_id: int, invite_code: str | None) -> RegistrationView:
+    """Start (or resume) registration, optionally into the cluster of an invite code."""
+    member = await uow.members.by_telegram_id(user_id)
+    if member is not None:
+        raise AlreadyRegistered(member_profile(member))
+    problem: InviteProblem | None = None
+    cluster_id: int | None = None
+    if invite_code:
+        if not is_well_formed_invite(invite_code):
+            problem = InviteProblem.MALFORMED
+        else:
+            cluster = await uow.clusters.by_invite_code(invite_code)
+            if cluster is None:
+                problem = InviteProblem.UNKNOWN
+            else:
+                cluster_id = cluster.id
+    loaded = await _load(uow, user_id)
+    if loaded is not None:
+        step, data = loaded
+        # A valid invite link opened mid-way sets the cluster but never wipes answers.
+        if cluster_id is not None and data.get("cluster_id") != cluster_id:
+            data["cluster_id"] = cluster_id
+            data.pop("kabupaten_index", None)
+            if step is Step.CLUSTER:
+                step = _next_step(Step.CLUSTER, data)
+            await _save(uow, user_id, step, data)
+        return await _view(uow, step, data, resumed=True, invite_problem=problem)
+    data = {"cluster_id": cluster_id} if cluster_id is not None else {}
+    await _save(uow, user_id, Step.CONSENT, data)
+    return await _view(uow, Step.CONSENT, data, invite_problem=problem)
+
+
+async def current(uow: UnitOfWork, user_id: int) -> RegistrationView | None:
+    """The registration in progress, if any."""
+    loaded = await _load(uow, user_id)
+    if loaded is None:
+        return None
+    return await _view(uow, *loaded, resumed=True)
+
+
+async def _require(uow: UnitOfWork, user_id: int, *steps: Step) -> tuple[Step, dict[str, Any]]:
+    loaded = await _load(uow, user_id)
+    if loaded is None or loaded[0] not in steps:
+        raise StaleAction("registration_step")
+    return loaded
+
+
+async def answer_consent(
+    uow: UnitOfWork, user_id: int, *, agreed: bool, now: datetime
+) -> RegistrationView | None:
+    """Record consent (time and text version) and go on; a refusal ends and keeps nothing."""
+    _, data = await _require(uow, user_id, Step.CONSENT)
+    if not agreed:
+        await uow.conversations.clear(user_id)
+        await uow.commit()
+        return None
+    data["consent_at"] = now.isoformat()
+    data["consent_version"] = CONSENT_VERSION
+    await _save(uow, user_id, Step.NAME, data)
+    return await _view(uow, Step.NAME, data)
+
+
+_TEXT_FIELDS = {
+    Step.NAME: ("name", clean_person_name),
+    Step.BUSINESS: ("business_name", lambda t: clean_text(t, max_length=BUSINESS_MAX)),
+    Step.PRODUCT: ("main_product", lambda t: clean_text(t, max_length=PRODUCT_MAX)),
+}
+
+
+async def submit_text(uow: UnitOfWork, user_id: int, text: str | None) -> RegistrationView:
+    """Take what the person typed at the current step; InvalidInput keeps the draft as it is."""
+    step, data = await _require(uow, user_id, *Step)
+    if step not in _TEXT_FIELDS:
+        # Consent, cluster, phone and confirmation are answered with buttons.
+        raise InvalidInput(f"use_buttons_{step.value}")
+    key, clean = _TEXT_FIELDS[step]
+    data[key] = clean(text)
+    next_step = _next_step(step, data)
+    data.pop("editing", None)
+    await _save(uow, user_id, next_step, data)
+    return await _view(uow, next_step, data)
+
+
+async def choose_kabupaten(uow: UnitOfWork, user_id: int, index: int) -> RegistrationView:
+    """Narrow the cluster list to one kabupaten."""
+    step, data = await _require(uow, user_id, Step.CLUSTER)
+    await cluster_choices(uow, kabupaten_index=index)  # raises NotFound for a stale index
+    data["kabupaten_index"] = index
+    await _save(uow, user_id, step, data)
+    return await _view(uow, step, data)
+
+
+async def show_all_kabupaten(uow: UnitOfWork, user_id: int) -> RegistrationView:
+    """Back from one kabupaten's clusters to the kabupaten list."""
+    step, data = await _require(uow, user_id, Step.CLUSTER)
+    data.pop("kabupaten_index", None)
+    await _save(uow, user_id, step, data)
+    return await _view(uow, step, data)
+
+
+async def choose_cluster(uow: UnitOfWork, user_id: int, cluster_id: int) -> RegistrationView:
+    """Pick the cluster from the buttons."""
+    step, data = await _require(uow, user_id, Step.CLUSTER)
+    if await uow.clusters.get(cluster_id) is None:
+        raise StaleAction("cluster_gone")
+    data["cluster_id"] = cluster_id
+    data.pop("kabupaten_index", None)
+    next_step = _next_step(step, data)
+    data.pop("editing", None)
+    await _save(uow, user_id, next_step, data)
+    return await _view(uow, next_step, data)
+
+
+async def share_contact(
+    uow: UnitOfWork, user_id: int, *, contact_user_id: int | None, phone_number: str
+) -> RegistrationView:
+    """Accept the member's own contact only: a stranger's number is never stored."""
+    step, data = await _require(uow, user_id, Step.PHONE)
+    if contact_user_id != user_id:
+        raise InvalidInput("contact_not_own")
+    try:
+        data["phone"] = normalize_phone(phone_number)
+    except PhoneError as exc:
+        raise InvalidInput("phone_invalid") from exc
+    data.pop("editing", None)
+    await _save(uow, user_id, Step.CONFIRM, data)
+    return await _view(uow, Step.CONFIRM, data)
+
+
+async def skip_phone(uow: UnitOfWork, user_id: int) -> RegistrationView:
+    """Go on without a phone number (it is optional)."""
+    _, data = await _require(uow, user_id, Step.PHONE)
+    data["phone"] = None
+    data.pop("editing", None)
+    await _save(uow, user_id, Step.CONFIRM, data)
+    return await _view(uow, Step.CONFIRM, data)
+
+
+async def edit_field(uow: UnitOfWork, user_id: int, step: Step) -> RegistrationView:
+    """From the summary, go back to one answer; afterwards return to the summary."""
+    _, data = await _require(uow, user_id, Step.CONFIRM)
+    if step not in EDITABLE_STEPS:
+        raise StaleAction("registration_step")
+    data["editing"] = True
+    await _save(uow, user_id, step, data)
+    return await _view(uow, step, data)
+
+
+async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) -> Registered:
+    """Save the member; pending when the cluster's chair must approve."""
+    _, data = await _require(uow, user_id, Step.CONFIRM)
+    view = await _view(uow, Step.CONFIRM, data)
+    draft = view.draft
+    if draft.cluster is None or not (draft.name and draft.business_name and draft.main_product):
+        # The cluster was deleted meanwhile, or the draft is damaged: ask again.
+        raise StaleAction("registration_incomplete")
+    if await uow.members.by_telegram_id(user_id) is not None:
+        raise StaleAction("already_registered")
+    status = MemberStatus.PENDING if draft.cluster.requires_approval else MemberStatus.ACTIVE
+    member = await uow.members.add(
+        Member(
+            telegram_user_id=user_id,
+            chat_id=chat_id,
+            name=draft.name,
+            business_name=draft.business_name,
+            main_product=draft.main_product,
+            phone=draft.phone,
+            cluster_id=draft.cluster.id,
+            status=status.value,
+            joined_at=now,
+            consent_at=datetime.fromisoformat(data["consent_at"]),
+            consent_version=data["consent_version"],
+        )
+    )
+    await uow.conversations.clear(user_id)
+    approvers: list[int] = []
+    if status is MemberStatus.PENDING:
+        approvers = await uow.roles.chairs_of(draft.cluster.id)
+        if not approvers:
+            cluster = await uow.clusters.get(draft.cluster.id)
+            approvers = await uow.roles.koordinators_for(cluster)
+    await uow.audit.record(
+        "member.register",
+        actor=user_id,
+        subject=f"member:{member.id}",
+        cluster_id=draft.cluster.id,
+        status=status.value,
+        consent_version=data["consent_version"],
+    )
+    recipients = []
+    for approver in approvers:
+        user = await uow.users.get(approver)
+        recipients.append(Recipient(approver, user.language if user else None))
+    await uow.commit()
+    return Registered(member=member_profile(member), approvers=tuple(recipients))

@@ -1,0 +1,244 @@
+"""Small query objects over one session. They never commit: the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import (
+    AuditEntry,
+    Cluster,
+    ConversationState,
+    Member,
+    ProcessedUpdate,
+    RoleGrant,
+    TelegramUser,
+)
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).values(**values).on_conflict_do_nothing()
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class Clusters(_Repository):
+    async def get(self, cluster_id: int) -> Cluster | None:
+        return await self.session.get(Cluster, cluster_id)
+
+    async def by_invite_code(self, code: str) -> Cluster | None:
+        return await self.session.scalar(select(Cluster).where(Cluster.invite_code == code))
+
+    async def by_name_or_code(self, text: str) -> Cluster | None:
+        text = " ".join(text.split())
+        found = await self.by_invite_code(text)
+        if found is not None:
+            return found
+        return await self.session.scalar(
+            select(Cluster).where(func.lower(Cluster.name) == text.lower())
+        )
+
+    async def name_taken(self, name: str) -> bool:
+        found = await self.session.scalar(
+            select(Cluster.id).where(func.lower(Cluster.name) == " ".join(name.split()).lower())
+        )
+        return found is not None
+
+    async def add(self, cluster: Cluster) -> Cluster:
+        self.session.add(cluster)
+        await self.session.flush()
+        return cluster
+
+    async def all(self) -> Sequence[Cluster]:
+        return (await self.session.scalars(select(Cluster).order_by(Cluster.name))).all()
+
+    async def in_kabupaten(self, kabupaten: str) -> Sequence[Cluster]:
+        query = select(Cluster).where(func.lower(Cluster.kabupaten) == kabupaten.lower())
+        return (await self.session.scalars(query.order_by(Cluster.name))).all()
+
+    async def kabupaten_names(self) -> list[str]:
+        rows = await self.session.scalars(
+            select(Cluster.kabupaten).distinct().order_by(Cluster.kabupaten)
+        )
+        return list(rows.all())
+
+
+class Members(_Repository):
+    async def get(self, member_id: int) -> Member | None:
+        return await self.session.scalar(
+            select(Member).options(selectinload(Member.cluster)).where(Member.id == member_id)
+        )
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        return await self.session.scalar(
+            select(Member)
+            .options(selectinload(Member.cluster))
+            .where(Member.telegram_user_id == telegram_user_id)
+        )
+
+    async def add(self, member: Member) -> Member:
+        self.session.add(member)
+        await self.session.flush()
+        await self.session.refresh(member, ["cluster"])
+        return member
+
+    async def delete(self, member: Member) -> None:
+        await self.session.delete(member)
+
+    async def of_cluster(self, cluster_id: int) -> Sequence[Member]:
+        query = (
+            select(Member)
+            .options(selectinload(Member.cluster))
+            .where(Member.cluster_id == cluster_id, Member.telegram_user_id.is_not(None))
+            .order_by(Member.name)
+        )
+        return (await self.session.scalars(query)).all()
+
+
+class TelegramUsers(_Repository):
+    async def get(self, telegram_user_id: int) -> TelegramUser | None:
+        return await self.session.get(TelegramUser, telegram_user_id)
+
+    async def set_language(self, telegram_user_id: int, language: str) -> None:
+        user = await self.get(telegram_user_id)
+        if user is None:
+            self.session.add(TelegramUser(telegram_user_id=telegram_user_id, language=language))
+        else:
+            user.language = language
+        await self.session.flush()
+
+
+class Roles(_Repository):
+    async def of_user(self, telegram_user_id: int) -> Sequence[RoleGrant]:
+        query = (
+            select(RoleGrant)
+            .where(RoleGrant.telegram_user_id == telegram_user_id)
+            .order_by(RoleGrant.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def find(
+        self,
+        telegram_user_id: int,
+        role: str,
+        *,
+        cluster_id: int | None,
+        kabupaten: str | None,
+    ) -> Sequence[RoleGrant]:
+        query = select(RoleGrant).where(
+            RoleGrant.telegram_user_id == telegram_user_id, RoleGrant.role == role
+        )
+        query = query.where(
+            RoleGrant.cluster_id == cluster_id if cluster_id is not None
+            else RoleGrant.cluster_id.is_(None)
+        )
+        query = query.where(
+            func.lower(RoleGrant.kabupaten) == kabupaten.lower() if kabupaten is not None
+            else RoleGrant.kabupaten.is_(None)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def add(self, grant: RoleGrant) -> RoleGrant:
+        self.session.add(grant)
+        await self.session.flush()
+        return grant
+
+    async def remove(self, grants: Sequence[RoleGrant]) -> None:
+        for grant in grants:
+            await self.session.delete(grant)
+        await self.session.flush()
+
+    async def all(self) -> Sequence[RoleGrant]:
+        query = select(RoleGrant).order_by(RoleGrant.role, RoleGrant.telegram_user_id)
+        return (await self.session.scalars(query)).all()
+
+    async def chairs_of(self, cluster_id: int) -> list[int]:
+        query = select(RoleGrant.telegram_user_id).where(
+            RoleGrant.role == "ketua", RoleGrant.cluster_id == cluster_id
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def koordinators_for(self, cluster: Cluster) -> list[int]:
+        query = select(RoleGrant.telegram_user_id).where(
+            RoleGrant.role == "koordinator",
+            or_(
+                RoleGrant.cluster_id == cluster.id,
+                func.lower(RoleGrant.kabupaten) == cluster.kabupaten.lower(),
+                (RoleGrant.cluster_id.is_(None) & RoleGrant.kabupaten.is_(None)),
+            ),
+        )
+        return sorted(set((await self.session.scalars(query)).all()))
+
+
+class AuditLog(_Repository):
+    async def record(
+        self,
+        action: str,
+        *,
+        actor: int | None,
+        subject: str | None = None,
+        **details: Any,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                action=action, actor_telegram_user_id=actor, subject=subject, details=details
+            )
+        )
+        await self.session.flush()
+
+    async def entries(self, action: str | None = None) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
+        return (await self.session.scalars(query)).all()
+
+
+class ProcessedUpdates(_Repository):
+    async def claim(self, update_id: int) -> bool:
+        """Record the update; False when it was handled before."""
+        result = await self.session.execute(
+            _insert_ignoring_duplicates(self.session, ProcessedUpdate, {"update_id": update_id})
+        )
+        return result.rowcount == 1
+
+    async def forget_older_than(self, moment: datetime) -> int:
+        # Telegram restarts update ids after a quiet week; old ids must not block new updates.
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
+        )
+        return result.rowcount or 0
+
+
+class Conversations(_Repository):
+    async def get(self, telegram_user_id: int) -> ConversationState | None:
+        return await self.session.get(ConversationState, telegram_user_id)
+
+    async def save(
+        self, telegram_user_id: int, flow: str, step: str, data: dict[str, Any]
+    ) -> None:
+        state = await self.get(telegram_user_id)
+        if state is None:
+            self.session.add(
+                ConversationState(
+                    telegram_user_id=telegram_user_id, flow=flow, step=step, data=dict(data)
+                )
+            )
+        else:
+            state.flow, state.step, state.data = flow, step, dict(data)
+        await self.session.flush()
+
+    async def clear(self, telegram_user_id: int) -> None:
+        await self.session.execute(
+            delete(ConversationState).where(ConversationState.telegram_user_id == telegram_user_id)
+        )

@@ -1,0 +1,60 @@
+"""Telegram glue. `register` adds every handler, in the order they must be tried."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from handlers import callbacks as cb
+from handlers import cluster_admin, general, pipeline, profile, registration
+from handlers.errors import on_error
+
+
+def register(app: Application) -> None:
+    """Wire handlers in groups: -3..-1 run for every update, 0 picks one feature handler."""
+    # Before anything else: group chats, edits and duplicates stop here.
+    app.add_handler(TypeHandler(Update, pipeline.keep_to_private_chats), group=-3)
+    app.add_handler(TypeHandler(Update, pipeline.drop_duplicates), group=-2)
+    app.add_handler(TypeHandler(Update, pipeline.resolve_sender), group=-1)
+
+    private = filters.ChatType.PRIVATE
+    commands = {
+        "start": registration.start_command,
+        "daftar": registration.daftar_command,
+        "profil": profile.profile_command,
+        "bantuan": general.help_command,
+        "help": general.help_command,
+        "batal": general.cancel_command,
+        "cancel": general.cancel_command,
+        "bahasa": general.language_command,
+        "undang": cluster_admin.undang_command,
+        "anggota": cluster_admin.anggota_command,
+        "klaster": cluster_admin.klaster_command,
+        "ketua": cluster_admin.ketua_command,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback, filters=private))
+
+    app.add_handler(CallbackQueryHandler(registration.on_button, pattern=cb.REG_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_approval, pattern=cb.APPROVAL_PATTERN))
+    app.add_handler(CallbackQueryHandler(general.on_language, pattern=cb.LANGUAGE_PATTERN))
+    app.add_handler(CallbackQueryHandler(profile.on_button, pattern=cb.PROFILE_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_pick, pattern=cb.PICK_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))
+    app.add_handler(
+        CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
+    )
+    # Any other button: forged, truncated, or from an older version of the bot.
+    app.add_handler(CallbackQueryHandler(general.stale_button))
+
+    app.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))
+    app.add_handler(MessageHandler(private & ~filters.COMMAND, general.on_message))
+
+    app.add_error_handler(on_error)

@@ -1,0 +1,99 @@
+"""Callback data: short prefixed strings, built and parsed only here.
+
+Telegram allows 1-64 bytes. Every pattern is anchored, so a forged or truncated value never
+matches a handler by accident; what matches nothing reaches the stale-button handler.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Registration
+REG_CONSENT_YES = "reg:consent:yes"
+REG_CONSENT_NO = "reg:consent:no"
+REG_CONFIRM = "reg:ok"
+REG_EDIT = "reg:edit"
+REG_ALL_KABUPATEN = "reg:kab:all"
+REG_PATTERN = re.compile(
+    r"^reg:(?:consent:(?P<consent>yes|no)|(?P<ok>ok)|edit(?::(?P<edit>name|business|product|cluster|phone))?"
+    r"|kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+)
+
+
+def reg_edit(step: str) -> str:
+    return f"reg:edit:{step}"
+
+
+def reg_kabupaten(index: int) -> str:
+    return f"reg:kab:{index}"
+
+
+def reg_cluster(cluster_id: int) -> str:
+    return f"reg:cl:{cluster_id}"
+
+
+# A chair's decision on a join request
+APPROVAL_PATTERN = re.compile(r"^appr:(?P<decision>yes|no):(?P<member>\d{1,10})$")
+
+
+def approval(accept: bool, member_id: int) -> str:
+    return f"appr:{'yes' if accept else 'no'}:{member_id}"
+
+
+# Language
+LANGUAGE_PATTERN = re.compile(r"^lang:(?P<language>[a-z]{2})$")
+
+
+def language(code: str) -> str:
+    return f"lang:{code}"
+
+
+# Profile
+PROFILE_PATTERN = re.compile(r"^prof:(?:edit:(?P<field>name|business|product|phone)|(?P<delphone>phone:del))$")
+PROFILE_REMOVE_PHONE = "prof:phone:del"
+
+
+def profile_edit(field: str) -> str:
+    return f"prof:edit:{field}"
+
+
+# Picking a cluster for a chair's or koordinator's command
+PICK_PURPOSES = ("undang", "anggota", "ketua")
+PICK_PATTERN = re.compile(
+    r"^pick:(?P<purpose>undang|anggota|ketua):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+)
+
+
+def pick_kabupaten(purpose: str, index: int | str) -> str:
+    return f"pick:{purpose}:kab:{index}"
+
+
+def pick_cluster(purpose: str, cluster_id: int) -> str:
+    return f"pick:{purpose}:cl:{cluster_id}"
+
+
+# Appointing chairs
+CHAIR_PATTERN = re.compile(r"^ketua:(?P<action>set|del):(?P<cluster>\d{1,10}):(?P<member>\d{1,10})$")
+
+
+def chair(appoint: bool, cluster_id: int, member_id: int) -> str:
+    return f"ketua:{'set' if appoint else 'del'}:{cluster_id}:{member_id}"
+
+
+# Creating a cluster from the chat: does joining need approval?
+CLUSTER_SETUP_PATTERN = re.compile(r"^klaster:appr:(?P<answer>yes|no)$")
+
+
+def cluster_setup_approval(required: bool) -> str:
+    return f"klaster:appr:{'yes' if required else 'no'}"
+
+
+ALL_PATTERNS = (
+    REG_PATTERN,
+    APPROVAL_PATTERN,
+    LANGUAGE_PATTERN,
+    PROFILE_PATTERN,
+    PICK_PATTERN,
+    CHAIR_PATTERN,
+    CLUSTER_SETUP_PATTERN,
+)

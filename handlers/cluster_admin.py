@@ -1,0 +1,388 @@
+"""Running a cluster from the chat: /undang, /anggota, /klaster, /ketua, join approvals."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import KlasterContext
+from bot.domain import Actor, ClusterInfo, DomainError, MemberStatus, NotAllowed, StaleAction
+from bot.services import approval as approval_service
+from bot.services import cluster_setup
+from bot.services import clusters as cluster_service
+from bot.services import registration as reg
+from bot.services import roles as role_service
+from bot.services.clusters import invite_link
+from handlers import callbacks as cb
+from handlers.keyboards import MAX_LIST_BUTTONS, cluster_choice_keyboard, inline
+from handlers.replies import refuse, say
+
+log = logging.getLogger(__name__)
+
+# A Telegram message holds 4096 characters; leave room for the heading.
+MESSAGE_BUDGET = 3800
+
+
+def _may_manage(actor: Actor) -> bool:
+    return actor.is_ketua or actor.is_koordinator
+
+
+async def _refuse_role(update: Update, context: KlasterContext) -> None:
+    await refuse(update, context, NotAllowed("role"))
+
+
+async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose: str) -> None:
+    """Run for the one cluster in scope, or ask which cluster (by kabupaten when many)."""
+    actor = context.require_actor()
+    if not _may_manage(actor) or (purpose == "ketua" and not actor.is_koordinator):
+        await _refuse_role(update, context)
+        return
+    argument = " ".join(context.args or []).strip()
+    try:
+        async with context.uow(read_only=True) as uow:
+            if argument:
+                cluster = await cluster_service.find_cluster(uow, argument)
+                if not actor.can_manage(cluster):
+                    raise NotAllowed("cluster_scope")
+                choices = None
+            else:
+                cluster = await cluster_service.default_managed_cluster(uow, actor)
+                choices = None if cluster else await cluster_service.cluster_choices(uow, actor)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if cluster is not None:
+        await _run(update, context, purpose, cluster)
+        return
+    await say(
+        update,
+        context,
+        context.t.gettext("Pilih kabupaten/kota:") if choices.kabupaten else context.t.gettext("Pilih klaster:"),
+        reply_markup=cluster_choice_keyboard(
+            context.t,
+            choices,
+            kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
+            cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
+        ),
+    )
+
+
+async def _run(update: Update, context: KlasterContext, purpose: str, cluster: ClusterInfo) -> None:
+    if purpose == "undang":
+        await _send_invite(update, context, cluster)
+    elif purpose == "anggota":
+        await _send_members(update, context, cluster)
+    else:
+        await _send_chair_choice(update, context, cluster)
+
+
+async def undang_command(update: Update, context: KlasterContext) -> None:
+    """/undang [klaster]: the cluster's invite link, for its chair or a koordinator in scope."""
+    await _pick_cluster_or_run(update, context, "undang")
+
+
+async def anggota_command(update: Update, context: KlasterContext) -> None:
+    """/anggota [klaster]: members and their status, never their omzet."""
+    await _pick_cluster_or_run(update, context, "anggota")
+
+
+async def ketua_command(update: Update, context: KlasterContext) -> None:
+    """/ketua [klaster]: a koordinator appoints or removes a cluster's chair."""
+    await _pick_cluster_or_run(update, context, "ketua")
+
+
+async def on_pick(update: Update, context: KlasterContext) -> None:
+    """A cluster or kabupaten button of /undang, /anggota or /ketua."""
+    query = update.callback_query
+    match = cb.PICK_PATTERN.match(query.data or "")
+    assert match is not None
+    actor = context.require_actor()
+    purpose = match["purpose"]
+    try:
+        async with context.uow(read_only=True) as uow:
+            if match["cluster"]:
+                cluster = await cluster_service.managed_cluster(uow, actor, int(match["cluster"]))
+                choices = None
+            else:
+                cluster = None
+                index = None if match["kab"] == "all" else int(match["kab"])
+                choices = await cluster_service.cluster_choices(uow, actor, kabupaten_index=index)
+                if not actor.roles:
+                    raise NotAllowed("role")
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    if cluster is not None:
+        await _run(update, context, purpose, cluster)
+        return
+    await say(
+        update,
+        context,
+        context.t.gettext("Pilih klaster:") if choices.clusters else context.t.gettext("Pilih kabupaten/kota:"),
+        reply_markup=cluster_choice_keyboard(
+            context.t,
+            choices,
+            kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
+            cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
+        ),
+    )
+
+
+async def _send_invite(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    link = invite_link(context.bot.username, cluster)
+    await say(
+        update,
+        context,
+        context.t.gettext(
+            "Tautan undangan {klaster}:\n{tautan}\n\nBagikan tautan ini kepada pelaku usaha di "
+            "klaster Anda. Dengan membukanya, mereka langsung mendaftar ke klaster ini.\n"
+            "Kode undangan: {kode}",
+            klaster=cluster.name,
+            tautan=link,
+            kode=cluster.invite_code,
+        ),
+    )
+
+
+async def _send_members(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    t = context.t
+    try:
+        async with context.uow(read_only=True) as uow:
+            members = await cluster_service.members_of(uow, context.require_actor(), cluster.id)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if not members:
+        await say(update, context, t.gettext("{klaster} belum memiliki anggota terdaftar.", klaster=cluster.name))
+        return
+    status = {
+        MemberStatus.ACTIVE: t.gettext("aktif"),
+        MemberStatus.PENDING: t.gettext("menunggu persetujuan"),
+        MemberStatus.REJECTED: t.gettext("ditolak"),
+    }
+    heading = t.ngettext(
+        "Anggota {klaster}: {n} orang",
+        "Anggota {klaster}: {n} orang",
+        len(members),
+        klaster=cluster.name,
+    )
+    lines = [
+        f"{i}. {m.name} — {m.business_name} ({status[m.status]})" for i, m in enumerate(members, start=1)
+    ]
+    # Long clusters are split over several messages rather than cut off.
+    chunk: list[str] = [heading, ""]
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > MESSAGE_BUDGET:
+            await say(update, context, "\n".join(chunk))
+            chunk = []
+        chunk.append(line)
+    await say(update, context, "\n".join(chunk))
+
+
+async def _send_chair_choice(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    t = context.t
+    try:
+        async with context.uow(read_only=True) as uow:
+            info, candidates = await role_service.chair_candidates(uow, context.require_actor(), cluster.id)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if not candidates:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "{klaster} belum memiliki anggota aktif. Ketua dipilih dari anggota: bagikan dulu "
+                "tautan undangan (/undang).",
+                klaster=info.name,
+            ),
+        )
+        return
+    rows = []
+    for c in candidates[:MAX_LIST_BUTTONS]:
+        if c.is_chair:
+            rows.append([(t.gettext("Copot {nama} (ketua)", nama=c.name), cb.chair(False, info.id, c.member_id))])
+        else:
+            rows.append([(t.gettext("Angkat {nama}", nama=c.name), cb.chair(True, info.id, c.member_id))])
+    await say(
+        update,
+        context,
+        t.gettext("Ketua {klaster}: pilih anggota yang diangkat atau dicopot.", klaster=info.name),
+        reply_markup=inline(rows),
+    )
+
+
+async def on_chair_button(update: Update, context: KlasterContext) -> None:
+    """Appoint or remove a chair; the member is told."""
+    query = update.callback_query
+    match = cb.CHAIR_PATTERN.match(query.data or "")
+    assert match is not None
+    try:
+        async with context.uow() as uow:
+            change = await role_service.set_chair(
+                uow,
+                context.require_actor(),
+                int(match["cluster"]),
+                int(match["member"]),
+                appoint=match["action"] == "set",
+            )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    t = context.t
+    if change.appointed:
+        text = t.gettext("{nama} sekarang ketua {klaster}.", nama=change.member_name, klaster=change.cluster.name)
+    else:
+        text = t.gettext("{nama} bukan lagi ketua {klaster}.", nama=change.member_name, klaster=change.cluster.name)
+    await say(update, context, text)
+    async with context.uow(read_only=True) as uow:
+        user = await uow.users.get(change.telegram_user_id)
+    member_t = context.runtime.i18n.translator(user.language if user else None)
+    note = (
+        member_t.gettext(
+            "Anda diangkat menjadi ketua {klaster}. Ketik /bantuan untuk melihat perintah ketua.",
+            klaster=change.cluster.name,
+        )
+        if change.appointed
+        else member_t.gettext("Anda tidak lagi menjadi ketua {klaster}.", klaster=change.cluster.name)
+    )
+    try:
+        await context.bot.send_message(chat_id=change.telegram_user_id, text=note)
+    except TelegramError as exc:
+        log.warning("chair change not delivered to %s: %s", change.telegram_user_id, exc)
+
+
+async def on_approval(update: Update, context: KlasterContext) -> None:
+    """Terima / Tolak on a join request."""
+    query = update.callback_query
+    match = cb.APPROVAL_PATTERN.match(query.data or "")
+    assert match is not None
+    accept = match["decision"] == "yes"
+    try:
+        async with context.uow() as uow:
+            decision = await approval_service.decide(
+                uow, context.require_actor(), int(match["member"]), accept=accept, now=context.runtime.now()
+            )
+    except StaleAction:
+        await query.answer(context.t.gettext("Permintaan ini sudah diputuskan."))
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except TelegramError:
+            pass
+        return
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    t, member = context.t, decision.member
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.debug("could not remove buttons: %s", exc)
+    await say(
+        update,
+        context,
+        t.gettext("{nama} diterima sebagai anggota {klaster}.", nama=member.name, klaster=member.cluster.name)
+        if accept
+        else t.gettext("Permintaan {nama} ditolak.", nama=member.name),
+    )
+    member_t = context.runtime.i18n.translator(decision.member_language)
+    text = (
+        member_t.gettext(
+            "Selamat! Permintaan Anda diterima. Anda sekarang anggota {klaster}. Ketik /bantuan "
+            "untuk melihat apa yang bisa Anda lakukan.",
+            klaster=member.cluster.name,
+        )
+        if accept
+        else member_t.gettext(
+            "Maaf, permintaan Anda untuk bergabung dengan {klaster} tidak diterima. Data Anda "
+            "sudah kami hapus. Jika ada pertanyaan, hubungi ketua klaster.",
+            klaster=member.cluster.name,
+        )
+    )
+    if decision.member_chat_id is not None:
+        try:
+            await context.bot.send_message(chat_id=decision.member_chat_id, text=text)
+        except TelegramError as exc:
+            log.warning("decision not delivered to member %s: %s", member.id, exc)
+
+
+async def klaster_command(update: Update, context: KlasterContext) -> None:
+    """/klaster: a koordinator creates a cluster, one question at a time."""
+    actor = context.require_actor()
+    if not actor.is_koordinator:
+        await _refuse_role(update, context)
+        return
+    if context.active_step is not None and context.active_step.flow == reg.FLOW:
+        await say(
+            update,
+            context,
+            context.t.gettext("Anda sedang mendaftar. Selesaikan dulu, atau ketik /batal untuk membatalkannya."),
+        )
+        return
+    try:
+        async with context.uow() as uow:
+            await cluster_setup.begin(uow, actor)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await say(update, context, context.t.gettext("Nama klaster baru?\nContoh: Batik Simbang Kulon"))
+
+
+async def cluster_setup_text(update: Update, context: KlasterContext) -> None:
+    """A typed answer while creating a cluster."""
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            view = await cluster_setup.submit_text(uow, context.require_actor(), update.effective_message.text)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if view.step is cluster_setup.Step.KABUPATEN:
+        await say(update, context, t.gettext("Di kabupaten/kota mana?\nContoh: Pekalongan"))
+    elif view.step is cluster_setup.Step.COMMODITY:
+        await say(update, context, t.gettext("Komoditas utamanya?\nContoh: batik"))
+    else:
+        await say(
+            update,
+            context,
+            t.gettext("Apakah anggota baru perlu disetujui ketua sebelum bergabung?"),
+            reply_markup=inline(
+                [[(t.gettext("Ya, perlu"), cb.cluster_setup_approval(True)), (t.gettext("Tidak perlu"), cb.cluster_setup_approval(False))]]
+            ),
+        )
+
+
+async def on_cluster_setup_button(update: Update, context: KlasterContext) -> None:
+    """The last answer: approval needed or not; then the cluster exists."""
+    query = update.callback_query
+    match = cb.CLUSTER_SETUP_PATTERN.match(query.data or "")
+    assert match is not None
+    try:
+        async with context.uow() as uow:
+            cluster = await cluster_setup.finish(
+                uow, context.require_actor(), requires_approval=match["answer"] == "yes"
+            )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:
+        pass
+    await say(
+        update,
+        context,
+        context.t.gettext(
+            "Klaster {klaster} ({kabupaten}) sudah dibuat.\nTautan undangan: {tautan}\n\n"
+            "Angkat ketuanya dengan /ketua setelah ada anggota yang mendaftar.",
+            klaster=cluster.name,
+            kabupaten=cluster.kabupaten,
+            tautan=invite_link(context.bot.username, cluster),
+        ),
+    )

@@ -1,0 +1,34 @@
+"""The last line: log anything unexpected and tell the person, without losing their answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.context import KlasterContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: KlasterContext) -> None:
+    """Log with the traceback; apologise in the private chat the update came from."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            chat_id=update.effective_chat.id,
+            text=context.t.gettext(
+                "Maaf, terjadi gangguan di sistem kami. Jawaban yang sudah Anda isi tetap "
+                "tersimpan. Silakan coba lagi sebentar lagi."
+            ),
+        )
+    except TelegramError as exc:
+        log.warning("could not tell the user about the error: %s", exc)

@@ -1,0 +1,442 @@
+"""Registration glue: /start, /daftar, the consent and summary buttons, typed answers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.error import TelegramError
+
+from bot.context import KlasterContext
+from bot.domain import DomainError, MemberStatus, StaleAction
+from bot.services import registration as reg
+from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
+from handlers import callbacks as cb
+from handlers.keyboards import cluster_choice_keyboard, inline, share_phone_keyboard, skip_words
+from handlers.replies import refuse, say
+from handlers.texts import explain_error, help_text
+
+log = logging.getLogger(__name__)
+
+
+def _consent_text(context: KlasterContext) -> str:
+    return context.t.gettext(
+        "Sebelum mendaftar, mohon baca ini.\n\n"
+        "Kami menyimpan nama Anda, nama usaha, produk utama, nomor telepon (jika Anda bagikan) "
+        "dan laporan omzet bulanan Anda. Data ini dipakai untuk program klaster UMKM: "
+        "pendampingan, peluang pasar, dan ringkasan untuk Dinas Koperasi dan UKM.\n\n"
+        "Angka omzet Anda hanya dapat dilihat oleh Anda sendiri. Ketua klaster dan koordinator "
+        "hanya melihat siapa yang sudah melapor dan angka gabungan. Anda dapat melihat dan "
+        "mengubah data Anda kapan saja dengan /profil.\n\n"
+        "Apakah Anda setuju?"
+    )
+
+
+def _summary_text(context: KlasterContext, view: RegistrationView) -> str:
+    t, draft = context.t, view.draft
+    cluster = (
+        f"{draft.cluster.name} ({draft.cluster.kabupaten})" if draft.cluster else t.gettext("belum dipilih")
+    )
+    return t.gettext(
+        "Mohon periksa data Anda:\n\n"
+        "Nama: {nama}\n"
+        "Nama usaha: {usaha}\n"
+        "Produk utama: {produk}\n"
+        "Klaster: {klaster}\n"
+        "Telepon: {telepon}\n\n"
+        "Sudah benar?",
+        nama=draft.name or "-",
+        usaha=draft.business_name or "-",
+        produk=draft.main_product or "-",
+        klaster=cluster,
+        telepon=draft.phone or t.gettext("tidak dibagikan"),
+    )
+
+
+async def show_step(update: Update, context: KlasterContext, view: RegistrationView) -> None:
+    """Ask for what the current step needs, with its buttons."""
+    t = context.t
+    if view.step is Step.CONSENT:
+        await say(
+            update,
+            context,
+            _consent_text(context),
+            reply_markup=inline(
+                [[(t.gettext("Setuju"), cb.REG_CONSENT_YES), (t.gettext("Tidak setuju"), cb.REG_CONSENT_NO)]]
+            ),
+        )
+    elif view.step is Step.NAME:
+        await say(
+            update,
+            context,
+            t.gettext("Siapa nama lengkap Anda?\nContoh: Siti Aminah"),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    elif view.step is Step.BUSINESS:
+        await say(
+            update,
+            context,
+            t.gettext("Apa nama usaha Anda?\nContoh: Batik Tulis Bu Siti"),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    elif view.step is Step.PRODUCT:
+        await say(
+            update,
+            context,
+            t.gettext("Apa produk utama usaha Anda?\nContoh: batik tulis, jambu air, keripik"),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    elif view.step is Step.CLUSTER:
+        await _show_cluster_choice(update, context, view)
+    elif view.step is Step.PHONE:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Bagikan nomor telepon Anda dengan tombol \"Bagikan nomor saya\" di bawah. "
+                "Nomor ini hanya dipakai pengurus klaster untuk menghubungi Anda. "
+                "Jika tidak ingin, tekan \"Lewati\"."
+            ),
+            reply_markup=share_phone_keyboard(t),
+        )
+    else:
+        await say(
+            update,
+            context,
+            _summary_text(context, view),
+            reply_markup=inline([[(t.gettext("Benar"), cb.REG_CONFIRM), (t.gettext("Ubah"), cb.REG_EDIT)]]),
+        )
+
+
+async def _show_cluster_choice(update: Update, context: KlasterContext, view: RegistrationView) -> None:
+    t, choices = context.t, view.choices
+    if not choices.kabupaten and not choices.clusters:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Belum ada klaster yang terdaftar. Mohon minta tautan undangan kepada ketua "
+                "klaster Anda atau koordinator Dinas. Jawaban Anda sudah tersimpan."
+            ),
+        )
+        return
+    text = (
+        t.gettext("Di kabupaten/kota mana klaster Anda?")
+        if choices.kabupaten
+        else t.gettext("Pilih klaster Anda:")
+    )
+    await say(
+        update,
+        context,
+        text,
+        reply_markup=cluster_choice_keyboard(
+            t,
+            choices,
+            kabupaten_data=lambda i: cb.REG_ALL_KABUPATEN if i == "all" else cb.reg_kabupaten(int(i)),
+            cluster_data=cb.reg_cluster,
+        ),
+    )
+
+
+async def _already_registered(update: Update, context: KlasterContext, error: AlreadyRegistered) -> None:
+    t, member = context.t, error.member
+    if member.status is MemberStatus.PENDING:
+        text = t.gettext(
+            "Permintaan Anda untuk bergabung dengan {klaster} masih menunggu persetujuan ketua "
+            "klaster. Kami akan memberi tahu Anda.",
+            klaster=member.cluster.name,
+        )
+    else:
+        text = t.gettext(
+            "Anda sudah terdaftar sebagai anggota {klaster}. Ketik /bantuan untuk melihat apa "
+            "yang bisa Anda lakukan.",
+            klaster=member.cluster.name,
+        )
+    await say(update, context, text)
+
+
+async def start(update: Update, context: KlasterContext, invite_code: str | None) -> None:
+    """Begin or resume registration; explain a bad invite code without losing answers."""
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            view = await reg.begin(uow, update.effective_user.id, invite_code)
+    except AlreadyRegistered as error:
+        await _already_registered(update, context, error)
+        return
+    if view.invite_problem is not None:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Kode undangan \"{kode}\" tidak dikenal. Periksa kembali tautan dari ketua klaster "
+                "Anda. Anda tetap bisa mendaftar dan memilih klaster di langkah berikutnya.",
+                kode=invite_code[:64] if invite_code else "",
+            )
+            if view.invite_problem is InviteProblem.UNKNOWN
+            else t.gettext(
+                "Tautan undangan itu tidak lengkap atau rusak. Mohon minta tautan baru kepada "
+                "ketua klaster Anda. Anda tetap bisa mendaftar dan memilih klaster di langkah "
+                "berikutnya."
+            ),
+        )
+    if view.resumed:
+        await say(
+            update,
+            context,
+            t.gettext("Anda sudah mulai mendaftar sebelumnya. Kita lanjutkan dari langkah terakhir."),
+        )
+    elif view.draft.cluster is not None:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Selamat datang! Anda diundang bergabung dengan klaster {klaster} ({kabupaten}).",
+                klaster=view.draft.cluster.name,
+                kabupaten=view.draft.cluster.kabupaten,
+            ),
+        )
+    await show_step(update, context, view)
+
+
+async def start_command(update: Update, context: KlasterContext) -> None:
+    """/start [code]: welcome; with an invite code, registration into that cluster."""
+    actor = context.require_actor()
+    code = context.args[0] if context.args else None
+    if code is None and actor.member is None and actor.roles and context.active_step is None:
+        # Chairs and koordinator who are not members get their tools, not a registration form.
+        await say(update, context, help_text(context.t, actor))
+        return
+    if code is None and actor.member is None and context.active_step is None:
+        await say(
+            update,
+            context,
+            context.t.gettext(
+                "Selamat datang di klasterbot, layanan laporan dan informasi untuk anggota "
+                "klaster UMKM."
+            ),
+        )
+    if context.active_step is not None and context.active_step.flow != reg.FLOW:
+        await _remind_other_flow(update, context)
+        return
+    await start(update, context, code)
+
+
+async def daftar_command(update: Update, context: KlasterContext) -> None:
+    """/daftar: start or resume registration."""
+    if context.active_step is not None and context.active_step.flow != reg.FLOW:
+        await _remind_other_flow(update, context)
+        return
+    await start(update, context, None)
+
+
+async def _remind_other_flow(update: Update, context: KlasterContext) -> None:
+    await say(
+        update,
+        context,
+        context.t.gettext(
+            "Anda sedang mengisi hal lain. Selesaikan dulu, atau ketik /batal untuk membatalkannya."
+        ),
+    )
+
+
+async def on_button(update: Update, context: KlasterContext) -> None:
+    """Consent, cluster choice, confirmation and edit buttons."""
+    query = update.callback_query
+    match = cb.REG_PATTERN.match(query.data or "")
+    assert match is not None  # the handler's pattern guarantees it
+    user_id = update.effective_user.id
+    now = context.runtime.now()
+    try:
+        async with context.uow() as uow:
+            if match["consent"]:
+                view = await reg.answer_consent(uow, user_id, agreed=match["consent"] == "yes", now=now)
+            elif match["kab"] == "all":
+                view = await reg.show_all_kabupaten(uow, user_id)
+            elif match["kab"]:
+                view = await reg.choose_kabupaten(uow, user_id, int(match["kab"]))
+            elif match["cluster"]:
+                view = await reg.choose_cluster(uow, user_id, int(match["cluster"]))
+            elif match["edit"]:
+                view = await reg.edit_field(uow, user_id, Step(_EDIT_STEPS[match["edit"]]))
+            elif match["ok"]:
+                done = await reg.confirm(uow, user_id, update.effective_chat.id, now)
+                view = None
+            else:
+                view = await reg.current(uow, user_id)
+                if view is None or view.step is not Step.CONFIRM:
+                    raise StaleAction("registration_step")
+    except DomainError as error:
+        await _stale_or_refuse(update, context, error)
+        return
+    await query.answer()
+    await _drop_buttons(update)
+    if match["consent"] == "no":
+        await say(
+            update,
+            context,
+            context.t.gettext(
+                "Baik, tidak apa-apa. Kami tidak menyimpan data Anda. Jika berubah pikiran, "
+                "ketik /daftar kapan saja."
+            ),
+        )
+        return
+    if match["ok"]:
+        await _registered(update, context, done)
+        return
+    if match["edit"] is None and not match["consent"] and not match["kab"] and not match["cluster"]:
+        await say(
+            update,
+            context,
+            context.t.gettext("Bagian mana yang ingin Anda ubah?"),
+            reply_markup=_edit_keyboard(context),
+        )
+        return
+    await show_step(update, context, view)
+
+
+_EDIT_STEPS = {"name": "name", "business": "business", "product": "product", "cluster": "cluster", "phone": "phone"}
+
+
+def _edit_keyboard(context: KlasterContext):
+    t = context.t
+    return inline(
+        [
+            [(t.gettext("Nama"), cb.reg_edit("name")), (t.gettext("Nama usaha"), cb.reg_edit("business"))],
+            [(t.gettext("Produk utama"), cb.reg_edit("product")), (t.gettext("Klaster"), cb.reg_edit("cluster"))],
+            [(t.gettext("Telepon"), cb.reg_edit("phone"))],
+        ]
+    )
+
+
+async def _drop_buttons(update: Update) -> None:
+    """Remove the pressed keyboard so an old button cannot be pressed again by mistake."""
+    message = update.callback_query.message
+    if message is None:
+        return
+    try:
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:  # too old to edit, or already edited: harmless
+        log.debug("could not remove buttons: %s", exc)
+
+
+async def _stale_or_refuse(update: Update, context: KlasterContext, error: DomainError) -> None:
+    """A button from an old message: say so, then show where the person really is."""
+    if not isinstance(error, StaleAction):
+        await refuse(update, context, error)
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await say(update, context, explain_error(context.t, error))
+    await resume_or_point(update, context)
+
+
+async def resume_or_point(update: Update, context: KlasterContext) -> None:
+    """Show the current registration step, or say what to do next."""
+    async with context.uow(read_only=True) as uow:
+        view = await reg.current(uow, update.effective_user.id)
+    if view is not None:
+        await show_step(update, context, view)
+    elif context.actor is not None and context.actor.member is None:
+        await say(update, context, context.t.gettext("Ketik /daftar untuk mendaftar sebagai anggota klaster."))
+    else:
+        await say(update, context, context.t.gettext("Ketik /bantuan untuk melihat perintah yang tersedia."))
+
+
+async def _registered(update: Update, context: KlasterContext, done: reg.Registered) -> None:
+    t, member = context.t, done.member
+    if done.needs_approval:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Terima kasih, {nama}! Permintaan Anda untuk bergabung dengan {klaster} sudah "
+                "dikirim ke ketua klaster. Kami akan memberi tahu Anda setelah diputuskan.",
+                nama=member.name,
+                klaster=member.cluster.name,
+            ),
+        )
+        await _ask_approvers(context, done)
+        return
+    await say(
+        update,
+        context,
+        t.gettext(
+            "Terima kasih, {nama}! Anda sudah terdaftar sebagai anggota {klaster}. "
+            "Ketik /bantuan untuk melihat apa yang bisa Anda lakukan.",
+            nama=member.name,
+            klaster=member.cluster.name,
+        ),
+    )
+
+
+async def _ask_approvers(context: KlasterContext, done: reg.Registered) -> None:
+    member = done.member
+    for approver in done.approvers:
+        t = context.runtime.i18n.translator(approver.language)
+        try:
+            await context.bot.send_message(
+                chat_id=approver.telegram_user_id,
+                text=t.gettext(
+                    "Permintaan bergabung ke {klaster}:\n\nNama: {nama}\nNama usaha: {usaha}\n"
+                    "Produk utama: {produk}\n\nTerima anggota ini?",
+                    klaster=member.cluster.name,
+                    nama=member.name,
+                    usaha=member.business_name,
+                    produk=member.main_product,
+                ),
+                reply_markup=inline(
+                    [[(t.gettext("Terima"), cb.approval(True, member.id)), (t.gettext("Tolak"), cb.approval(False, member.id))]]
+                ),
+            )
+        except TelegramError as exc:
+            # The chair may never have opened the bot; the others still get the request.
+            log.warning("join request not delivered to %s: %s", approver.telegram_user_id, exc)
+    if not done.approvers:
+        log.warning("cluster %s requires approval but has no chair or koordinator", member.cluster.id)
+
+
+async def on_text(update: Update, context: KlasterContext) -> None:
+    """A typed answer during registration."""
+    message = update.effective_message
+    text = message.text or ""
+    user_id = update.effective_user.id
+    try:
+        async with context.uow() as uow:
+            view = await reg.current(uow, user_id)
+            if view is not None and view.step is Step.PHONE and text.strip().casefold() in skip_words(
+                [context.t, context.runtime.i18n.translator("id")]
+            ):
+                view = await reg.skip_phone(uow, user_id)
+                skipped = True
+            else:
+                skipped = False
+                view = await reg.submit_text(uow, user_id, text)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if skipped:
+        await say(update, context, context.t.gettext("Baik, tanpa nomor telepon."), reply_markup=ReplyKeyboardRemove())
+    await show_step(update, context, view)
+
+
+async def on_contact(update: Update, context: KlasterContext) -> None:
+    """A shared contact during registration: only the member's own number."""
+    contact = update.effective_message.contact
+    try:
+        async with context.uow() as uow:
+            view = await reg.share_contact(
+                uow,
+                update.effective_user.id,
+                contact_user_id=contact.user_id,
+                phone_number=contact.phone_number,
+            )
+    except StaleAction:
+        await say(update, context, context.t.gettext("Saat ini saya tidak meminta nomor telepon."))
+        await resume_or_point(update, context)
+        return
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await say(update, context, context.t.gettext("Nomor Anda tersimpan."), reply_markup=ReplyKeyboardRemove())
+    await show_step(update, context, view)

@@ -1,0 +1,1 @@
+"""Translation catalogs (gettext .po files); Indonesian is the source language."""

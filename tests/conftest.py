@@ -1,0 +1,84 @@
+"""Fixtures: a migrated database per test (SQLite file, or PostgreSQL when asked), the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.sandbox.core import FakeBotApi
+from db.migrate import upgrade_to_head
+from db.models import Base
+from db.session import create_engine
+from tests.support.harness import TEST_TOKEN, Harness
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+async def _migrate(url: str, *, reset_postgres: bool = False) -> None:
+    engine = create_engine(url)
+    try:
+        if reset_postgres:
+            async with engine.begin() as connection:
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session (through Alembic, so every run exercises the migrations)."""
+    if POSTGRES_URL:
+        asyncio.run(_migrate(POSTGRES_URL, reset_postgres=True))
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return str(path)
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A database at head with no rows: a copy of the template, or a truncated PostgreSQL."""
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+        yield POSTGRES_URL
+        return
+    path = tmp_path / "klasterbot.db"
+    shutil.copyfile(migrated_template, path)
+    yield f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(token=TEST_TOKEN, database_url=database_url, api_base_url="http://sandbox.invalid")
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    return FakeBotApi()
+
+
+@pytest.fixture
+async def bot(settings: Settings, api: FakeBotApi) -> AsyncIterator[Harness]:
+    """The real Application, initialised against the fake Bot API; checks the API contract."""
+    harness = await Harness(settings, api).start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+    assert not api.unknown_methods, f"bot called methods the fake API does not know: {api.unknown_methods}"
+    assert not api.unanswered_callbacks, "every button press must be answered"
+    if not harness.expect_errors:
+        assert not harness.errors.records, [r.getMessage() for r in harness.errors.records]
