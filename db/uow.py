@@ -44,6 +44,8 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            # Detach first so values already loaded stay readable; nothing uncommitted is kept.
+            self.session.expunge_all()
             await self.session.rollback()
         finally:
             await self.session.close()

@@ -8,6 +8,7 @@ would send them: commands with their entity, button presses, shared contacts, fi
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections import deque
@@ -85,6 +86,7 @@ class FakeBotApi:
         # Where user-side updates go: the harness delivers them to the bot (in-process) or
         # queues them for getUpdates (HTTP).
         self.sink: UpdateSink | None = None
+        self._update_waiters: set[asyncio.Event] = set()
 
     # ---- server side -------------------------------------------------------------------
 
@@ -307,6 +309,12 @@ class FakeBotApi:
         self.chats.setdefault(user_id, Chat(id=user_id, type="private", first_name=first_name, username=username))
         return SandboxUser(self, user_id)
 
+    def user_handle(self, user_id: int) -> SandboxUser:
+        """The SandboxUser of someone already known."""
+        if user_id not in self.users:
+            raise KeyError(user_id)
+        return SandboxUser(self, user_id)
+
     def group(self, chat_id: int, title: str = "Grup Klaster") -> Chat:
         """A group chat the bot was added to."""
         chat = Chat(id=chat_id, type="group", title=title)
@@ -331,7 +339,25 @@ class FakeBotApi:
             await self.sink(update)
         else:
             self.pending_updates.append(update)
+            for waiter in self._update_waiters:
+                waiter.set()
         return update
+
+    async def wait_for_updates(self, offset: int, wait_seconds: float) -> None:
+        """Long polling: return when an update at or after `offset` is queued, or on timeout."""
+        deadline = time.monotonic() + wait_seconds
+        while not any(u["update_id"] >= offset for u in self.pending_updates):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            event = asyncio.Event()
+            self._update_waiters.add(event)
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                return
+            finally:
+                self._update_waiters.discard(event)
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]

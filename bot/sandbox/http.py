@@ -1,0 +1,149 @@
+"""The fake Bot API served over HTTP on 127.0.0.1 (tornado, which PTB's webhooks extra brings).
+
+Bot side: `{root}/bot{token}/{method}` (form, JSON or multipart bodies, like Telegram) and
+`{root}/file/bot{token}/{path}`. User side, for tests, the demo and benchmarks:
+`POST /sandbox/users/{id}/send {"text": ...}`, `.../press {"label"|"data": ...}`,
+`.../contact {"phone_number": ..., "owner_id"?: ...}`, `GET /sandbox/chats/{id}`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application, RequestHandler
+
+from bot.sandbox.core import FakeBotApi
+
+
+def _decode(value: str) -> Any:
+    # PTB sends every parameter JSON-encoded inside a form field; plain strings stay strings.
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        return value
+
+
+class _BotApiHandler(RequestHandler):
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def check_xsrf_cookie(self) -> None:  # an API, not a browser form
+        return None
+
+    async def _params(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        params: dict[str, Any] = {}
+        content_type = self.request.headers.get("Content-Type", "")
+        if content_type.startswith("application/json") and self.request.body:
+            params.update(json.loads(self.request.body))
+        else:
+            for key in self.request.arguments:
+                params[key] = _decode(self.get_argument(key))
+        files = {
+            name: (parts[0].filename, parts[0].body, parts[0].content_type)
+            for name, parts in self.request.files.items()
+        }
+        return params, files
+
+    async def _answer(self, token: str, method: str) -> None:
+        params, files = await self._params()
+        if method.lower() == "getupdates":
+            await self.api.wait_for_updates(
+                int(params.get("offset") or 0), min(float(params.get("timeout") or 0), 50.0)
+            )
+        answer = self.api.handle(method, params, files)
+        self.set_status(200 if answer["ok"] else answer["error_code"])
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(answer))
+
+    async def post(self, token: str, method: str) -> None:
+        await self._answer(token, method)
+
+    async def get(self, token: str, method: str) -> None:
+        await self._answer(token, method)
+
+
+class _FileHandler(RequestHandler):
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def get(self, token: str, path: str) -> None:
+        file_id = path.rsplit("/", 1)[-1]
+        if file_id not in self.api.files:
+            self.set_status(404)
+            self.finish()
+            return
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(self.api.files[file_id])
+
+
+class _UserHandler(RequestHandler):
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    async def post(self, user_id: str, action: str) -> None:
+        body = json.loads(self.request.body or b"{}")
+        user = self.api.user(int(user_id), body.get("first_name", "Pengguna"), language_code=body.get("language_code", "id")) \
+            if int(user_id) not in self.api.users else self.api.user_handle(int(user_id))
+        if action == "send":
+            update = await user.send(body["text"])
+        elif action == "press":
+            update = await (user.press_data(body["data"]) if "data" in body else user.press(body["label"]))
+        elif action == "contact":
+            update = await user.share_contact(body["phone_number"], owner_id=body.get("owner_id"))
+        else:
+            self.set_status(404)
+            self.finish({"ok": False, "description": f"unknown action {action}"})
+            return
+        self.finish({"ok": True, "update_id": update["update_id"]})
+
+
+class _ChatHandler(RequestHandler):
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def get(self, chat_id: str) -> None:
+        chat = self.api.chats.get(int(chat_id))
+        if chat is None:
+            self.set_status(404)
+            self.finish({"ok": False})
+            return
+        self.finish({"ok": True, "messages": chat.messages})
+
+
+class SandboxServer:
+    """Serve a FakeBotApi on 127.0.0.1; port 0 picks a free port."""
+
+    def __init__(self, api: FakeBotApi, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api = api
+        self.host = host
+        self.port = port
+        self._server: HTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> SandboxServer:
+        routes = [
+            (r"/bot([^/]+)/(\w+)", _BotApiHandler, {"api": self.api}),
+            (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self.api}),
+            (r"/sandbox/users/(\d+)/(\w+)", _UserHandler, {"api": self.api}),
+            (r"/sandbox/chats/(-?\d+)", _ChatHandler, {"api": self.api}),
+        ]
+        sockets = bind_sockets(self.port, address=self.host)
+        self.port = sockets[0].getsockname()[1]
+        self._server = HTTPServer(Application(routes))
+        self._server.add_sockets(sockets)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None

@@ -1,0 +1,89 @@
+"""The bot pointed at the Bot API emulator over HTTP through TELEGRAM_API_BASE_URL.
+
+Nothing is faked inside PTB here: the real HTTPXRequest, long polling with getUpdates, and
+a restart of the bot in the middle of registration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from bot.app import build_application
+from bot.sandbox.core import FakeBotApi
+from bot.sandbox.http import SandboxServer
+from db.models import Member
+
+
+async def _wait_for(condition, within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the bot did not answer in time")
+        await asyncio.sleep(0.02)
+
+
+class PollingBot:
+    """`klasterbot run` in-process: build_application + start polling."""
+
+    def __init__(self, settings):
+        self.app = build_application(settings)
+
+    async def __aenter__(self):
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        return self.app
+
+    async def __aexit__(self, *exc):
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+
+async def test_registration_over_http_with_a_restart_in_the_middle(settings):
+    api = FakeBotApi()
+    server = await SandboxServer(api).start()
+    settings = replace(settings, api_base_url=server.base_url)
+    try:
+        async with PollingBot(settings) as app:
+            async with app.bot_data["klasterbot.runtime"].uow() as uow:
+                from bot.services.clusters import create_cluster
+
+                cluster = await create_cluster(uow, name="Jambu Lele", kabupaten="Demak", commodity="jambu")
+            user = api.user(4242, "Ani")
+
+            async def say(text):
+                count = len(user.texts())
+                await user.send(text)
+                await _wait_for(lambda: len(user.texts()) > count)
+
+            await say(f"/start {cluster.invite_code}")
+            count = len(user.texts())
+            await user.press("Setuju")
+            await _wait_for(lambda: len(user.texts()) > count)
+            await say("Ani Lestari")
+            assert "nama usaha" in user.last_text
+
+        # The process is gone; a new one picks up the same database and Telegram.
+        async with PollingBot(settings) as app:
+            await say("Jambu Segar Ani")
+            assert "produk utama" in user.last_text
+            await say("jambu air")
+            count = len(user.texts())
+            await user.share_contact("081234500000")
+            await _wait_for(lambda: "Mohon periksa" in user.last_text)
+            await user.press("Benar")
+            await _wait_for(lambda: "sudah terdaftar" in user.last_text)
+            async with app.bot_data["klasterbot.runtime"].uow(read_only=True) as uow:
+                member = await uow.session.scalar(select(Member))
+            assert (member.name, member.business_name, member.phone) == ("Ani Lestari", "Jambu Segar Ani", "+6281234500000")
+        assert not api.unknown_methods
+        assert any(c.method == "getUpdates" for c in api.calls)
+        assert api.commands[""]  # the menu was published at start
+    finally:
+        await server.stop()

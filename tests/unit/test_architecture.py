@@ -1,0 +1,73 @@
+"""The import rules of architecture.md, read from the source with ast."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _files(*parts: str) -> list[Path]:
+    base = ROOT.joinpath(*parts)
+    return sorted(base.rglob("*.py")) if base.is_dir() else [base]
+
+
+def _violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in files:
+        for name in _imports(path):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                found.append(f"{path.name} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "where, forbidden",
+    [
+        (("bot", "domain.py"), ("telegram", "handlers", "sqlalchemy", "db")),
+        (("bot", "services"), ("telegram", "handlers")),
+        (("bot", "money.py"), ("telegram", "handlers", "sqlalchemy", "db")),
+        (("bot", "dates.py"), ("telegram", "handlers", "sqlalchemy", "db")),
+        (("handlers",), ("sqlalchemy", "db.models")),
+        (("db",), ("telegram", "handlers")),
+    ],
+)
+def test_layer_rules(where, forbidden):
+    assert _violations(_files(*where), forbidden) == []
+
+
+def test_the_checker_sees_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from telegram import Update\nimport sqlalchemy.orm\n")
+    assert len(_violations([bad], ("telegram", "sqlalchemy"))) == 2
+
+
+def test_no_import_time_side_effects_in_composition_root():
+    """Importing the app must not read settings, open a database or build the application."""
+    source = (ROOT / "bot" / "app.py").read_text()
+    tree = ast.parse(source)
+    top_level_calls = [
+        node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+    ]
+    assigns_calling = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and not (isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "getLogger")
+    ]
+    assert top_level_calls == [] and assigns_calling == []
