@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the bot (long polling); applies database migrations first")
 
+    sandbox = sub.add_parser("sandbox", help="serve the fake Telegram Bot API on 127.0.0.1 (no token needed)")
+    sandbox.add_argument("--port", type=int, default=8081)
+
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the newest schema")
 
@@ -246,8 +249,24 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     application.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
+def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.sandbox.core import FakeBotApi
+    from bot.sandbox.http import SandboxServer
+
+    async def serve() -> None:
+        server = await SandboxServer(FakeBotApi(), port=args.port).start()
+        print(f"Bot API emulator at {server.base_url} — TELEGRAM_API_BASE_URL={server.base_url}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    asyncio.run(serve())
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "run": _cmd_run,
+    "sandbox": _cmd_sandbox,
     "db": _cmd_db_upgrade,
     "role": _cmd_role,
 }

@@ -15,7 +15,7 @@ REG_CONFIRM = "reg:ok"
 REG_EDIT = "reg:edit"
 REG_ALL_KABUPATEN = "reg:kab:all"
 REG_PATTERN = re.compile(
-    r"^reg:(?:consent:(?P<consent>yes|no)|(?P<ok>ok)|edit(?::(?P<edit>name|business|product|cluster|phone))?"
+    r"^reg:(?:consent:(?P<consent>yes|no)|(?P<ok>ok)|(?P<menu>edit)|edit:(?P<edit>name|business|product|cluster|phone)"
     r"|kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
 )
 

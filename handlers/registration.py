@@ -247,6 +247,8 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     assert match is not None  # the handler's pattern guarantees it
     user_id = update.effective_user.id
     now = context.runtime.now()
+    done: reg.Registered | None = None
+    view: RegistrationView | None = None
     try:
         async with context.uow() as uow:
             if match["consent"]:
@@ -258,11 +260,10 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             elif match["cluster"]:
                 view = await reg.choose_cluster(uow, user_id, int(match["cluster"]))
             elif match["edit"]:
-                view = await reg.edit_field(uow, user_id, Step(_EDIT_STEPS[match["edit"]]))
+                view = await reg.edit_field(uow, user_id, Step(match["edit"]))
             elif match["ok"]:
                 done = await reg.confirm(uow, user_id, update.effective_chat.id, now)
-                view = None
-            else:
+            else:  # "Ubah" on the summary: only valid while the summary is current
                 view = await reg.current(uow, user_id)
                 if view is None or view.step is not Step.CONFIRM:
                     raise StaleAction("registration_step")
@@ -271,7 +272,9 @@ async def on_button(update: Update, context: KlasterContext) -> None:
         return
     await query.answer()
     await _drop_buttons(update)
-    if match["consent"] == "no":
+    if done is not None:
+        await _registered(update, context, done)
+    elif view is None:  # consent refused: the draft is gone
         await say(
             update,
             context,
@@ -280,22 +283,15 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                 "ketik /daftar kapan saja."
             ),
         )
-        return
-    if match["ok"]:
-        await _registered(update, context, done)
-        return
-    if match["edit"] is None and not match["consent"] and not match["kab"] and not match["cluster"]:
+    elif match["menu"]:
         await say(
             update,
             context,
             context.t.gettext("Bagian mana yang ingin Anda ubah?"),
             reply_markup=_edit_keyboard(context),
         )
-        return
-    await show_step(update, context, view)
-
-
-_EDIT_STEPS = {"name": "name", "business": "business", "product": "product", "cluster": "cluster", "phone": "phone"}
+    else:
+        await show_step(update, context, view)
 
 
 def _edit_keyboard(context: KlasterContext):
