@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
+import secrets
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -34,7 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="run the bot (long polling); applies database migrations first")
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook); applies database migrations first")
+    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to (webhook mode)")
+    run.add_argument("--listen", default="127.0.0.1", help="address to listen on in webhook mode (default 127.0.0.1, behind a reverse proxy)")
+    run.add_argument("--port", type=int, default=8443, help="port to listen on in webhook mode (default 8443)")
+    run.add_argument("--secret", help="webhook secret token (A-Z a-z 0-9 _ -, up to 256); generated when not given")
 
     sandbox = sub.add_parser("sandbox", help="serve the fake Telegram Bot API on 127.0.0.1 (no token needed)")
     sandbox.add_argument("--port", type=int, default=8081)
@@ -243,10 +250,31 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         finally:
             await engine.dispose()
 
+    secret = args.secret
+    if args.webhook:
+        if not args.webhook.startswith(("https://", "http://")):
+            raise CommandFailed("--webhook harus berupa URL https://... / must be an https:// URL", EXIT_USAGE)
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise CommandFailed("--secret hanya boleh A-Z a-z 0-9 _ - (maks. 256) / may only hold A-Z a-z 0-9 _ -", EXIT_USAGE)
     asyncio.run(migrate())
     application = build_application(settings)
-    log.info("starting long polling against %s", settings.api_base_url)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    if not args.webhook:
+        log.info("starting long polling against %s", settings.api_base_url)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    from bot.webhook import serve_webhook
+
+    # Telegram echoes the secret in a header on every update; a random one is safe by default.
+    secret = secret or secrets.token_urlsafe(32)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve_webhook(application, url=args.webhook, listen=args.listen, port=args.port, secret=secret, stop=stop)
+
+    asyncio.run(serve())
 
 
 def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:

@@ -87,6 +87,11 @@ class FakeBotApi:
         # queues them for getUpdates (HTTP).
         self.sink: UpdateSink | None = None
         self._update_waiters: set[asyncio.Event] = set()
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        # Set by the HTTP layer: POSTs an update to the webhook, returns the HTTP status.
+        self.webhook_poster: Callable[[str, str | None, JsonDict], Awaitable[int]] | None = None
+        self.webhook_statuses: list[int] = []
 
     # ---- server side -------------------------------------------------------------------
 
@@ -273,17 +278,34 @@ class FakeBotApi:
         }
 
     def _api_getupdates(self, params: JsonDict, files: dict) -> list[JsonDict]:
+        if self.webhook_url:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = min(int(params.get("limit") or 100), 100)
         while self.pending_updates and self.pending_updates[0]["update_id"] < offset:
             self.pending_updates.popleft()
         return list(itertools.islice(self.pending_updates, limit))
 
+    def _api_setwebhook(self, params: JsonDict, files: dict) -> bool:
+        url = params.get("url") or ""
+        secret = params.get("secret_token")
+        if url and not url.startswith(("http://", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook_url, self.webhook_secret = (url or None), secret
+        return True
+
     def _api_deletewebhook(self, params: JsonDict, files: dict) -> bool:
+        self.webhook_url = self.webhook_secret = None
+        if params.get("drop_pending_updates"):
+            self.pending_updates.clear()
         return True
 
     def _api_getwebhookinfo(self, params: JsonDict, files: dict) -> JsonDict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.pending_updates)}
+        return {
+            "url": self.webhook_url or "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.pending_updates),
+        }
 
     def _api_close(self, params: JsonDict, files: dict) -> bool:
         return True
@@ -337,6 +359,8 @@ class FakeBotApi:
         """Send a user-side update to the bot (or queue it for getUpdates)."""
         if self.sink is not None:
             await self.sink(update)
+        elif self.webhook_url and self.webhook_poster is not None:
+            self.webhook_statuses.append(await self.webhook_poster(self.webhook_url, self.webhook_secret, update))
         else:
             self.pending_updates.append(update)
             for waiter in self._update_waiters:

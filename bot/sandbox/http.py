@@ -129,7 +129,16 @@ class SandboxServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    async def _post_to_webhook(self, url: str, secret: str | None, update: dict[str, Any]) -> int:
+        import httpx
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(url, json=update, headers=headers)
+        return response.status_code
+
     async def start(self) -> SandboxServer:
+        self.api.webhook_poster = self._post_to_webhook
         routes = [
             (r"/bot([^/]+)/(\w+)", _BotApiHandler, {"api": self.api}),
             (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self.api}),

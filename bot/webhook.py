@@ -1,0 +1,134 @@
+"""Webhook mode: Telegram POSTs updates to us; only requests with our secret are accepted.
+
+A small tornado server (tornado comes with PTB's webhooks extra) rather than PTB's built-in
+one, because operators behind a reverse proxy need a health endpoint for their checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as TornadoApplication
+from tornado.web import RequestHandler
+
+from bot.context import runtime_of
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public webhook URL ("/" when it has none)."""
+    return urlsplit(url).path or "/"
+
+
+class _UpdateHandler(RequestHandler):
+    def initialize(self, bot_application: Application, secret: str) -> None:
+        self.bot_application = bot_application
+        self.secret = secret
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            # Not Telegram (or a misconfigured proxy): nothing is processed.
+            log.warning("webhook request without the right secret from %s", self.request.remote_ip)
+            self.set_status(403)
+            self.finish()
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.bot_application.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            self.finish()
+            return
+        await self.bot_application.update_queue.put(update)
+        self.set_status(200)
+        self.finish()
+
+
+class _HealthHandler(RequestHandler):
+    def initialize(self, bot_application: Application) -> None:
+        self.bot_application = bot_application
+
+    async def get(self) -> None:
+        from sqlalchemy import text
+
+        try:
+            async with runtime_of(self.bot_application).uow(read_only=True) as uow:
+                await uow.session.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure makes the instance unhealthy
+            log.warning("health check failed: %s", exc)
+            self.set_status(503)
+            self.finish({"ok": False, "database": "unavailable"})
+            return
+        self.finish({"ok": True, "running": self.bot_application.running})
+
+
+class WebhookServer:
+    """Receives updates on `path` and answers health checks on /health."""
+
+    def __init__(self, application: Application, *, listen: str, port: int, path: str, secret: str) -> None:
+        self.application = application
+        self.listen = listen
+        self.port = port
+        self.path = path
+        self.secret = secret
+        self._server: HTTPServer | None = None
+
+    async def start(self) -> WebhookServer:
+        routes = [
+            (r"/health", _HealthHandler, {"bot_application": self.application}),
+            (self.path, _UpdateHandler, {"bot_application": self.application, "secret": self.secret}),
+        ]
+        sockets = bind_sockets(self.port, address=self.listen)
+        self.port = sockets[0].getsockname()[1]
+        self._server = HTTPServer(TornadoApplication(routes), xheaders=True)
+        self._server.add_sockets(sockets)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+
+async def serve_webhook(
+    application: Application,
+    *,
+    url: str,
+    listen: str,
+    port: int,
+    secret: str,
+    stop: asyncio.Event,
+) -> None:
+    """Run the bot in webhook mode until `stop` is set (what `klasterbot run --webhook` does)."""
+    async with application:  # initialize ... shutdown
+        if application.post_init:
+            await application.post_init(application)
+        server = await WebhookServer(
+            application, listen=listen, port=port, path=webhook_path(url), secret=secret
+        ).start()
+        await application.start()
+        try:
+            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            log.info("webhook set to %s; listening on %s:%s", url, listen, server.port)
+            await stop.wait()
+        finally:
+            await server.stop()
+            await application.stop()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
