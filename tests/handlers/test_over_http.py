@@ -62,7 +62,9 @@ async def test_registration_over_http_with_a_restart_in_the_middle(settings):
                 await user.send(text)
                 await _wait_for(lambda: len(user.texts()) > count)
 
-            await say(f"/start {cluster.invite_code}")
+            await user.send(f"/start {cluster.invite_code}")
+            # The welcome and the consent question are two messages: wait for the buttons.
+            await _wait_for(lambda: "Setuju" in user.buttons())
             count = len(user.texts())
             await user.press("Setuju")
             await _wait_for(lambda: len(user.texts()) > count)
