@@ -10,6 +10,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot.config import Settings
 from bot.context import RUNTIME_KEY, KlasterContext, Runtime, runtime_of
+from handlers.delivery import start_background, stop_background
 from handlers.menu import publish_menu
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.zone))
         .rate_limiter(
             AIORateLimiter(
-                overall_max_rate=settings.max_messages_per_second,
+                # The outbox paces itself at max_messages_per_second; this ceiling keeps
+                # room for interactive replies while staying under Telegram's ~30/s.
+                overall_max_rate=max(29.0, settings.max_messages_per_second),
                 overall_time_period=1,
                 group_max_rate=20,
                 group_time_period=60,
@@ -55,8 +58,10 @@ def build_application(
 
 async def _on_start(application: Application) -> None:
     await publish_menu(application)
+    await start_background(application)
     log.info("klasterbot started as @%s", application.bot.username)
 
 
 async def _on_stop(application: Application) -> None:
+    await stop_background(application)
     await runtime_of(application).engine.dispose()

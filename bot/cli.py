@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443, help="port to listen on in webhook mode (default 8443)")
     run.add_argument("--secret", help="webhook secret token (A-Z a-z 0-9 _ -, up to 256); generated when not given")
 
+    demo = sub.add_parser("demo", help="try the bot in the terminal: no token, a fake Telegram, seeded data")
+    demo.add_argument("--dir", default="klasterbot-demo", help="folder for the demo database and received files")
+
     sandbox = sub.add_parser("sandbox", help="serve the fake Telegram Bot API on 127.0.0.1 (no token needed)")
     sandbox.add_argument("--port", type=int, default=8081)
 
@@ -58,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--province", default="Jawa Tengah")
     add.add_argument("--approval", action="store_true", help="new members need the chair's approval")
     cluster.add_parser("list", help="list clusters with their invite codes")
+
+    roster = sub.add_parser("import-members", help="pre-register people the Dinas already knows (CSV or XLSX)")
+    roster.add_argument("file", help="a .csv or .xlsx file with columns nama, usaha, produk, telepon")
+    roster.add_argument("--cluster", required=True, help="cluster name or invite code")
 
     role = sub.add_parser("role", help="koordinator and ketua roles").add_subparsers(dest="role_command", required=True)
     for name, text in (("grant", "grant a role"), ("revoke", "revoke a role")):
@@ -217,6 +224,25 @@ def _cmd_role(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Peran dicabut / role revoked: {user_id} {role.value} ({count})")
 
 
+def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
+    from pathlib import Path
+
+    from bot.roster_files import RosterFileError, read_roster
+    from bot.services.roster import import_rows
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandFailed(f"Berkas tidak ditemukan / file not found: {path}", EXIT_USAGE)
+    try:
+        rows = read_roster(path)
+    except RosterFileError as error:
+        raise CommandFailed(f"Berkas tidak bisa dibaca / cannot read the file: {error}") from error
+    report = asyncio.run(_with_uow(settings, lambda uow: import_rows(uow, args.cluster, rows)))
+    print(f"Diimpor / imported: {report.imported}; dilewati / skipped: {len(report.skipped)}")
+    for row, reason in report.skipped:
+        print(f"  baris / row {row}: {reason}")
+
+
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     from db.migrate import current_revision, upgrade_to_head
     from db.session import create_engine
@@ -292,9 +318,25 @@ def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(serve())
 
 
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    import shutil
+    from pathlib import Path
+
+    from bot.demo import run_demo
+
+    workdir = Path(args.dir).resolve()
+    # A fresh world each time: the demo is for trying, not for keeping.
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run_demo(sys.stdin, sys.stdout, workdir))
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "demo": _cmd_demo,
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,
+    "import-members": _cmd_import_members,
     "db": _cmd_db_upgrade,
     "role": _cmd_role,
 }

@@ -50,6 +50,8 @@ class Settings:
     bot_username: str | None = None
     # Telegram allows about 30 messages/s overall; stay below it by default.
     max_messages_per_second: float = 25.0
+    # The outbox sender and periodic jobs; tests switch them off and drive them by hand.
+    run_background_tasks: bool = True
 
     @classmethod
     def from_env(

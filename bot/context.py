@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,10 @@ class Runtime:
     i18n: I18n
     # Tests replace the clock to check time rules without waiting.
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Set at start by the glue layer (it needs the bot to send); None before.
+    outbox: Any = None
+    background_stop: asyncio.Event | None = None
+    background_tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

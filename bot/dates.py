@@ -182,3 +182,54 @@ def format_clock(moment: time | datetime, locale: str) -> str:
     if isinstance(moment, datetime):
         return format_skeleton("Hm", moment, tzinfo=moment.tzinfo, locale=locale)
     return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), moment), locale=locale)
+
+
+# --- a day and a clock time, for trainings and scheduled announcements -----------------------
+
+_DAY_NUMERIC = re.compile(
+    r"(?:(?P<rel>besok|lusa|hari ini|tomorrow|today)|(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{2,4}))?"
+    r"|(?P<d2>[0-9]{1,2}) (?P<mname>[a-z]+)\.?(?: (?P<y2>[0-9]{4}))?)"
+    r"(?:,? (?:jam|pukul|pk\.?|at) ?|,? )(?P<hh>[0-9]{1,2})(?:[.:](?P<mm>[0-9]{2}))?"
+    r"(?: ?(?:wib|wita|wit))?"
+)
+
+
+def parse_day_and_time(text: str, now: datetime, zone: str) -> datetime:
+    """Read "25/12/2026 09.00", "25 Desember 09.00", "besok jam 9" in `zone`; returns UTC.
+
+    A date without a year is its next occurrence. Raises MonthError(UNKNOWN) when unreadable.
+    """
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    local_now = now.astimezone(tz)
+    cleaned = " ".join(text.lower().replace("pukul", "jam").split()).rstrip(".")
+    match = _DAY_NUMERIC.fullmatch(cleaned)
+    if match is None:
+        raise MonthError(MonthErrorReason.UNKNOWN, text)
+    hour, minute = int(match["hh"]), int(match["mm"] or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise MonthError(MonthErrorReason.UNKNOWN, text)
+    explicit_year = True
+    if match["rel"]:
+        offset = {"hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2}[match["rel"]]
+        day = local_now.date() + timedelta(days=offset)
+    else:
+        if match["d"]:
+            number, month_number, year_text = int(match["d"]), int(match["m"]), match["y"]
+        else:
+            if match["mname"] not in _MONTH_NAMES:
+                raise MonthError(MonthErrorReason.UNKNOWN, text)
+            number, month_number, year_text = int(match["d2"]), _MONTH_NAMES[match["mname"]], match["y2"]
+        explicit_year = year_text is not None
+        year = local_now.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
+        try:
+            day = date(year, month_number, number)
+        except ValueError as error:
+            raise MonthError(MonthErrorReason.UNKNOWN, text) from error
+    moment = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    if not explicit_year and moment < local_now:
+        # "25 Desember" in late December after the 25th means next year's.
+        moment = moment.replace(year=moment.year + 1)
+    return moment.astimezone(UTC)

@@ -147,3 +147,15 @@ class InvalidInput(DomainError):
 
     def __post_init__(self) -> None:
         super().__init__(self.reason)
+
+
+class NotRegistered(DomainError):
+    """The sender is not a member of any cluster (yet): point them to /daftar."""
+
+
+class MemberNotActive(DomainError):
+    """The member may not do this until the chair accepts them (or they were rejected)."""
+
+    def __init__(self, status: MemberStatus) -> None:
+        super().__init__(status.value)
+        self.status = status

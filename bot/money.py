@@ -14,6 +14,7 @@ from babel.numbers import (
     NumberFormatError,
     format_compact_decimal,
     format_currency,
+    format_decimal,
     format_percent,
     get_minus_sign_symbol,
     parse_decimal,
@@ -305,3 +306,8 @@ def format_percent_change(ratio: Decimal | float | None, locale: str) -> str:
         if rounded == 0:
             return format_percent(Decimal(0), _PERCENT_ZERO, locale=locale)
         return format_percent(rounded, _PERCENT_SIGNED, locale=locale)
+
+
+def format_count(number: int, locale: str) -> str:
+    """A count of people or messages: "1.250" (id), "1,250" (en)."""
+    return format_decimal(number, locale=locale)

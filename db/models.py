@@ -16,6 +16,8 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +112,10 @@ class Member(Base):
     consent_version: Mapped[str] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    # /berhenti: no announcements (omzet reminders still come). Set by the member only.
+    announcements_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Telegram answered 403 (blocked, deactivated): stop sending until they write again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     cluster: Mapped[Cluster] = relationship(back_populates="members")
@@ -167,13 +173,175 @@ class ConversationState(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+class MonthlyReport(Base):
+    """A member's omzet for one calendar month: the current value, one row per (member, month).
+
+    `member_id` is nullable so that deleting a person's data (UU PDP) can keep the figure for
+    the cluster's aggregates without linking it to anyone; `cluster_id` keeps it countable.
+    """
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (
+        UniqueConstraint("member_id", "month", name="uq_monthly_reports_member_month"),
+        Index("ix_monthly_reports_cluster_month", "cluster_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"))
+    # "2026-10": sorts like the calendar, reads the same in SQLite and PostgreSQL.
+    month: Mapped[str] = mapped_column(String(7))
+    # Whole rupiah; 0 with no_sales set is "reported: no sales", never "not reported".
+    amount: Mapped[int] = mapped_column(BigInteger)
+    no_sales: Mapped[bool] = mapped_column(Boolean, default=False)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 1 for the first report; every correction adds one (and a ReportVersion row).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    versions: Mapped[list[ReportVersion]] = relationship(
+        back_populates="report", order_by="ReportVersion.version"
+    )
+
+    @property
+    def corrected(self) -> bool:
+        return self.version > 1
+
+
+class ReportVersion(Base):
+    """Every value a monthly report ever had: what it replaced, what it became, and when."""
+
+    __tablename__ = "report_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("monthly_reports.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    # None for the first version: nothing was replaced.
+    old_amount: Mapped[int | None] = mapped_column(BigInteger)
+    old_no_sales: Mapped[bool | None] = mapped_column(Boolean)
+    new_amount: Mapped[int] = mapped_column(BigInteger)
+    new_no_sales: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    report: Mapped[MonthlyReport] = relationship(back_populates="versions")
+
+
+
+class Announcement(Base):
+    """A message from a chair or koordinator to the members of one or more clusters."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    author_language: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # peluang / pelatihan / umum
+    text: Mapped[str] = mapped_column(String(4000))
+    attachment_type: Mapped[str | None] = mapped_column(String(16))  # photo / document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(255))
+    training_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    training_place: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # scheduled -> sending -> done, or cancelled before anything was sent.
+    status: Mapped[str] = mapped_column(String(16), default="sending", index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # Members of the chosen clusters who never opened the bot (imported rosters): not sendable.
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_sent: Mapped[int] = mapped_column(Integer, default=0)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    training_reminder_queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AnnouncementCluster(Base):
+    __tablename__ = "announcement_clusters"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True)
+
+
+class AnnouncementResponse(Base):
+    """A member's one-tap answer: ikut / tidak (pelatihan) or tertarik (peluang pasar)."""
+
+    __tablename__ = "announcement_responses"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "member_id", name="uq_announcement_responses_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """One message to one chat in the outbox, written in the transaction that created it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))  # announcement, training_reminder, ...
+    # Makes enqueueing idempotent: a job run twice finds its rows already there.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Fully rendered (text, buttons, media) in the recipient's language at enqueue time.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending -> sending -> sent | blocked | failed; cancelled before sending.
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RosterEntry(Base):
+    """A person the Dinas already knows (imported from its lists), waiting to join in the chat.
+
+    Matched by phone when they share their contact during registration; consent is still
+    asked. `claimed_member_id` is set once they have registered.
+    """
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("cluster_id", "phone", name="uq_roster_entries_cluster_phone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    business_name: Mapped[str] = mapped_column(String(100))
+    main_product: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claimed_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
 __all__ = [
+    "RosterEntry",
+    "Announcement",
+    "AnnouncementCluster",
+    "AnnouncementResponse",
+    "Delivery",
     "AuditEntry",
     "Base",
     "Cluster",
     "ConversationState",
     "Member",
+    "MonthlyReport",
     "ProcessedUpdate",
+    "ReportVersion",
     "RoleGrant",
     "TelegramUser",
     "utcnow",

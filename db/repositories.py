@@ -16,7 +16,9 @@ from db.models import (
     Cluster,
     ConversationState,
     Member,
+    MonthlyReport,
     ProcessedUpdate,
+    ReportVersion,
     RoleGrant,
     TelegramUser,
 )
@@ -242,3 +244,94 @@ class Conversations(_Repository):
         await self.session.execute(
             delete(ConversationState).where(ConversationState.telegram_user_id == telegram_user_id)
         )
+
+
+class Reports(_Repository):
+    """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month."""
+
+    async def get(self, member_id: int, month: str) -> MonthlyReport | None:
+        return await self.session.scalar(
+            select(MonthlyReport).where(
+                MonthlyReport.member_id == member_id, MonthlyReport.month == month
+            )
+        )
+
+    async def add(self, report: MonthlyReport) -> MonthlyReport:
+        self.session.add(report)
+        await self.session.flush()
+        return report
+
+    async def add_version(self, version: ReportVersion) -> None:
+        self.session.add(version)
+        await self.session.flush()
+
+    async def versions(self, report_id: int) -> Sequence[ReportVersion]:
+        query = (
+            select(ReportVersion)
+            .where(ReportVersion.report_id == report_id)
+            .order_by(ReportVersion.version)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def of_member(self, member_id: int, first: str, last: str) -> Sequence[MonthlyReport]:
+        """The member's reports from `first` to `last` (both "YYYY-MM", inclusive), oldest first."""
+        query = (
+            select(MonthlyReport)
+            .where(MonthlyReport.member_id == member_id, MonthlyReport.month.between(first, last))
+            .order_by(MonthlyReport.month)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def recent_sales(self, member_id: int, *, excluding: str, limit: int) -> list[int]:
+        """Amounts of the member's latest months with sales, newest first, one month left out."""
+        query = (
+            select(MonthlyReport.amount)
+            .where(
+                MonthlyReport.member_id == member_id,
+                MonthlyReport.month != excluding,
+                MonthlyReport.no_sales.is_(False),
+            )
+            .order_by(MonthlyReport.month.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def cluster_medians(
+        self, cluster_id: int, first: str, last: str, *, min_reporters: int
+    ) -> dict[str, tuple[int, int, int]]:
+        """Per month with at least `min_reporters` reports: (lower middle, upper middle, count).
+
+        The median is taken in SQL so no single member's figure leaves the database: ranking
+        each month's amounts and keeping only the one or two middle rows works the same on
+        SQLite and PostgreSQL (window functions), without percentile_cont.
+        """
+        ranked = (
+            select(
+                MonthlyReport.month.label("month"),
+                MonthlyReport.amount.label("amount"),
+                func.row_number()
+                .over(partition_by=MonthlyReport.month, order_by=MonthlyReport.amount)
+                .label("position"),
+                func.count().over(partition_by=MonthlyReport.month).label("reporters"),
+            )
+            .where(MonthlyReport.cluster_id == cluster_id, MonthlyReport.month.between(first, last))
+            .subquery()
+        )
+        # The middle rows: position n/2 and n/2+1 for even n, (n+1)/2 for odd n, written
+        # without division so no backend rounds differently.
+        query = (
+            select(
+                ranked.c.month,
+                func.min(ranked.c.amount),
+                func.max(ranked.c.amount),
+                func.max(ranked.c.reporters),
+            )
+            .where(
+                ranked.c.reporters >= min_reporters,
+                2 * ranked.c.position >= ranked.c.reporters,
+                2 * ranked.c.position <= ranked.c.reporters + 2,
+            )
+            .group_by(ranked.c.month)
+        )
+        rows = (await self.session.execute(query)).all()
+        return {month: (int(low), int(high), int(count)) for month, low, high, count in rows}

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db import outbox_queries
 from db import repositories as repos
 from db.session import SQLITE_BEGIN_OPTION
 
@@ -35,6 +36,9 @@ class UnitOfWork:
         self.audit = repos.AuditLog(s)
         self.updates = repos.ProcessedUpdates(s)
         self.conversations = repos.Conversations(s)
+        self.deliveries = outbox_queries.Deliveries(s)
+        self.announcements = outbox_queries.Announcements(s)
+        self.reports = repos.Reports(s)
         return self
 
     async def __aexit__(

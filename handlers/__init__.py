@@ -12,8 +12,17 @@ from telegram.ext import (
     filters,
 )
 
+from handlers import (
+    announcements,
+    cluster_admin,
+    general,
+    history,
+    omzet,
+    pipeline,
+    profile,
+    registration,
+)
 from handlers import callbacks as cb
-from handlers import cluster_admin, general, pipeline, profile, registration
 from handlers.errors import on_error
 
 
@@ -29,6 +38,12 @@ def register(app: Application) -> None:
         "start": registration.start_command,
         "daftar": registration.daftar_command,
         "profil": profile.profile_command,
+        "omzet": omzet.omzet_command,
+        "riwayat": history.riwayat_command,
+        "umumkan": announcements.umumkan_command,
+        "info": announcements.info_command,
+        "berhenti": announcements.pause_command,
+        "lanjut": announcements.resume_command,
         "bantuan": general.help_command,
         "help": general.help_command,
         "batal": general.cancel_command,
@@ -51,6 +66,9 @@ def register(app: Application) -> None:
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
     )
+    app.add_handler(CallbackQueryHandler(omzet.on_button, pattern=cb.OMZET_PATTERN))
+    app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
+    app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

@@ -88,6 +88,78 @@ def cluster_setup_approval(required: bool) -> str:
     return f"klaster:appr:{'yes' if required else 'no'}"
 
 
+# Monthly omzet. Answers carry the month and the amount they were shown with, so a button
+# from an older question can never confirm a different figure than the one on its message.
+_MONTH = r"\d{4}-\d{2}"
+OMZET_PATTERN = re.compile(
+    rf"^omzet:(?:m:(?P<month>{_MONTH})|(?P<more>more)|(?P<stop>stop)|edit:(?P<edit>{_MONTH})"
+    rf"|(?P<answer>amt|ok|sure|fix):(?P<answer_month>{_MONTH}):(?P<rupiah>\d{{1,14}}))$"
+)
+OMZET_MORE_MONTHS = "omzet:more"
+OMZET_CANCEL = "omzet:stop"
+
+
+def omzet_month(month: str) -> str:
+    """A month button ("2026-10")."""
+    return f"omzet:m:{month}"
+
+
+def omzet_retype(month: str) -> str:
+    """ "Ubah" / "Tulis ulang": type the amount for the month again."""
+    return f"omzet:edit:{month}"
+
+
+def omzet_choice(month: str, rupiah: int) -> str:
+    """One reading of an ambiguous amount ("12,5": juta or ribu)."""
+    return f"omzet:amt:{month}:{rupiah}"
+
+
+def omzet_confirm(month: str, rupiah: int) -> str:
+    """ "Benar" on the echo of the amount."""
+    return f"omzet:ok:{month}:{rupiah}"
+
+
+def omzet_sure(month: str, rupiah: int) -> str:
+    """ "Ya, yakin" on the plausibility question."""
+    return f"omzet:sure:{month}:{rupiah}"
+
+
+def omzet_replace(month: str, rupiah: int) -> str:
+    """ "Ya, ganti" on the correction question."""
+    return f"omzet:fix:{month}:{rupiah}"
+
+
+# Composing an announcement (/umumkan)
+COMPOSE_PATTERN = re.compile(
+    r"^umum:(?:t:(?P<target>all|(?:kab|kom|cl):\d{1,10})|k:(?P<kind>peluang|pelatihan|umum)"
+    r"|(?P<action>send|sched|schedok|edit|abort)|unsched:(?P<unsched>\d{1,10}))$"
+)
+
+
+def compose_target(key: str) -> str:
+    return f"umum:t:{key}"
+
+
+def compose_kind(kind: str) -> str:
+    return f"umum:k:{kind}"
+
+
+def compose_action(action: str) -> str:
+    return f"umum:{action}"
+
+
+def unschedule(announcement_id: int) -> str:
+    return f"umum:unsched:{announcement_id}"
+
+
+# A member's answer to an announcement, and the author's lists
+ANSWER_PATTERN = re.compile(r"^ann:(?P<answer>ikut|tidak|tertarik|list):(?P<announcement>\d{1,10})$")
+
+
+def answer(kind: str, announcement_id: int) -> str:
+    return f"ann:{kind}:{announcement_id}"
+
+
 ALL_PATTERNS = (
     REG_PATTERN,
     APPROVAL_PATTERN,
@@ -96,4 +168,7 @@ ALL_PATTERNS = (
     PICK_PATTERN,
     CHAIR_PATTERN,
     CLUSTER_SETUP_PATTERN,
+    OMZET_PATTERN,
+    COMPOSE_PATTERN,
+    ANSWER_PATTERN,
 )

@@ -7,11 +7,12 @@ from telegram import ReplyKeyboardRemove, Update
 from bot.context import KlasterContext
 from bot.domain import SUPPORTED_LANGUAGES, DomainError
 from bot.i18n import I18n
-from bot.services import actors, cluster_setup
+from bot.services import actors, announcements, cluster_setup, reports
 from bot.services import profile as profile_service
 from bot.services import registration as reg
+from handlers import announcements as announcement_handlers
 from handlers import callbacks as cb
-from handlers import cluster_admin, profile, registration
+from handlers import cluster_admin, omzet, profile, registration
 from handlers.keyboards import inline, skip_words
 from handlers.replies import refuse, say
 from handlers.texts import help_text
@@ -109,6 +110,10 @@ async def on_message(update: Update, context: KlasterContext) -> None:
         else:
             await say(update, context, t.gettext("Terima kasih, tetapi saat ini saya tidak meminta nomor telepon."))
         return
+    if step is not None and step.flow == announcements.FLOW:
+        # Composing an announcement: text, or a photo or document with its caption.
+        await announcement_handlers.compose_message(update, context)
+        return
     if message.text is None:
         # Photos, stickers, voice notes... where we expect typed text.
         await say(
@@ -120,6 +125,10 @@ async def on_message(update: Update, context: KlasterContext) -> None:
             await registration.resume_or_point(update, context)
         return
     if step is None:
+        if reports.is_report_message(message.text):
+            # "omzet 12,5jt": a report in one message; non-members are pointed to /daftar.
+            await omzet.on_report_message(update, context)
+            return
         actor = context.require_actor()
         if actor.member is None and not actor.roles:
             await say(update, context, t.gettext("Halo! Ketik /daftar untuk mendaftar sebagai anggota klaster."))
@@ -132,6 +141,8 @@ async def on_message(update: Update, context: KlasterContext) -> None:
         await profile.on_text(update, context, _all_skip_words(context))
     elif step.flow == cluster_setup.FLOW:
         await cluster_admin.cluster_setup_text(update, context)
+    elif step.flow == reports.FLOW:
+        await omzet.on_text(update, context)
     else:
         async with context.uow() as uow:
             await actors.cancel_current_step(uow, update.effective_user.id)

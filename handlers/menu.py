@@ -13,6 +13,8 @@ from bot.i18n import N_
 MENU = (
     ("start", N_("Mulai")),
     ("daftar", N_("Mendaftar sebagai anggota")),
+    ("omzet", N_("Lapor omzet bulanan")),
+    ("riwayat", N_("Riwayat omzet saya")),
     ("profil", N_("Data saya")),
     ("bahasa", N_("Ganti bahasa")),
     ("batal", N_("Batalkan langkah ini")),

@@ -88,6 +88,17 @@ async def show_step(update: Update, context: KlasterContext, view: RegistrationV
         )
     elif view.step is Step.CLUSTER:
         await _show_cluster_choice(update, context, view)
+    elif view.step is Step.MATCH:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Apakah Dinas sudah mencatat data usaha Anda? Bagikan nomor telepon Anda dengan "
+                "tombol \"Bagikan nomor saya\" di bawah: jika nomor Anda ada di daftar Dinas, Anda "
+                "tinggal memeriksa datanya. Jika tidak ingin, tekan \"Lewati\"."
+            ),
+            reply_markup=share_phone_keyboard(t),
+        )
     elif view.step is Step.PHONE:
         await say(
             update,
@@ -400,7 +411,7 @@ async def on_text(update: Update, context: KlasterContext) -> None:
     try:
         async with context.uow() as uow:
             view = await reg.current(uow, user_id)
-            if view is not None and view.step is Step.PHONE and text.strip().casefold() in skip_words(
+            if view is not None and view.step in (Step.PHONE, Step.MATCH) and text.strip().casefold() in skip_words(
                 [context.t, context.runtime.i18n.translator("id")]
             ):
                 view = await reg.skip_phone(uow, user_id)
@@ -434,5 +445,12 @@ async def on_contact(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    await say(update, context, context.t.gettext("Nomor Anda tersimpan."), reply_markup=ReplyKeyboardRemove())
+    t = context.t
+    if view.roster_match:
+        text = t.gettext("Nomor Anda ada di daftar Dinas. Data Anda sudah kami isi; mohon periksa.")
+    elif view.roster_miss:
+        text = t.gettext("Nomor Anda tersimpan, tetapi belum ada di daftar Dinas. Mari isi data Anda.")
+    else:
+        text = t.gettext("Nomor Anda tersimpan.")
+    await say(update, context, text, reply_markup=ReplyKeyboardRemove())
     await show_step(update, context, view)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.domain import Actor, DomainError, InvalidInput, NotAllowed, NotFound, StaleAction
+from bot.domain import (
+    Actor,
+    DomainError,
+    InvalidInput,
+    MemberNotActive,
+    MemberStatus,
+    NotAllowed,
+    NotFound,
+    NotRegistered,
+    StaleAction,
+)
 from bot.i18n import Translator
 
 
@@ -42,8 +52,57 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "dalam wilayah Anda, contoh: Pekalongan"
         ),
         "unknown_language": t.gettext("Bahasa itu belum tersedia. Pilih salah satu tombol."),
+        "datetime_expected": t.gettext(
+            "Mohon tulis tanggal dan jam. Contoh: 12/12/2026 09.00 atau besok 08.00"
+        ),
+        "datetime_unreadable": t.gettext(
+            "Tanggal atau jam itu tidak bisa kami baca. Contoh: 12/12/2026 09.00, "
+            "12 Desember 09.00, atau besok 08.00"
+        ),
+        "datetime_past": t.gettext(
+            "Waktu itu sudah lewat. Tulis waktu yang akan datang, contoh: besok 08.00"
+        ),
+        "place_expected": t.gettext("Mohon tulis tempatnya. Contoh: Balai Desa Simbang Kulon"),
+        "announcement_empty": t.gettext(
+            "Pengumuman masih kosong. Tulis isinya, atau kirim foto/dokumen dengan keterangan."
+        ),
+        "announcement_too_long": t.gettext(
+            "Pengumuman terlalu panjang (paling banyak 3.500 huruf). Mohon dipersingkat."
+        ),
+        "caption_too_long": t.gettext(
+            "Keterangan foto atau dokumen paling banyak 900 huruf. Mohon dipersingkat, atau kirim "
+            "teksnya tanpa lampiran."
+        ),
+        "amount_empty": t.gettext(
+            "Silakan tulis jumlah omzetnya dengan angka. Contoh: 12,5 juta, 850 ribu, atau 0 "
+            "jika tidak ada penjualan."
+        ),
+        "amount_malformed": t.gettext(
+            "Jumlah itu tidak bisa kami baca. Silakan tulis seperti contoh ini: 12,5 juta, "
+            "850 ribu, atau 12.500.000. Jika tidak ada penjualan, tulis 0."
+        ),
+        "amount_negative": t.gettext(
+            "Omzet tidak bisa kurang dari nol. Silakan tulis jumlah penjualan Anda, contoh: "
+            "5 juta atau 850 ribu. Jika tidak ada penjualan, tulis 0."
+        ),
+        "amount_too_large": t.gettext(
+            "Jumlah itu terlalu besar untuk omzet satu bulan. Mohon periksa lagi, contoh: "
+            "12,5 juta, 850 ribu, atau 1,2 miliar."
+        ),
+        "month_unknown": t.gettext(
+            "Nama bulan itu tidak kami kenal. Contoh: omzet oktober 12,5 juta, omzet bulan "
+            "lalu 850 ribu, atau omzet 10/2026 5 juta."
+        ),
+        "month_future": t.gettext(
+            "Bulan itu belum tiba. Anda bisa melapor untuk bulan ini atau bulan yang sudah "
+            "lewat, contoh: omzet bulan lalu 12,5 juta atau omzet oktober 850 ribu."
+        ),
+        "month_too_old": t.gettext(
+            "Laporan hanya bisa untuk bulan ini dan 12 bulan sebelumnya. Contoh: omzet bulan "
+            "lalu 12,5 juta atau omzet oktober 850 ribu."
+        ),
     }
-    if reason.startswith("use_buttons_phone"):
+    if reason in ("use_buttons_phone", "use_buttons_match"):
         return t.gettext(
             "Untuk nomor telepon, tekan tombol \"Bagikan nomor saya\" di bawah (nomor Anda "
             "sendiri), atau tekan \"Lewati\" jika tidak ingin membagikannya."
@@ -64,6 +123,20 @@ def explain_error(t: Translator, error: DomainError) -> str:
         )
     if isinstance(error, StaleAction):
         return t.gettext("Tombol atau langkah ini sudah tidak berlaku.")
+    if isinstance(error, NotRegistered):
+        return t.gettext(
+            "Anda belum terdaftar sebagai anggota klaster. Ketik /daftar untuk mendaftar."
+        )
+    if isinstance(error, MemberNotActive):
+        if error.status is MemberStatus.PENDING:
+            return t.gettext(
+                "Pendaftaran Anda masih menunggu persetujuan ketua klaster. Setelah disetujui, "
+                "Anda bisa melapor omzet."
+            )
+        return t.gettext(
+            "Permintaan bergabung Anda tidak disetujui, jadi Anda belum bisa melapor omzet. "
+            "Silakan hubungi ketua klaster Anda."
+        )
     if isinstance(error, NotFound):
         return t.gettext("Data yang Anda cari tidak ditemukan. Mungkin sudah dihapus atau diubah.")
     return t.gettext("Maaf, permintaan itu tidak bisa diproses.")
@@ -75,11 +148,18 @@ def help_text(t: Translator, actor: Actor) -> str:
     if actor.member is None:
         lines.append(t.gettext("/daftar — mendaftar sebagai anggota klaster"))
     else:
-        lines.append(t.gettext("/profil — melihat dan mengubah data Anda"))
+        lines += [
+            t.gettext("/omzet — melapor omzet bulanan"),
+            t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
+            t.gettext("/profil — melihat dan mengubah data Anda"),
+            t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
+            t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
+        ]
     if actor.is_ketua or actor.is_koordinator:
         lines += [
             "",
             t.gettext("Untuk ketua klaster dan koordinator:"),
+            t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
             t.gettext("/undang — tautan undangan klaster"),
             t.gettext("/anggota — daftar anggota klaster dan statusnya"),
         ]

@@ -62,7 +62,15 @@ async def database_url(migrated_template: str, tmp_path: Path) -> AsyncIterator[
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(token=TEST_TOKEN, database_url=database_url, api_base_url="http://sandbox.invalid")
+    # Background tasks off: tests drive the outbox and jobs by hand with a controllable clock.
+    # The send rate is high so that thousands of deliveries take seconds, not minutes.
+    return Settings(
+        token=TEST_TOKEN,
+        database_url=database_url,
+        api_base_url="http://sandbox.invalid",
+        run_background_tasks=False,
+        max_messages_per_second=5000.0,
+    )
 
 
 @pytest.fixture

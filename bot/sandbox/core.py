@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,8 @@ class ApiCall:
     method: str
     params: JsonDict
     files: dict[str, Any] = field(default_factory=dict)
+    # The HTTP status the emulator answered (200, 403, 429, 502, ...).
+    status: int = 200
 
 
 class ApiError(Exception):
@@ -35,6 +38,22 @@ class ApiError(Exception):
         self.status = status
         self.description = description
         self.parameters = parameters
+
+
+@dataclass
+class Faults:
+    """What the emulator does wrong on purpose: rate limits, server errors, latency."""
+
+    # Messages per second accepted overall; above it, 429 with retry_after.
+    rate_per_second: float | None = None
+    retry_after: int = 1
+    # Probability that a send answers 5xx (and delivers nothing).
+    server_error_rate: float = 0.0
+    latency_seconds: float = 0.0
+    seed: int = 7
+
+
+SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 
 
 @dataclass
@@ -86,6 +105,12 @@ class FakeBotApi:
         # Where user-side updates go: the harness delivers them to the bot (in-process) or
         # queues them for getUpdates (HTTP).
         self.sink: UpdateSink | None = None
+        self.faults = Faults()
+        self._random = random.Random(self.faults.seed)
+        self._window_start = 0.0
+        self._window_count = 0
+        self.rejected_429 = 0
+        self.rejected_5xx = 0
         self._update_waiters: set[asyncio.Event] = set()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -97,18 +122,63 @@ class FakeBotApi:
 
     def handle(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> JsonDict:
         """Answer one Bot API call with Telegram's envelope."""
-        self.calls.append(ApiCall(method, params, files or {}))
+        call = ApiCall(method, params, files or {})
+        self.calls.append(call)
+        answer = self._answer(method, params, files or {})
+        call.status = 200 if answer["ok"] else answer["error_code"]
+        return answer
+
+    def _answer(self, method: str, params: JsonDict, files: dict[str, Any]) -> JsonDict:
         handler = getattr(self, f"_api_{method.lower()}", None)
         if handler is None:
             self.unknown_methods.append(method)
             return {"ok": False, "error_code": 404, "description": f"Not Found: method {method} unknown to sandbox"}
+        fault = self._injected_fault(method)
+        if fault is not None:
+            return fault
         try:
-            return {"ok": True, "result": handler(params, files or {})}
+            return {"ok": True, "result": handler(params, files)}
         except ApiError as error:
             answer: JsonDict = {"ok": False, "error_code": error.status, "description": error.description}
             if error.parameters:
                 answer["parameters"] = error.parameters
             return answer
+
+    def _injected_fault(self, method: str) -> JsonDict | None:
+        if method.lower() not in SEND_METHODS:
+            return None
+        faults = self.faults
+        if faults.rate_per_second:
+            now = time.monotonic()
+            if now - self._window_start >= 1.0:
+                self._window_start, self._window_count = now, 0
+            if self._window_count >= faults.rate_per_second:
+                self.rejected_429 += 1
+                return {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {faults.retry_after}",
+                    "parameters": {"retry_after": faults.retry_after},
+                }
+            self._window_count += 1
+        if faults.server_error_rate and self._random.random() < faults.server_error_rate:
+            self.rejected_5xx += 1
+            return {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        return None
+
+    def delivered_counts(self, text_contains: str = "") -> dict[int, int]:
+        """How many bot messages (containing the text) each chat holds."""
+        counts: dict[int, int] = {}
+        bot_id = self.bot_user["id"]
+        for chat in self.chats.values():
+            n = sum(
+                1
+                for m in chat.messages
+                if m.get("from", {}).get("id") == bot_id and text_contains in (m.get("text") or m.get("caption") or "")
+            )
+            if n:
+                counts[chat.id] = n
+        return counts
 
     def _now(self) -> int:
         return int(time.time())

@@ -22,10 +22,11 @@ from bot.domain import (
     StaleAction,
 )
 from bot.phone import PhoneError, normalize_phone
+from bot.services import roster
 from bot.services.clusters import ClusterChoices, cluster_choices, is_well_formed_invite
 from bot.services.converters import cluster_info, member_profile
 from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
-from db.models import Member
+from db.models import Member, RosterEntry
 from db.uow import UnitOfWork
 
 FLOW = "registration"
@@ -33,6 +34,9 @@ FLOW = "registration"
 
 class Step(StrEnum):
     CONSENT = "consent"
+    # Only when the Dinas imported a roster: share your number, and if it is on the list,
+    # the rest is filled in and only needs confirming.
+    MATCH = "match"
     NAME = "name"
     BUSINESS = "business"
     PRODUCT = "product"
@@ -73,6 +77,9 @@ class RegistrationView:
     choices: ClusterChoices = ClusterChoices()
     resumed: bool = False
     invite_problem: InviteProblem | None = None
+    # After sharing a number at the MATCH step: found on the Dinas list, or not.
+    roster_match: bool = False
+    roster_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,12 @@ def _next_step(step: Step, data: dict[str, Any]) -> Step:
     """The step after `step`, skipping what is already known; back to CONFIRM when editing."""
     if data.get("editing"):
         return Step.CONFIRM
-    order = [Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE, Step.CONFIRM]
+    order = [Step.MATCH, Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE, Step.CONFIRM]
     for candidate in order[order.index(step) + 1 :]:
         if candidate is Step.CLUSTER and data.get("cluster_id") is not None:
             continue
+        if candidate is Step.PHONE and data.get("phone_asked"):
+            continue  # asked at the roster match already
         return candidate
     return Step.CONFIRM
 
@@ -190,8 +199,9 @@ async def answer_consent(
         return None
     data["consent_at"] = now.isoformat()
     data["consent_version"] = CONSENT_VERSION
-    await _save(uow, user_id, Step.NAME, data)
-    return await _view(uow, Step.NAME, data)
+    step = Step.MATCH if await roster.has_candidates(uow, data.get("cluster_id")) else Step.NAME
+    await _save(uow, user_id, step, data)
+    return await _view(uow, step, data)
 
 
 _TEXT_FIELDS = {
@@ -249,13 +259,26 @@ async def share_contact(
     uow: UnitOfWork, user_id: int, *, contact_user_id: int | None, phone_number: str
 ) -> RegistrationView:
     """Accept the member's own contact only: a stranger's number is never stored."""
-    step, data = await _require(uow, user_id, Step.PHONE)
+    step, data = await _require(uow, user_id, Step.PHONE, Step.MATCH)
     if contact_user_id != user_id:
         raise InvalidInput("contact_not_own")
     try:
         data["phone"] = normalize_phone(phone_number)
     except PhoneError as exc:
         raise InvalidInput("phone_invalid") from exc
+    if step is Step.MATCH:
+        data["phone_asked"] = True
+        entry = await roster.find_match(uow, data["phone"], data.get("cluster_id"))
+        if entry is None:
+            next_step = _next_step(Step.MATCH, data)
+            await _save(uow, user_id, next_step, data)
+            return await _view(uow, next_step, data, roster_miss=True)
+        data.update(
+            name=entry.name, business_name=entry.business_name, main_product=entry.main_product,
+            cluster_id=entry.cluster_id, roster_id=entry.id,
+        )
+        await _save(uow, user_id, Step.CONFIRM, data)
+        return await _view(uow, Step.CONFIRM, data, roster_match=True)
     data.pop("editing", None)
     await _save(uow, user_id, Step.CONFIRM, data)
     return await _view(uow, Step.CONFIRM, data)
@@ -263,9 +286,14 @@ async def share_contact(
 
 async def skip_phone(uow: UnitOfWork, user_id: int) -> RegistrationView:
     """Go on without a phone number (it is optional)."""
-    _, data = await _require(uow, user_id, Step.PHONE)
+    step, data = await _require(uow, user_id, Step.PHONE, Step.MATCH)
     data["phone"] = None
     data.pop("editing", None)
+    if step is Step.MATCH:
+        data["phone_asked"] = True
+        next_step = _next_step(Step.MATCH, data)
+        await _save(uow, user_id, next_step, data)
+        return await _view(uow, next_step, data)
     await _save(uow, user_id, Step.CONFIRM, data)
     return await _view(uow, Step.CONFIRM, data)
 
@@ -307,6 +335,10 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) ->
         )
     )
     await uow.conversations.clear(user_id)
+    if data.get("roster_id") is not None:
+        entry = await uow.session.get(RosterEntry, data["roster_id"])
+        if entry is not None and entry.claimed_member_id is None:
+            entry.claimed_member_id = member.id
     approvers: list[int] = []
     if status is MemberStatus.PENDING:
         approvers = await uow.roles.chairs_of(draft.cluster.id)

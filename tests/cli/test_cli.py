@@ -11,16 +11,6 @@ from bot.cli import main
 from tests.support.harness import TEST_TOKEN
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path, database_url):
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_API_BASE_URL", "LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "klaster_jateng_bot")
-    return monkeypatch
-
-
 def test_run_without_token_exits_2_with_one_clear_line(tmp_path):
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(

@@ -83,6 +83,24 @@ class Harness:
         await self.stop()
         await self.start()
 
+    async def drain(self, *, follow_retries: bool = True, max_rounds: int = 500) -> None:
+        """Run the outbox until nothing is due; jump the clock to retries that wait for later."""
+        from handlers.delivery import queue_due_work, report_progress
+
+        await queue_due_work(self.app)
+        outbox = self.runtime.outbox
+        for _ in range(max_rounds):
+            stats = await outbox.drain_once()
+            if stats.sent or stats.retried or stats.blocked or stats.failed:
+                continue
+            async with self.uow(read_only=True) as uow:
+                due = await uow.deliveries.next_due()
+            if due is None or not follow_retries:
+                break
+            self.now = max(self.now, due)
+            await queue_due_work(self.app)
+        await report_progress(self.app)
+
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return self.runtime.uow(read_only=read_only)
 

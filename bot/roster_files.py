@@ -1,0 +1,65 @@
+"""Read the member lists a Dinas already keeps: CSV (comma or semicolon) or Excel .xlsx."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+# Column names people use in their sheets, mapped to our fields.
+HEADERS = {
+    "name": ("nama", "nama lengkap", "nama anggota", "name"),
+    "business_name": ("usaha", "nama usaha", "business", "business name"),
+    "main_product": ("produk", "produk utama", "product", "main product", "komoditas"),
+    "phone": ("telepon", "telp", "no telepon", "nomor telepon", "hp", "no hp", "nomor hp", "wa", "no wa", "phone"),
+}
+
+
+class RosterFileError(ValueError):
+    """The file cannot be read as a roster; the message says why."""
+
+
+def _field(header: str) -> str | None:
+    cleaned = " ".join(header.strip().lower().replace(".", " ").replace("_", " ").split())
+    for field, names in HEADERS.items():
+        if cleaned in names:
+            return field
+    return None
+
+
+def _rows(table: list[list[str]]) -> list[dict[str, str]]:
+    if not table:
+        raise RosterFileError("the file is empty")
+    columns = [_field(str(h or "")) for h in table[0]]
+    missing = [f for f in HEADERS if f not in columns]
+    if missing:
+        raise RosterFileError(f"missing columns: {', '.join(missing)} (expected e.g. nama, usaha, produk, telepon)")
+    rows = []
+    for values in table[1:]:
+        if not any(str(v or "").strip() for v in values):
+            continue
+        rows.append({f: str(v if v is not None else "").strip() for f, v in zip(columns, values, strict=False) if f})
+    return rows
+
+
+def read_roster(path: Path) -> list[dict[str, str]]:
+    """Rows as dicts with name, business_name, main_product, phone (all text)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise RosterFileError(f"cannot read {path.name} as Excel: {exc}") from exc
+        # Phone numbers typed in Excel often become numbers: 812345 loses its 0; keep digits.
+        table = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row]
+                 for row in sheet.iter_rows(values_only=True)]
+        return _rows(table)
+    if suffix in (".csv", ".txt"):
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return _rows([row for row in csv.reader(text.splitlines(), dialect)])
+    raise RosterFileError(f"{path.name}: use a .csv or .xlsx file")

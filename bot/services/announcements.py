@@ -1,0 +1,578 @@
+"""Announcements: compose (draft kept in the database), send through the outbox, answers.
+
+Deliveries are written in the same transaction as the announcement, one row per recipient,
+so a crash never leaves an announcement that reaches only some members unknowingly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.dates import MonthError, parse_day_and_time
+from bot.domain import (
+    Actor,
+    ClusterInfo,
+    InvalidInput,
+    MemberStatus,
+    NotAllowed,
+    NotFound,
+    StaleAction,
+)
+from bot.quiet_hours import first_allowed
+from bot.services.converters import cluster_info
+from db.models import Announcement, Member, TelegramUser
+from db.uow import UnitOfWork
+
+FLOW = "announce"
+TEXT_MAX = 3500
+CAPTION_MAX = 900  # Telegram captions hold 1024 characters; the header takes the rest
+PLACE_MAX = 200
+RECENT_LIMIT = 10
+
+
+class Kind(StrEnum):
+    PELUANG = "peluang"  # peluang pasar: a buyer, an exhibition, a bazar
+    PELATIHAN = "pelatihan"
+    UMUM = "umum"
+
+
+class Step(StrEnum):
+    TARGET = "target"
+    KIND = "kind"
+    TEXT = "text"
+    TRAINING_WHEN = "training_when"
+    TRAINING_PLACE = "training_place"
+    PREVIEW = "preview"
+    SCHEDULE_WHEN = "schedule_when"
+
+
+class Answer(StrEnum):
+    IKUT = "ikut"
+    TIDAK = "tidak"
+    TERTARIK = "tertarik"
+
+
+@dataclass(frozen=True)
+class TargetOption:
+    """One way to choose recipients: all in scope, a kabupaten, a commodity, one cluster."""
+
+    key: str
+    label: str
+    clusters: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    cluster_names: tuple[str, ...] = ()
+    kind: Kind | None = None
+    text: str | None = None
+    attachment_type: str | None = None
+    attachment_file_id: str | None = None
+    training_at: datetime | None = None
+    training_place: str | None = None
+    zone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class ComposeView:
+    step: Step
+    draft: Draft
+    targets: tuple[TargetOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sent:
+    announcement_id: int
+    recipients: int
+    unreachable: int
+    scheduled_for: datetime | None
+    zone: str
+
+
+# A payload is rendered by the glue layer for one language and one announcement id.
+Render = Callable[[str | None, int], dict[str, Any]]
+
+
+def _scope_clusters(clusters: list[ClusterInfo], actor: Actor) -> list[ClusterInfo]:
+    return [c for c in clusters if actor.can_manage(c)]
+
+
+async def _clusters_in_scope(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
+    if not (actor.is_ketua or actor.is_koordinator):
+        raise NotAllowed("announce")
+    return _scope_clusters([cluster_info(c) for c in await uow.clusters.all()], actor)
+
+
+def _targets(clusters: list[ClusterInfo]) -> tuple[TargetOption, ...]:
+    options = [TargetOption("all", "*", len(clusters))]
+    kabupaten = sorted({c.kabupaten for c in clusters}, key=str.casefold)
+    commodities = sorted({c.commodity.casefold() for c in clusters})
+    if len(kabupaten) > 1:
+        options += [
+            TargetOption(f"kab:{i}", name, sum(c.kabupaten == name for c in clusters)) for i, name in enumerate(kabupaten)
+        ]
+    if len(commodities) > 1:
+        options += [
+            TargetOption(f"kom:{i}", name, sum(c.commodity.casefold() == name for c in clusters))
+            for i, name in enumerate(commodities)
+        ]
+    if len(clusters) <= 20:
+        options += [TargetOption(f"cl:{c.id}", c.name, 1) for c in clusters]
+    return tuple(options)
+
+
+def _resolve_target(clusters: list[ClusterInfo], key: str) -> list[ClusterInfo]:
+    kabupaten = sorted({c.kabupaten for c in clusters}, key=str.casefold)
+    commodities = sorted({c.commodity.casefold() for c in clusters})
+    kind, _, value = key.partition(":")
+    try:
+        if kind == "all":
+            return clusters
+        if kind == "kab":
+            return [c for c in clusters if c.kabupaten == kabupaten[int(value)]]
+        if kind == "kom":
+            return [c for c in clusters if c.commodity.casefold() == commodities[int(value)]]
+        if kind == "cl":
+            return [c for c in clusters if c.id == int(value)]
+    except (IndexError, ValueError):
+        pass
+    return []
+
+
+async def _state(uow: UnitOfWork, actor: Actor, *steps: Step) -> tuple[Step, dict[str, Any]]:
+    state = await uow.conversations.get(actor.telegram_user_id)
+    if state is None or state.flow != FLOW or (steps and Step(state.step) not in steps):
+        raise StaleAction("announce_step")
+    return Step(state.step), dict(state.data)
+
+
+async def _save(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any]) -> ComposeView:
+    await uow.conversations.save(actor.telegram_user_id, FLOW, step.value, data)
+    await uow.commit()
+    return await _view(uow, actor, step, data)
+
+
+async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any]) -> ComposeView:
+    names = []
+    zone = "Asia/Jakarta"
+    for cluster_id in data.get("cluster_ids", []):
+        cluster = await uow.clusters.get(cluster_id)
+        if cluster is not None:
+            names.append(cluster.name)
+            zone = cluster.timezone
+    draft = Draft(
+        cluster_names=tuple(names),
+        kind=Kind(data["kind"]) if data.get("kind") else None,
+        text=data.get("text"),
+        attachment_type=data.get("attachment_type"),
+        attachment_file_id=data.get("attachment_file_id"),
+        training_at=datetime.fromisoformat(data["training_at"]) if data.get("training_at") else None,
+        training_place=data.get("training_place"),
+        zone=zone,
+    )
+    targets: tuple[TargetOption, ...] = ()
+    if step is Step.TARGET:
+        targets = _targets(await _clusters_in_scope(uow, actor))
+    return ComposeView(step, draft, targets)
+
+
+async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
+    """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope."""
+    clusters = await _clusters_in_scope(uow, actor)
+    if not clusters:
+        raise NotFound("no_clusters_in_scope")
+    if len(clusters) == 1:
+        return await _save(uow, actor, Step.KIND, {"cluster_ids": [clusters[0].id]})
+    return await _save(uow, actor, Step.TARGET, {})
+
+
+async def choose_target(uow: UnitOfWork, actor: Actor, key: str) -> ComposeView:
+    _, data = await _state(uow, actor, Step.TARGET)
+    chosen = _resolve_target(await _clusters_in_scope(uow, actor), key)
+    if not chosen:
+        raise StaleAction("announce_target")
+    data["cluster_ids"] = [c.id for c in chosen]
+    return await _save(uow, actor, Step.KIND, data)
+
+
+async def choose_kind(uow: UnitOfWork, actor: Actor, kind: Kind) -> ComposeView:
+    _, data = await _state(uow, actor, Step.KIND)
+    data["kind"] = kind.value
+    return await _save(uow, actor, Step.TEXT, data)
+
+
+async def submit_text(
+    uow: UnitOfWork,
+    actor: Actor,
+    text: str | None,
+    *,
+    attachment_type: str | None = None,
+    attachment_file_id: str | None = None,
+) -> ComposeView:
+    """The announcement text, optionally with a photo or document (its caption is the text)."""
+    step, data = await _state(uow, actor)
+    if step is Step.TRAINING_WHEN or step is Step.SCHEDULE_WHEN:
+        raise InvalidInput("datetime_expected")
+    if step is Step.TRAINING_PLACE:
+        place = " ".join((text or "").split())
+        if len(place) < 3:
+            raise InvalidInput("place_expected")
+        if len(place) > PLACE_MAX:
+            raise InvalidInput("too_long")
+        data["training_place"] = place
+        return await _save(uow, actor, Step.PREVIEW, data)
+    if step is not Step.TEXT:
+        raise InvalidInput(f"use_buttons_{step.value}")
+    body = (text or "").strip()
+    limit = CAPTION_MAX if attachment_type else TEXT_MAX
+    if not body and not attachment_type:
+        raise InvalidInput("announcement_empty")
+    if len(body) > limit:
+        raise InvalidInput("announcement_too_long" if not attachment_type else "caption_too_long")
+    data.update(text=body, attachment_type=attachment_type, attachment_file_id=attachment_file_id)
+    next_step = Step.TRAINING_WHEN if data.get("kind") == Kind.PELATIHAN and not data.get("training_at") else Step.PREVIEW
+    return await _save(uow, actor, next_step, data)
+
+
+async def submit_when(uow: UnitOfWork, actor: Actor, text: str | None, now: datetime) -> ComposeView:
+    """A date and time: of the training, or of a scheduled send (in the cluster's zone)."""
+    step, data = await _state(uow, actor, Step.TRAINING_WHEN, Step.SCHEDULE_WHEN)
+    view = await _view(uow, actor, step, data)
+    try:
+        moment = parse_day_and_time(text or "", now, view.draft.zone)
+    except MonthError as error:
+        raise InvalidInput("datetime_unreadable") from error
+    if moment <= now:
+        raise InvalidInput("datetime_past")
+    if step is Step.TRAINING_WHEN:
+        data["training_at"] = moment.isoformat()
+        return await _save(uow, actor, Step.PREVIEW if data.get("training_place") else Step.TRAINING_PLACE, data)
+    data["scheduled_for"] = moment.isoformat()
+    return await _save(uow, actor, Step.PREVIEW, data)
+
+
+async def edit_text(uow: UnitOfWork, actor: Actor) -> ComposeView:
+    """From the preview, write the text again (kind, audience and training stay)."""
+    _, data = await _state(uow, actor, Step.PREVIEW)
+    return await _save(uow, actor, Step.TEXT, data)
+
+
+async def ask_schedule(uow: UnitOfWork, actor: Actor) -> ComposeView:
+    _, data = await _state(uow, actor, Step.PREVIEW)
+    return await _save(uow, actor, Step.SCHEDULE_WHEN, data)
+
+
+async def current(uow: UnitOfWork, actor: Actor) -> ComposeView:
+    step, data = await _state(uow, actor)
+    return await _view(uow, actor, step, data)
+
+
+async def _recipients(uow: UnitOfWork, cluster_ids: list[int]) -> tuple[list[tuple[Member, str | None, str]], int]:
+    """Active members of the clusters who have not paused announcements nor blocked the bot."""
+    from db.models import Cluster
+
+    rows = await uow.session.execute(
+        select(Member, TelegramUser.language, Cluster.timezone)
+        .join(Cluster, Cluster.id == Member.cluster_id)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+        .where(
+            Member.cluster_id.in_(cluster_ids),
+            Member.status == MemberStatus.ACTIVE.value,
+            Member.announcements_paused.is_(False),
+            Member.blocked_at.is_(None),
+            Member.telegram_user_id.is_not(None),
+        )
+        .order_by(Member.id)
+    )
+    reachable, unreachable = [], 0
+    for member, language, zone in rows.all():
+        if member.chat_id is None:
+            unreachable += 1
+        else:
+            reachable.append((member, language, zone))
+    return reachable, unreachable
+
+
+async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, *, scheduled: bool) -> Sent:
+    """Create the announcement and one delivery per recipient, in one transaction."""
+    _, data = await _state(uow, actor, Step.PREVIEW)
+    cluster_ids = data.get("cluster_ids") or []
+    clusters = await _clusters_in_scope(uow, actor)
+    allowed = {c.id for c in clusters}
+    if not cluster_ids or not set(cluster_ids) <= allowed:
+        # The scope changed since the draft was started (a role was revoked).
+        raise NotAllowed("announce_scope")
+    if not data.get("text") and not data.get("attachment_type"):
+        raise StaleAction("announce_incomplete")
+    scheduled_for = datetime.fromisoformat(data["scheduled_for"]) if scheduled and data.get("scheduled_for") else None
+    if scheduled and scheduled_for is None:
+        raise StaleAction("announce_schedule_missing")
+    user = await uow.users.get(actor.telegram_user_id)
+    announcement = await uow.announcements.add(
+        Announcement(
+            author_telegram_user_id=actor.telegram_user_id,
+            author_language=user.language if user else actor.language,
+            kind=data["kind"],
+            text=data.get("text") or "",
+            attachment_type=data.get("attachment_type"),
+            attachment_file_id=data.get("attachment_file_id"),
+            training_at=datetime.fromisoformat(data["training_at"]) if data.get("training_at") else None,
+            training_place=data.get("training_place"),
+            created_at=now,
+            scheduled_for=scheduled_for,
+            status="scheduled" if scheduled_for else "sending",
+        ),
+        cluster_ids,
+    )
+    recipients, unreachable = await _recipients(uow, cluster_ids)
+    payloads: dict[str | None, dict[str, Any]] = {}
+    rows = []
+    for member, language, zone in recipients:
+        if language not in payloads:
+            payloads[language] = render(language, announcement.id)
+        # "Kirim sekarang" sends now; a scheduled send waits for the morning in each zone.
+        not_before = first_allowed(scheduled_for, zone) if scheduled_for else now
+        rows.append(
+            {
+                "kind": "announcement",
+                "dedupe_key": f"ann:{announcement.id}:{member.id}",
+                "announcement_id": announcement.id,
+                "member_id": member.id,
+                "chat_id": member.chat_id,
+                "payload": payloads[language],
+                "status": "pending",
+                "attempts": 0,
+                "not_before": not_before,
+                "created_at": now,
+            }
+        )
+    await uow.deliveries.add_many(rows)
+    announcement.recipients = len(rows)
+    announcement.unreachable = unreachable
+    await uow.conversations.clear(actor.telegram_user_id)
+    await uow.audit.record(
+        "announcement.create",
+        actor=actor.telegram_user_id,
+        subject=f"announcement:{announcement.id}",
+        kind=data["kind"],
+        clusters=cluster_ids,
+        recipients=len(rows),
+        scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
+    )
+    await uow.commit()
+    zone = recipients[0][2] if recipients else "Asia/Jakarta"
+    return Sent(announcement.id, len(rows), unreachable, scheduled_for, zone)
+
+
+async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) -> int:
+    """Cancel a scheduled announcement before it goes out; returns how many were stopped."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id:
+        raise NotAllowed("announcement_author")
+    if announcement.status != "scheduled":
+        raise StaleAction("announcement_not_scheduled")
+    cancelled = await uow.deliveries.cancel_pending(announcement_id)
+    announcement.status = "cancelled"
+    await uow.audit.record("announcement.cancel", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}")
+    await uow.commit()
+    return cancelled
+
+
+@dataclass(frozen=True)
+class Response:
+    announcement_id: int
+    kind: Kind
+    answer: Answer
+    previous: str | None
+    member_name: str
+    business_name: str
+    phone: str | None
+    author_telegram_user_id: int
+    author_language: str | None
+
+
+async def respond(uow: UnitOfWork, telegram_user_id: int, announcement_id: int, answer: Answer, now: datetime) -> Response:
+    """A member taps Ikut / Tidak bisa / Saya tertarik; the answer can be changed."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    announcement = await uow.announcements.get(announcement_id)
+    if member is None or announcement is None or member.status != MemberStatus.ACTIVE.value:
+        raise StaleAction("announcement_gone")
+    if member.cluster_id not in await uow.announcements.cluster_ids(announcement_id):
+        raise NotAllowed("announcement_not_for_member")
+    kind = Kind(announcement.kind)
+    valid = {Kind.PELATIHAN: {Answer.IKUT, Answer.TIDAK}, Kind.PELUANG: {Answer.TERTARIK}}.get(kind, set())
+    if answer not in valid:
+        raise StaleAction("announcement_answer")
+    previous = await uow.announcements.respond(announcement_id, member.id, answer.value, now)
+    await uow.commit()
+    return Response(
+        announcement_id, kind, answer, previous, member.name or "", member.business_name or "", member.phone,
+        announcement.author_telegram_user_id, announcement.author_language,
+    )
+
+
+@dataclass(frozen=True)
+class Respondent:
+    name: str
+    business_name: str
+    phone: str | None
+    answer: Answer
+
+
+async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tuple[Kind, list[Respondent]]:
+    """The attendance or interest list, for the announcement's author only."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id:
+        raise NotAllowed("announcement_author")
+    rows = await uow.announcements.responses(announcement_id)
+    return Kind(announcement.kind), [
+        Respondent(m.name or "", m.business_name or "", m.phone, Answer(answer)) for answer, m in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PastAnnouncement:
+    id: int
+    kind: Kind
+    text: str
+    created_at: datetime
+    training_at: datetime | None
+    training_place: str | None
+    my_answer: str | None
+
+
+async def recent_for_member(uow: UnitOfWork, telegram_user_id: int) -> tuple[str, list[PastAnnouncement]]:
+    """/info: the last announcements of the member's cluster, with their own answers."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is None or member.status != MemberStatus.ACTIVE.value:
+        raise NotFound("member")
+    items = []
+    for a in await uow.announcements.recent_for_cluster(member.cluster_id, RECENT_LIMIT):
+        answers = {m.id: ans for ans, m in await uow.announcements.responses(a.id)}
+        items.append(PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answers.get(member.id)))
+    return member.cluster.timezone, items
+
+
+async def set_paused(uow: UnitOfWork, telegram_user_id: int, paused: bool) -> bool:
+    """/berhenti and /lanjut; returns whether anything changed."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is None:
+        raise NotFound("member")
+    changed = member.announcements_paused != paused
+    member.announcements_paused = paused
+    await uow.audit.record("member.announcements", actor=telegram_user_id, subject=f"member:{member.id}", paused=paused)
+    await uow.commit()
+    return changed
+
+
+@dataclass(frozen=True)
+class Progress:
+    announcement_id: int
+    kind: Kind
+    author_chat_id: int
+    author_language: str | None
+    progress_message_id: int | None
+    total: int
+    sent: int
+    blocked: int
+    failed: int
+    unreachable: int
+    finished: bool
+
+
+async def progress_to_report(uow: UnitOfWork) -> list[Progress]:
+    """Announcements whose author should see new numbers (or the final report)."""
+    items = []
+    for a in await uow.announcements.in_progress():
+        if a.status == "scheduled":
+            continue
+        counts = await uow.deliveries.counts_for(a.id)
+        open_rows = counts.get("pending", 0) + counts.get("sending", 0)
+        sent = counts.get("sent", 0)
+        finished = open_rows == 0
+        if not finished and sent == a.progress_sent:
+            continue
+        items.append(
+            Progress(
+                a.id, Kind(a.kind), a.author_telegram_user_id, a.author_language, a.progress_message_id, a.recipients, sent,
+                counts.get("blocked", 0), counts.get("failed", 0), a.unreachable, finished,
+            )
+        )
+    return items
+
+
+async def record_progress(uow: UnitOfWork, announcement_id: int, *, message_id: int | None, sent: int, finished: bool, now: datetime) -> None:
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        return
+    if message_id is not None:
+        announcement.progress_message_id = message_id
+    announcement.progress_sent = sent
+    if finished:
+        announcement.status = "done"
+        announcement.reported_at = now
+    await uow.commit()
+
+
+async def start_due_scheduled(uow: UnitOfWork, now: datetime) -> list[int]:
+    """Scheduled announcements whose first deliveries are due become 'sending'."""
+    started = []
+    for a in await uow.announcements.in_progress():
+        if a.status == "scheduled" and a.scheduled_for is not None and a.scheduled_for <= now:
+            a.status = "sending"
+            started.append(a.id)
+    if started:
+        await uow.commit()
+    return started
+
+
+async def queue_training_reminders(uow: UnitOfWork, now: datetime, render: Callable[[str | None, PastAnnouncement], dict[str, Any]]) -> int:
+    """The day before a training, remind those who said Ikut (through the outbox, once)."""
+    count = 0
+    for a in await uow.announcements.trainings_needing_reminder(now, now + timedelta(hours=36)):
+        zone = "Asia/Jakarta"
+        cluster_ids = await uow.announcements.cluster_ids(a.id)
+        if cluster_ids:
+            cluster = await uow.clusters.get(cluster_ids[0])
+            zone = cluster.timezone if cluster else zone
+        tz = ZoneInfo(zone)
+        if a.training_at.astimezone(tz).date() - now.astimezone(tz).date() > timedelta(days=1):
+            continue  # not yet the day before
+        rows = []
+        for answer, member in await uow.announcements.responses(a.id):
+            if answer != Answer.IKUT.value or member.chat_id is None or member.blocked_at is not None:
+                continue
+            user = await uow.users.get(member.telegram_user_id) if member.telegram_user_id else None
+            item = PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answer)
+            rows.append(
+                {
+                    "kind": "training_reminder",
+                    "dedupe_key": f"trainrem:{a.id}:{member.id}",
+                    "announcement_id": a.id,
+                    "member_id": member.id,
+                    "chat_id": member.chat_id,
+                    "payload": render(user.language if user else None, item),
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": first_allowed(now, zone),
+                    "created_at": now,
+                }
+            )
+        existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
+        count += await uow.deliveries.add_many([r for r in rows if r["dedupe_key"] not in existing])
+        a.training_reminder_queued_at = now
+    await uow.commit()
+    return count
+
+

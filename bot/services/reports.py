@@ -1,0 +1,640 @@
+"""Monthly omzet: report a month in one or two messages, correct it, see the history.
+
+The report being typed lives in conversation_states (flow "omzet"), so a member who pauses,
+or a bot that restarts, continues at the same question. Nothing is saved before the member
+confirms the echoed amount, and every value a month ever had is kept in report_versions.
+
+Months are calendar months in the cluster's own zone: "today" is decided there, from the
+`now` the caller passes in (the runtime clock), never from the server's clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.dates import Month, MonthError, MonthErrorReason, parse_month, previous_month
+from bot.domain import (
+    InvalidInput,
+    MemberNotActive,
+    MemberStatus,
+    NotRegistered,
+    StaleAction,
+)
+from bot.money import (
+    MICRO_MONTHLY_CEILING,
+    AmbiguousAmount,
+    AmountError,
+    AmountErrorReason,
+)
+from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
+from db.models import Member, MonthlyReport, ReportVersion
+from db.uow import UnitOfWork
+
+FLOW = "omzet"
+
+# The current month and the twelve before it can be reported (so the same month last year,
+# the base of the yearly comparison, can still be filled in); older months are history.
+REPORTABLE_MONTHS_BACK = 12
+# "Bulan lain" offers the twelve months before the current one.
+OTHER_MONTHS = 12
+HISTORY_MONTHS = 12
+# Plausibility: the member's median over this many recent months with sales, and how far
+# from it a new figure may be before we ask "Yakin?".
+USUAL_WINDOW = 6
+FAR_FACTOR = 5
+# An aggregate over fewer reporters makes one member's figure guessable (UU PDP).
+MIN_REPORTERS = 3
+
+
+class Step(StrEnum):
+    MONTH = "month"
+    AMOUNT = "amount"
+    AMBIGUOUS = "ambiguous"
+    PLAUSIBILITY = "plausibility"
+    CORRECTION = "correction"
+    CONFIRM = "confirm"
+
+
+# The steps a confirmation button answers.
+CONFIRMING_STEPS = (Step.PLAUSIBILITY, Step.CORRECTION, Step.CONFIRM)
+
+
+class Doubt(StrEnum):
+    """Why an amount is confirmed with "Yakin?" before it is saved."""
+
+    ABOVE_CEILING = "above_ceiling"
+    FAR_ABOVE_USUAL = "far_above_usual"
+    FAR_BELOW_USUAL = "far_below_usual"
+
+
+@dataclass(frozen=True)
+class ReportValue:
+    """A reported figure: whole rupiah; no_sales for a month reported as closed or zero."""
+
+    rupiah: int
+    no_sales: bool = False
+
+    @classmethod
+    def of(cls, rupiah: int) -> ReportValue:
+        return cls(rupiah, no_sales=rupiah == 0)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the member is asked next, and what the question shows."""
+
+    step: Step
+    month: Month | None = None
+    # Step.MONTH: the month buttons, newest first; all_months after "Bulan lain".
+    months: tuple[Month, ...] = ()
+    all_months: bool = False
+    current_month: Month | None = None
+    # The amount to confirm (plausibility, correction, confirmation).
+    value: ReportValue | None = None
+    # Step.AMBIGUOUS: what was typed and its readings, the juta reading first.
+    typed: str = ""
+    choices: tuple[int, ...] = ()
+    # The value already saved for the month: the new one is a correction.
+    existing: ReportValue | None = None
+    doubt: Doubt | None = None
+    # The member's own median, shown when the doubt is about their history.
+    usual: int | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A report saved; `previous` is the value it replaced (a correction)."""
+
+    month: Month
+    value: ReportValue
+    previous: ReportValue | None
+    version: int
+
+    @property
+    def corrected(self) -> bool:
+        return self.previous is not None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The member confirmed the value the month already had: nothing to save."""
+
+    month: Month
+    value: ReportValue
+
+
+Outcome = Question | Recorded | Unchanged
+
+
+@dataclass(frozen=True)
+class HistoryMonth:
+    """One month of the member's history; value None means not reported (never zero)."""
+
+    month: Month
+    value: ReportValue | None
+    corrected: bool = False
+    change_from_previous: Decimal | None = None
+    change_from_last_year: Decimal | None = None
+    # Only where the cluster had at least MIN_REPORTERS reports that month.
+    cluster_median: int | None = None
+
+    @property
+    def reported(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class History:
+    """The member's last months, oldest first."""
+
+    cluster_name: str
+    months: tuple[HistoryMonth, ...]
+
+    @property
+    def any_reported(self) -> bool:
+        return any(m.reported for m in self.months)
+
+
+# --- reading what was typed ----------------------------------------------------------------
+
+
+def is_report_message(text: str) -> bool:
+    """Whether a plain message is an omzet report attempt ("omzet ..." / "omset ...")."""
+    try:
+        # Whether the keyword is there does not depend on the day; any date will do.
+        return parse_omzet_message(text, date(2000, 1, 1)) is not None
+    except (AmountError, MonthError):
+        return True
+
+
+_AMOUNT_REASONS = {
+    AmountErrorReason.EMPTY: "amount_empty",
+    AmountErrorReason.NEGATIVE: "amount_negative",
+    AmountErrorReason.MALFORMED: "amount_malformed",
+    AmountErrorReason.TOO_LARGE: "amount_too_large",
+}
+_MONTH_REASONS = {
+    MonthErrorReason.UNKNOWN: "month_unknown",
+    MonthErrorReason.FUTURE: "month_future",
+}
+
+
+def _invalid(error: AmountError | MonthError) -> InvalidInput:
+    if isinstance(error, AmountError):
+        return InvalidInput(_AMOUNT_REASONS[error.reason])
+    return InvalidInput(_MONTH_REASONS[error.reason])
+
+
+# The keyword as report_input reads it: a whole word, optionally followed by ":".
+_KEYWORD = re.compile(r"(?:omzet|omset)(?![^\W\d_])\s*:?", re.IGNORECASE)
+
+
+def _read(text: str, today: date) -> OmzetMessage | Month | None:
+    """What the member typed, with or without the keyword.
+
+    None: nothing after the keyword ("omzet"), so ask the month. A Month: only a month
+    ("/omzet oktober"), so ask its amount. Otherwise the month (if any) and the amount.
+    """
+    stripped = text.strip()
+    match = _KEYWORD.match(stripped)
+    rest = stripped[match.end() :].strip() if match else stripped
+    if not rest:
+        return None
+    try:
+        return parse_month(rest, today)
+    except MonthError as error:
+        if error.reason is MonthErrorReason.FUTURE:
+            raise _invalid(error) from error
+    try:
+        return parse_amount_after_command(rest, today)
+    except (AmountError, MonthError) as error:
+        raise _invalid(error) from error
+
+
+def local_today(member: Member, now: datetime) -> date:
+    """The date in the member's cluster zone: it decides which month is "last month"."""
+    return now.astimezone(ZoneInfo(member.cluster.timezone)).date()
+
+
+def _check_month(month: Month, today: date) -> None:
+    current = Month.from_date(today)
+    if month > current:
+        raise InvalidInput("month_future")
+    if month < current.shift(-REPORTABLE_MONTHS_BACK):
+        raise InvalidInput("month_too_old")
+
+
+def _median(values: list[int]) -> Fraction:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[middle])
+    return Fraction(ordered[middle - 1] + ordered[middle], 2)
+
+
+# --- state ----------------------------------------------------------------------------------
+
+
+async def _active_member(uow: UnitOfWork, user_id: int) -> Member:
+    member = await uow.members.by_telegram_id(user_id)
+    if member is None:
+        raise NotRegistered("member")
+    if member.status != MemberStatus.ACTIVE.value:
+        raise MemberNotActive(MemberStatus(member.status))
+    return member
+
+
+async def _load(uow: UnitOfWork, user_id: int) -> tuple[Step, dict[str, Any]] | None:
+    state = await uow.conversations.get(user_id)
+    if state is None or state.flow != FLOW:
+        return None
+    return Step(state.step), dict(state.data)
+
+
+async def _require(uow: UnitOfWork, user_id: int, *steps: Step) -> tuple[Step, dict[str, Any]]:
+    loaded = await _load(uow, user_id)
+    if loaded is None or loaded[0] not in steps:
+        raise StaleAction("omzet_step")
+    return loaded
+
+
+async def _save(uow: UnitOfWork, user_id: int, step: Step, data: dict[str, Any]) -> None:
+    await uow.conversations.save(user_id, FLOW, step.value, data)
+
+
+async def _existing(uow: UnitOfWork, member: Member, month: Month) -> ReportValue | None:
+    row = await uow.reports.get(member.id, str(month))
+    return ReportValue(row.amount, row.no_sales) if row is not None else None
+
+
+def _month_question(today: date, *, all_months: bool) -> Question:
+    current = Month.from_date(today)
+    if all_months:
+        months = tuple(current.shift(-n) for n in range(1, OTHER_MONTHS + 1))
+    else:
+        months = (previous_month(today), current)
+    return Question(Step.MONTH, months=months, all_months=all_months, current_month=current)
+
+
+async def _ask_month(uow: UnitOfWork, user_id: int, today: date, *, all_months: bool) -> Question:
+    await _save(uow, user_id, Step.MONTH, {"all_months": all_months})
+    return _month_question(today, all_months=all_months)
+
+
+async def _ask_amount(uow: UnitOfWork, member: Member, user_id: int, month: Month) -> Question:
+    await _save(uow, user_id, Step.AMOUNT, {"month": str(month)})
+    return Question(Step.AMOUNT, month=month, existing=await _existing(uow, member, month))
+
+
+async def _doubt(
+    uow: UnitOfWork, member: Member, month: Month, value: ReportValue
+) -> tuple[Doubt | None, int | None]:
+    """Whether to ask "Yakin?": above the micro ceiling, or far from the member's own median."""
+    if value.no_sales:
+        # Typed on purpose ("0", "tutup", "libur") and echoed before saving anyway.
+        return None, None
+    if value.rupiah > MICRO_MONTHLY_CEILING:
+        return Doubt.ABOVE_CEILING, None
+    # Months with sales only: a closed month says nothing about the size of the business.
+    recent = await uow.reports.recent_sales(member.id, excluding=str(month), limit=USUAL_WINDOW)
+    if not recent:
+        return None, None
+    usual = _median(recent)
+    if value.rupiah > FAR_FACTOR * usual:
+        return Doubt.FAR_ABOVE_USUAL, round(usual)
+    if value.rupiah * FAR_FACTOR < usual:
+        return Doubt.FAR_BELOW_USUAL, round(usual)
+    return None, None
+
+
+async def _after_amount(
+    uow: UnitOfWork, member: Member, user_id: int, month: Month, value: ReportValue
+) -> Outcome:
+    """An amount is known: ask "Yakin?", ask before replacing, or echo it for confirmation."""
+    existing = await _existing(uow, member, month)
+    if existing == value:
+        await uow.conversations.clear(user_id)
+        return Unchanged(month, value)
+    doubt, usual = await _doubt(uow, member, month, value)
+    data: dict[str, Any] = {"month": str(month), "rupiah": value.rupiah}
+    if doubt is not None:
+        step = Step.PLAUSIBILITY
+        data.update(doubt=doubt.value, usual=usual)
+    elif existing is not None:
+        step = Step.CORRECTION
+    else:
+        step = Step.CONFIRM
+    await _save(uow, user_id, step, data)
+    return Question(
+        step, month=month, value=value, existing=existing, doubt=doubt, usual=usual
+    )
+
+
+async def _interpret(
+    uow: UnitOfWork,
+    member: Member,
+    user_id: int,
+    message: OmzetMessage,
+    default_month: Month,
+    today: date,
+) -> Outcome:
+    month = message.month or default_month
+    _check_month(month, today)
+    amount = message.amount
+    if isinstance(amount, AmbiguousAmount):
+        await _save(
+            uow,
+            user_id,
+            Step.AMBIGUOUS,
+            {"month": str(month), "typed": amount.text, "choices": list(amount.choices)},
+        )
+        return Question(
+            Step.AMBIGUOUS,
+            month=month,
+            typed=amount.text,
+            choices=amount.choices,
+            existing=await _existing(uow, member, month),
+        )
+    return await _after_amount(
+        uow, member, user_id, month, ReportValue(amount.rupiah, amount.no_sales)
+    )
+
+
+async def _answer(
+    uow: UnitOfWork,
+    member: Member,
+    user_id: int,
+    reading: OmzetMessage | Month | None,
+    default_month: Month,
+    today: date,
+) -> Outcome:
+    if reading is None:
+        return await _ask_month(uow, user_id, today, all_months=False)
+    if isinstance(reading, Month):
+        _check_month(reading, today)
+        return await _ask_amount(uow, member, user_id, reading)
+    return await _interpret(uow, member, user_id, reading, default_month, today)
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+async def start_report(uow: UnitOfWork, user_id: int, now: datetime) -> Question:
+    """/omzet without an amount: which month? (the month just ended, this month, or another)."""
+    member = await _active_member(uow, user_id)
+    question = await _ask_month(uow, user_id, local_today(member, now), all_months=False)
+    await uow.commit()
+    return question
+
+
+async def report_in_one_step(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> Outcome:
+    """ "/omzet 12,5 jt" (the command's arguments) or a message "omzet okt 12,5 jt".
+
+    When the text cannot be used, the member is left at the amount question for the month
+    just ended, so the next message (an example from the refusal) goes on from there.
+    """
+    member = await _active_member(uow, user_id)
+    today = local_today(member, now)
+    default_month = previous_month(today)
+    try:
+        outcome = await _answer(uow, member, user_id, _read(text, today), default_month, today)
+    except InvalidInput:
+        await _save(uow, user_id, Step.AMOUNT, {"month": str(default_month)})
+        await uow.commit()
+        raise
+    await uow.commit()
+    return outcome
+
+
+async def submit_text(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> Outcome:
+    """A message typed during the report: a month, an amount, or "[month] amount"."""
+    step, data = await _require(uow, user_id, *Step)
+    member = await _active_member(uow, user_id)
+    today = local_today(member, now)
+    # "12,5 jt" typed alone is for the month the member is at (or the month just ended).
+    month = Month.parse_iso(data["month"]) if "month" in data else previous_month(today)
+    outcome = await _answer(uow, member, user_id, _read(text, today), month, today)
+    await uow.commit()
+    return outcome
+
+
+async def show_all_months(uow: UnitOfWork, user_id: int, now: datetime) -> Question:
+    """ "Bulan lain": the twelve months before this one."""
+    await _require(uow, user_id, Step.MONTH)
+    member = await _active_member(uow, user_id)
+    question = await _ask_month(uow, user_id, local_today(member, now), all_months=True)
+    await uow.commit()
+    return question
+
+
+async def choose_month(uow: UnitOfWork, user_id: int, month: Month, now: datetime) -> Question:
+    """A month button: ask the amount for it."""
+    await _require(uow, user_id, Step.MONTH)
+    member = await _active_member(uow, user_id)
+    try:
+        _check_month(month, local_today(member, now))
+    except InvalidInput as error:
+        # A month button from an older message: that month is no longer offered.
+        raise StaleAction("omzet_month") from error
+    question = await _ask_amount(uow, member, user_id, month)
+    await uow.commit()
+    return question
+
+
+async def choose_amount(
+    uow: UnitOfWork, user_id: int, month: Month, rupiah: int, now: datetime
+) -> Outcome:
+    """An answer to "Rp12,5 juta or Rp12.500?"."""
+    _, data = await _require(uow, user_id, Step.AMBIGUOUS)
+    if data.get("month") != str(month) or rupiah not in data.get("choices", []):
+        raise StaleAction("omzet_choice")
+    member = await _active_member(uow, user_id)
+    outcome = await _after_amount(uow, member, user_id, month, ReportValue.of(rupiah))
+    await uow.commit()
+    return outcome
+
+
+async def retype(uow: UnitOfWork, user_id: int, month: Month) -> Question:
+    """ "Ubah" / "Tulis ulang": type the amount for the month again."""
+    _, data = await _require(uow, user_id, *Step)
+    if data.get("month") != str(month):
+        raise StaleAction("omzet_month")
+    member = await _active_member(uow, user_id)
+    question = await _ask_amount(uow, member, user_id, month)
+    await uow.commit()
+    return question
+
+
+async def confirm(
+    uow: UnitOfWork, user_id: int, step: Step, month: Month, rupiah: int, now: datetime
+) -> Outcome:
+    """ "Ya, yakin" (plausibility), "Ya, ganti" (correction) or "Benar" (confirmation)."""
+    if step not in CONFIRMING_STEPS:
+        raise StaleAction("omzet_step")
+    _, data = await _require(uow, user_id, step)
+    # The button must be the one for the amount on the question, not an older one.
+    if data.get("month") != str(month) or data.get("rupiah") != rupiah:
+        raise StaleAction("omzet_amount")
+    member = await _active_member(uow, user_id)
+    value = ReportValue.of(rupiah)
+    if step is Step.PLAUSIBILITY:
+        existing = await _existing(uow, member, month)
+        if existing is not None and existing != value:
+            await _save(uow, user_id, Step.CORRECTION, {"month": str(month), "rupiah": rupiah})
+            await uow.commit()
+            return Question(Step.CORRECTION, month=month, value=value, existing=existing)
+    outcome = await _write(uow, member, month, value, now)
+    await uow.conversations.clear(user_id)
+    await uow.commit()
+    return outcome
+
+
+async def cancel(uow: UnitOfWork, user_id: int) -> None:
+    """ "Batal": drop the report being typed; nothing is saved."""
+    await _require(uow, user_id, *Step)
+    await uow.conversations.clear(user_id)
+    await uow.commit()
+
+
+async def current(uow: UnitOfWork, user_id: int, now: datetime) -> Question | None:
+    """The question the member is at, to show again (after a stale button); None if none."""
+    loaded = await _load(uow, user_id)
+    member = await uow.members.by_telegram_id(user_id)
+    if loaded is None or member is None:
+        return None
+    step, data = loaded
+    today = local_today(member, now)
+    if step is Step.MONTH:
+        return _month_question(today, all_months=bool(data.get("all_months")))
+    month = Month.parse_iso(data["month"])
+    existing = await _existing(uow, member, month)
+    if step is Step.AMOUNT:
+        return Question(step, month=month, existing=existing)
+    if step is Step.AMBIGUOUS:
+        return Question(
+            step,
+            month=month,
+            typed=data["typed"],
+            choices=tuple(data["choices"]),
+            existing=existing,
+        )
+    doubt = Doubt(data["doubt"]) if data.get("doubt") else None
+    return Question(
+        step,
+        month=month,
+        value=ReportValue.of(data["rupiah"]),
+        existing=existing,
+        doubt=doubt,
+        usual=data.get("usual"),
+    )
+
+
+async def _write(
+    uow: UnitOfWork, member: Member, month: Month, value: ReportValue, now: datetime
+) -> Recorded | Unchanged:
+    """Upsert the month's report and keep the version; no commit."""
+    row = await uow.reports.get(member.id, str(month))
+    previous: ReportValue | None = None
+    if row is None:
+        row = await uow.reports.add(
+            MonthlyReport(
+                member_id=member.id,
+                cluster_id=member.cluster_id,
+                month=str(month),
+                amount=value.rupiah,
+                no_sales=value.no_sales,
+                reported_at=now,
+                updated_at=now,
+                version=1,
+            )
+        )
+    else:
+        previous = ReportValue(row.amount, row.no_sales)
+        if previous == value:
+            return Unchanged(month, value)
+        row.amount, row.no_sales = value.rupiah, value.no_sales
+        row.updated_at = now
+        row.version += 1
+    await uow.reports.add_version(
+        ReportVersion(
+            report_id=row.id,
+            version=row.version,
+            old_amount=previous.rupiah if previous else None,
+            old_no_sales=previous.no_sales if previous else None,
+            new_amount=value.rupiah,
+            new_no_sales=value.no_sales,
+            recorded_at=now,
+        )
+    )
+    return Recorded(month=month, value=value, previous=previous, version=row.version)
+
+
+async def record_turnover(
+    uow: UnitOfWork, member_id: int, month: Month, value: ReportValue, now: datetime
+) -> Recorded | Unchanged:
+    """Save a member's omzet for a month; a second report is a correction, kept as a version."""
+    member = await uow.members.get(member_id)
+    if member is None:
+        raise NotRegistered("member")
+    if member.status != MemberStatus.ACTIVE.value:
+        raise MemberNotActive(MemberStatus(member.status))
+    _check_month(month, local_today(member, now))
+    outcome = await _write(uow, member, month, value, now)
+    await uow.commit()
+    return outcome
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def _change(value: ReportValue | None, base: ReportValue | None) -> Decimal | None:
+    """Relative change; None when either month is missing or the base sold nothing."""
+    if value is None or base is None or base.rupiah == 0:
+        return None
+    return Decimal(value.rupiah - base.rupiah) / Decimal(base.rupiah)
+
+
+async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
+    """The member's last twelve months with changes and, where allowed, the cluster median.
+
+    The window ends with the month just ended, or with the current month once it has
+    been reported. Other members' figures never leave the database: only the median of
+    months with at least MIN_REPORTERS reports does.
+    """
+    member = await uow.members.by_telegram_id(user_id)
+    if member is None:
+        raise NotRegistered("member")
+    current = Month.from_date(local_today(member, now))
+    # Two years: the twelve months shown and the twelve they are compared with.
+    first_needed = current.shift(-(2 * HISTORY_MONTHS - 1))
+    rows = await uow.reports.of_member(member.id, str(first_needed), str(current))
+    values = {row.month: ReportValue(row.amount, row.no_sales) for row in rows}
+    corrected = {row.month for row in rows if row.corrected}
+    last = current if str(current) in values else current.previous()
+    window = last.window(HISTORY_MONTHS)
+    medians = await uow.reports.cluster_medians(
+        member.cluster_id, str(window[0]), str(last), min_reporters=MIN_REPORTERS
+    )
+    months = []
+    for month in window:
+        key = str(month)
+        value = values.get(key)
+        median = medians.get(key)
+        months.append(
+            HistoryMonth(
+                month=month,
+                value=value,
+                corrected=key in corrected,
+                change_from_previous=_change(value, values.get(str(month.previous()))),
+                change_from_last_year=_change(value, values.get(str(month.months_back(12)))),
+                cluster_median=round(Fraction(median[0] + median[1], 2)) if median else None,
+            )
+        )
+    return History(cluster_name=member.cluster.name, months=tuple(months))

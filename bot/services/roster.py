@@ -1,0 +1,74 @@
+"""Roster import: people the Dinas already knows are matched by phone when they join."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.domain import DomainError, NotFound
+from bot.phone import PhoneError, normalize_phone
+from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
+from db.models import Member, RosterEntry
+from db.uow import UnitOfWork
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+async def import_rows(uow: UnitOfWork, cluster: str, rows: Iterable[dict[str, str]]) -> ImportReport:
+    """Pre-register rows for a cluster; bad rows are reported and never stop the good ones."""
+    found = await uow.clusters.by_name_or_code(cluster)
+    if found is None:
+        raise NotFound("cluster")
+    report = ImportReport()
+    existing = set((await uow.session.scalars(select(RosterEntry.phone).where(RosterEntry.cluster_id == found.id))).all())
+    members = set((await uow.session.scalars(select(Member.phone).where(Member.phone.is_not(None)))).all())
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            name = clean_person_name(row.get("name"))
+            business = clean_text(row.get("business_name"), max_length=BUSINESS_MAX)
+            product = clean_text(row.get("main_product"), max_length=PRODUCT_MAX)
+        except DomainError as error:
+            report.skipped.append((number, f"invalid text ({error})"))
+            continue
+        try:
+            phone = normalize_phone(row.get("phone") or "")
+        except PhoneError:
+            report.skipped.append((number, f"invalid phone {row.get('phone')!r}"))
+            continue
+        if phone in seen:
+            report.skipped.append((number, f"phone {phone} appears twice in the file"))
+            continue
+        seen.add(phone)
+        if phone in existing:
+            report.skipped.append((number, f"{phone} was imported before"))
+            continue
+        if phone in members:
+            report.skipped.append((number, f"{phone} is already a registered member"))
+            continue
+        uow.session.add(RosterEntry(cluster_id=found.id, name=name, business_name=business, main_product=product, phone=phone))
+        report.imported += 1
+    await uow.audit.record("roster.import", actor=None, subject=found.name, imported=report.imported, skipped=len(report.skipped))
+    await uow.commit()
+    return report
+
+
+async def has_candidates(uow: UnitOfWork, cluster_id: int | None) -> bool:
+    """Whether anyone is waiting to be matched (in the cluster, or anywhere)."""
+    query = select(RosterEntry.id).where(RosterEntry.claimed_member_id.is_(None)).limit(1)
+    if cluster_id is not None:
+        query = query.where(RosterEntry.cluster_id == cluster_id)
+    return (await uow.session.scalar(query)) is not None
+
+
+async def find_match(uow: UnitOfWork, phone: str, cluster_id: int | None) -> RosterEntry | None:
+    query = select(RosterEntry).where(RosterEntry.phone == phone, RosterEntry.claimed_member_id.is_(None))
+    if cluster_id is not None:
+        query = query.where(RosterEntry.cluster_id == cluster_id)
+    return await uow.session.scalar(query.order_by(RosterEntry.id).limit(1))

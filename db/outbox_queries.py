@@ -1,0 +1,195 @@
+"""Query objects for announcements and the outbox (deliveries). They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Announcement, AnnouncementCluster, AnnouncementResponse, Delivery, Member
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+    member_id: int | None
+    announcement_id: int | None
+
+
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_many(self, rows: Iterable[dict[str, Any]]) -> int:
+        rows = list(rows)
+        if rows:
+            # Core insert in chunks: 10,000 recipients must not build 10,000 ORM objects.
+            for start in range(0, len(rows), 1000):
+                await self.session.execute(insert(Delivery), rows[start : start + 1000])
+        return len(rows)
+
+    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(
+                (await self.session.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(chunk)))).all()
+            )
+        return found
+
+    async def claim_due(self, now: datetime, limit: int, worker: str) -> list[ClaimedDelivery]:
+        """Take up to `limit` due rows for this worker; other workers skip them (PostgreSQL)."""
+        query = (
+            select(Delivery.id)
+            .where(Delivery.status == "pending", Delivery.not_before <= now)
+            .order_by(Delivery.not_before, Delivery.id)
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list((await self.session.scalars(query)).all())
+        if not ids:
+            return []
+        await self.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == "pending")
+            .values(status="sending", claimed_at=now, claimed_by=worker)
+        )
+        rows = await self.session.execute(
+            select(
+                Delivery.id, Delivery.chat_id, Delivery.payload, Delivery.attempts,
+                Delivery.member_id, Delivery.announcement_id,
+            )
+            .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, Delivery.status == "sending")
+            .order_by(Delivery.not_before, Delivery.id)
+        )
+        return [ClaimedDelivery(*row) for row in rows.all()]
+
+    async def mark_sent(self, results: Sequence[tuple[int, int | None]], now: datetime) -> None:
+        for delivery_id, message_id in results:
+            await self.session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(status="sent", sent_at=now, telegram_message_id=message_id, last_error=None)
+            )
+
+    async def mark(self, delivery_id: int, **values: Any) -> None:
+        await self.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+    async def block_chat(self, chat_id: int, member_id: int | None, now: datetime, reason: str) -> None:
+        """403: this chat's pending messages are not sent, and the member is marked."""
+        await self.session.execute(
+            update(Delivery)
+            .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
+            .values(status="blocked", last_error=reason[:200])
+        )
+        if member_id is not None:
+            await self.session.execute(update(Member).where(Member.id == member_id).values(blocked_at=now))
+
+    async def release_stale(self, older_than: datetime) -> int:
+        """Rows a crashed worker left 'sending': back to pending (at-least-once)."""
+        result = await self.session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending", Delivery.claimed_at <= older_than)
+            .values(status="pending", claimed_by=None)
+        )
+        return result.rowcount or 0
+
+    async def counts_for(self, announcement_id: int) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.announcement_id == announcement_id, Delivery.kind == "announcement")
+            .group_by(Delivery.status)
+        )
+        return {status: count for status, count in rows.all()}
+
+    async def cancel_pending(self, announcement_id: int) -> int:
+        result = await self.session.execute(
+            update(Delivery)
+            .where(Delivery.announcement_id == announcement_id, Delivery.status == "pending")
+            .values(status="cancelled")
+        )
+        return result.rowcount or 0
+
+    async def next_due(self) -> datetime | None:
+        return await self.session.scalar(select(func.min(Delivery.not_before)).where(Delivery.status == "pending"))
+
+
+class Announcements:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, announcement: Announcement, cluster_ids: Sequence[int]) -> Announcement:
+        self.session.add(announcement)
+        await self.session.flush()
+        for cluster_id in cluster_ids:
+            self.session.add(AnnouncementCluster(announcement_id=announcement.id, cluster_id=cluster_id))
+        await self.session.flush()
+        return announcement
+
+    async def get(self, announcement_id: int) -> Announcement | None:
+        return await self.session.get(Announcement, announcement_id)
+
+    async def cluster_ids(self, announcement_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(AnnouncementCluster.cluster_id).where(AnnouncementCluster.announcement_id == announcement_id)
+        )
+        return list(rows.all())
+
+    async def in_progress(self) -> Sequence[Announcement]:
+        query = select(Announcement).where(Announcement.status.in_(("sending", "scheduled")))
+        return (await self.session.scalars(query.order_by(Announcement.id))).all()
+
+    async def recent_for_cluster(self, cluster_id: int, limit: int) -> Sequence[Announcement]:
+        query = (
+            select(Announcement)
+            .join(AnnouncementCluster, AnnouncementCluster.announcement_id == Announcement.id)
+            .where(AnnouncementCluster.cluster_id == cluster_id, Announcement.status.in_(("sending", "done")))
+            .order_by(Announcement.created_at.desc(), Announcement.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def respond(self, announcement_id: int, member_id: int, answer: str, now: datetime) -> str | None:
+        """Record or change a member's answer; returns the previous answer."""
+        existing = await self.session.scalar(
+            select(AnnouncementResponse).where(
+                and_(AnnouncementResponse.announcement_id == announcement_id, AnnouncementResponse.member_id == member_id)
+            )
+        )
+        if existing is None:
+            self.session.add(
+                AnnouncementResponse(announcement_id=announcement_id, member_id=member_id, answer=answer, answered_at=now)
+            )
+            await self.session.flush()
+            return None
+        previous = existing.answer
+        existing.answer, existing.answered_at = answer, now
+        await self.session.flush()
+        return previous
+
+    async def responses(self, announcement_id: int) -> list[tuple[str, Member]]:
+        rows = await self.session.execute(
+            select(AnnouncementResponse.answer, Member)
+            .join(Member, Member.id == AnnouncementResponse.member_id)
+            .where(AnnouncementResponse.announcement_id == announcement_id)
+            .order_by(Member.name)
+        )
+        return [(answer, member) for answer, member in rows.all()]
+
+    async def trainings_needing_reminder(self, window_start: datetime, window_end: datetime) -> Sequence[Announcement]:
+        query = select(Announcement).where(
+            Announcement.kind == "pelatihan",
+            Announcement.status.in_(("sending", "done")),
+            Announcement.training_at >= window_start,
+            Announcement.training_at < window_end,
+            Announcement.training_reminder_queued_at.is_(None),
+        )
+        return (await self.session.scalars(query)).all()

@@ -1,0 +1,416 @@
+"""Announcements glue: /umumkan, the preview, member answers, /info, /berhenti, /lanjut."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import KlasterContext
+from bot.dates import format_clock, format_day
+from bot.domain import DomainError, NotFound
+from bot.i18n import Translator
+from bot.money import format_count
+from bot.services import announcements as ann
+from bot.services.announcements import Answer, ComposeView, Kind, Step
+from handlers import callbacks as cb
+from handlers.keyboards import inline
+from handlers.replies import refuse, say
+
+log = logging.getLogger(__name__)
+
+
+def _when(t: Translator, moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return t.gettext("{tanggal}, pukul {jam}", tanggal=format_day(local.date(), t.locale), jam=format_clock(local, t.locale))
+
+
+def _header(t: Translator, kind: Kind) -> str:
+    return {
+        Kind.PELUANG: t.gettext("PELUANG PASAR"),
+        Kind.PELATIHAN: t.gettext("PELATIHAN"),
+        Kind.UMUM: t.gettext("PENGUMUMAN"),
+    }[kind]
+
+
+def member_message(
+    t: Translator,
+    kind: Kind,
+    text: str,
+    *,
+    training_at: datetime | None,
+    training_place: str | None,
+    zone: str,
+) -> str:
+    """The text members read: header, body, training details, what the buttons do."""
+    parts = [_header(t, kind), "", text] if text else [_header(t, kind)]
+    if kind is Kind.PELATIHAN and training_at is not None:
+        parts += ["", t.gettext("Waktu: {waktu}", waktu=_when(t, training_at, zone))]
+        if training_place:
+            parts.append(t.gettext("Tempat: {tempat}", tempat=training_place))
+        parts += ["", t.gettext("Apakah Anda akan ikut? Jawaban bisa diubah nanti.")]
+    if kind is Kind.PELUANG:
+        parts += [
+            "",
+            t.gettext(
+                "Tekan \"Saya tertarik\" jika Anda berminat. Nama, nama usaha, dan nomor telepon "
+                "Anda akan dikirim kepada pengirim pengumuman ini."
+            ),
+        ]
+    return "\n".join(parts)
+
+
+def member_buttons(t: Translator, kind: Kind, announcement_id: int) -> list[list[dict[str, str]]]:
+    if kind is Kind.PELATIHAN:
+        return [[
+            {"text": t.gettext("Ikut"), "data": cb.answer("ikut", announcement_id)},
+            {"text": t.gettext("Tidak bisa"), "data": cb.answer("tidak", announcement_id)},
+        ]]
+    if kind is Kind.PELUANG:
+        return [[{"text": t.gettext("Saya tertarik"), "data": cb.answer("tertarik", announcement_id)}]]
+    return []
+
+
+def _payload_renderer(context: KlasterContext, view: ComposeView):
+    draft = view.draft
+
+    def render(language: str | None, announcement_id: int) -> dict[str, Any]:
+        t = context.runtime.i18n.translator(language)
+        payload: dict[str, Any] = {
+            "text": member_message(
+                t, draft.kind, draft.text or "", training_at=draft.training_at,
+                training_place=draft.training_place, zone=draft.zone,
+            ),
+            "buttons": member_buttons(t, draft.kind, announcement_id),
+        }
+        if draft.attachment_type:
+            payload[draft.attachment_type] = draft.attachment_file_id
+        return payload
+
+    return render
+
+
+async def _show(update: Update, context: KlasterContext, view: ComposeView) -> None:
+    t = context.t
+    if view.step is Step.TARGET:
+        rows = []
+        for option in view.targets:
+            if option.key == "all":
+                label = t.gettext("Semua klaster di wilayah Anda ({n})", n=option.clusters)
+            elif option.key.startswith("kab:"):
+                label = t.gettext("Kab./Kota {nama} ({n} klaster)", nama=option.label, n=option.clusters)
+            elif option.key.startswith("kom:"):
+                label = t.gettext("Komoditas {nama} ({n} klaster)", nama=option.label, n=option.clusters)
+            else:
+                label = option.label
+            rows.append([(label, cb.compose_target(option.key))])
+        rows.append([(t.gettext("Batal"), cb.compose_action("abort"))])
+        await say(update, context, t.gettext("Pengumuman untuk siapa?"), reply_markup=inline(rows))
+    elif view.step is Step.KIND:
+        await say(
+            update,
+            context,
+            t.gettext("Jenis pengumuman untuk {klaster}?", klaster=", ".join(view.draft.cluster_names)),
+            reply_markup=inline(
+                [
+                    [(t.gettext("Peluang pasar"), cb.compose_kind("peluang"))],
+                    [(t.gettext("Pelatihan"), cb.compose_kind("pelatihan"))],
+                    [(t.gettext("Umum"), cb.compose_kind("umum"))],
+                    [(t.gettext("Batal"), cb.compose_action("abort"))],
+                ]
+            ),
+        )
+    elif view.step is Step.TEXT:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Tulis isi pengumuman. Anda juga boleh mengirim foto atau dokumen dengan "
+                "keterangan sebagai isinya.\nContoh: Ada pembeli dari Semarang mencari 200 lembar "
+                "batik tulis motif jlamprang. Harga Rp250.000 per lembar."
+            ),
+        )
+    elif view.step is Step.TRAINING_WHEN:
+        await say(update, context, t.gettext("Kapan pelatihannya? Tulis tanggal dan jam.\nContoh: 12/12/2026 09.00"))
+    elif view.step is Step.TRAINING_PLACE:
+        await say(update, context, t.gettext("Di mana tempatnya?\nContoh: Balai Desa Simbang Kulon"))
+    elif view.step is Step.SCHEDULE_WHEN:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Kapan pengumuman dikirim? Tulis tanggal dan jam (waktu klaster).\nContoh: besok 08.00 "
+                "atau 1/12/2026 09.00. Pesan tidak dikirim antara pukul 20.00 dan 07.00."
+            ),
+        )
+    else:
+        await _preview(update, context, view)
+
+
+async def _preview(update: Update, context: KlasterContext, view: ComposeView) -> None:
+    t, draft = context.t, view.draft
+    await say(update, context, t.gettext("Pratinjau — anggota akan menerima pesan seperti ini:"))
+    payload = _payload_renderer(context, view)(context.t.locale, 0)
+    markup = inline([[(b["text"], b["data"]) for b in row] for row in payload["buttons"]]) if payload["buttons"] else None
+    chat_id = update.effective_chat.id
+    if draft.attachment_type == "photo":
+        await context.bot.send_photo(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
+    elif draft.attachment_type == "document":
+        await context.bot.send_document(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
+    else:
+        await say(update, context, payload["text"], reply_markup=markup)
+    async with context.uow(read_only=True) as uow:
+        state = await uow.conversations.get(update.effective_user.id)
+    scheduled = state.data.get("scheduled_for") if state else None
+    rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send"))]]
+    if scheduled:
+        rows.append(
+            [(t.gettext("Jadwalkan {waktu}", waktu=_when(t, datetime.fromisoformat(scheduled), draft.zone)), cb.compose_action("schedok"))]
+        )
+    rows += [
+        [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
+        [(t.gettext("Batal"), cb.compose_action("abort"))],
+    ]
+    await say(
+        update,
+        context,
+        t.gettext("Untuk: {klaster}. Kirim sekarang atau jadwalkan?", klaster=", ".join(draft.cluster_names)),
+        reply_markup=inline(rows),
+    )
+
+
+async def umumkan_command(update: Update, context: KlasterContext) -> None:
+    """/umumkan: a chair (own cluster) or koordinator (clusters in scope) writes an announcement."""
+    actor = context.require_actor()
+    if context.active_step is not None and context.active_step.flow == "registration":
+        await say(update, context, context.t.gettext("Anda sedang mendaftar. Selesaikan dulu, atau ketik /batal untuk membatalkannya."))
+        return
+    try:
+        async with context.uow() as uow:
+            view = await ann.begin(uow, actor)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await _show(update, context, view)
+
+
+async def on_compose_button(update: Update, context: KlasterContext) -> None:
+    """Audience, kind, send, schedule, edit and cancel buttons of the composer."""
+    query = update.callback_query
+    match = cb.COMPOSE_PATTERN.match(query.data or "")
+    assert match is not None
+    actor = context.require_actor()
+    now = context.runtime.now()
+    sent = cancelled = None
+    view = None
+    try:
+        async with context.uow() as uow:
+            if match["target"]:
+                view = await ann.choose_target(uow, actor, match["target"])
+            elif match["kind"]:
+                view = await ann.choose_kind(uow, actor, Kind(match["kind"]))
+            elif match["unsched"]:
+                cancelled = await ann.cancel_scheduled(uow, actor, int(match["unsched"]))
+            elif match["action"] == "abort":
+                await ann.current(uow, actor)  # stale when there is no draft
+                await uow.conversations.clear(actor.telegram_user_id)
+                await uow.commit()
+            elif match["action"] == "edit":
+                view = await ann.edit_text(uow, actor)
+            elif match["action"] == "sched":
+                view = await ann.ask_schedule(uow, actor)
+            else:
+                current = await ann.current(uow, actor)
+                sent = await ann.publish(
+                    uow, actor, now, _payload_renderer(context, current), scheduled=match["action"] == "schedok"
+                )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    t = context.t
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:
+        pass
+    if view is not None:
+        await _show(update, context, view)
+    elif cancelled is not None:
+        await say(update, context, t.gettext("Jadwal dibatalkan. Pengumuman tidak akan dikirim."))
+    elif sent is not None:
+        await _confirm_sent(update, context, sent)
+    else:
+        await say(update, context, t.gettext("Pengumuman dibatalkan."))
+
+
+async def _confirm_sent(update: Update, context: KlasterContext, sent: ann.Sent) -> None:
+    t = context.t
+    if sent.scheduled_for is not None:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Pengumuman dijadwalkan {waktu} untuk {n} anggota. Anda akan melihat laporan "
+                "pengirimannya di sini.",
+                waktu=_when(t, sent.scheduled_for, sent.zone),
+                n=format_count(sent.recipients, t.locale),
+            ),
+            reply_markup=inline([[(t.gettext("Batalkan jadwal"), cb.unschedule(sent.announcement_id))]]),
+        )
+    else:
+        message = await context.bot.send_message(
+            update.effective_chat.id,
+            t.gettext(
+                "Mengirim pengumuman: terkirim {terkirim} dari {jumlah}.",
+                terkirim=format_count(0, t.locale),
+                jumlah=format_count(sent.recipients, t.locale),
+            ),
+        )
+        async with context.uow() as uow:
+            await ann.record_progress(uow, sent.announcement_id, message_id=message.message_id, sent=0, finished=False, now=context.runtime.now())
+    outbox = context.runtime.outbox
+    if outbox is not None:
+        outbox.wake()
+
+
+async def compose_message(update: Update, context: KlasterContext) -> None:
+    """Text, photo or document while composing."""
+    message = update.effective_message
+    attachment_type = attachment_id = None
+    if message.photo:
+        attachment_type, attachment_id = "photo", message.photo[-1].file_id
+    elif message.document:
+        attachment_type, attachment_id = "document", message.document.file_id
+    text = message.text if message.text is not None else message.caption
+    try:
+        async with context.uow() as uow:
+            step = (await ann.current(uow, context.require_actor())).step
+            if step in (Step.TRAINING_WHEN, Step.SCHEDULE_WHEN):
+                view = await ann.submit_when(uow, context.require_actor(), text, context.runtime.now())
+            else:
+                view = await ann.submit_text(
+                    uow, context.require_actor(), text, attachment_type=attachment_type, attachment_file_id=attachment_id
+                )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await _show(update, context, view)
+
+
+async def on_answer(update: Update, context: KlasterContext) -> None:
+    """Ikut / Tidak bisa / Saya tertarik from members; the lists for the author."""
+    query = update.callback_query
+    match = cb.ANSWER_PATTERN.match(query.data or "")
+    assert match is not None
+    announcement_id = int(match["announcement"])
+    t = context.t
+    if match["answer"] == "list":
+        await _send_list(update, context, announcement_id)
+        return
+    try:
+        async with context.uow() as uow:
+            response = await ann.respond(uow, update.effective_user.id, announcement_id, Answer(match["answer"]), context.runtime.now())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    confirmations = {
+        Answer.IKUT: t.gettext("Terima kasih, Anda tercatat akan ikut. Kami akan mengingatkan sehari sebelumnya."),
+        Answer.TIDAK: t.gettext("Terima kasih, Anda tercatat tidak bisa ikut."),
+        Answer.TERTARIK: t.gettext("Terima kasih! Data Anda sudah dikirim kepada pengirim pengumuman."),
+    }
+    await query.answer(confirmations[response.answer][:190])
+    await say(update, context, confirmations[response.answer])
+    if response.answer is Answer.TERTARIK and response.previous is None:
+        author_t = context.runtime.i18n.translator(response.author_language)
+        try:
+            await context.bot.send_message(
+                response.author_telegram_user_id,
+                author_t.gettext(
+                    "Peminat baru untuk peluang pasar Anda:\n{nama} — {usaha}\nTelepon: {telepon}",
+                    nama=response.member_name,
+                    usaha=response.business_name,
+                    telepon=response.phone or author_t.gettext("tidak dibagikan"),
+                ),
+                reply_markup=inline([[(author_t.gettext("Daftar peminat"), cb.answer("list", announcement_id))]]),
+            )
+        except TelegramError as exc:
+            log.warning("interest not delivered to author %s: %s", response.author_telegram_user_id, exc)
+
+
+async def _send_list(update: Update, context: KlasterContext, announcement_id: int) -> None:
+    t = context.t
+    try:
+        async with context.uow(read_only=True) as uow:
+            kind, people = await ann.responses(uow, context.require_actor(), announcement_id)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await update.callback_query.answer()
+    if kind is Kind.PELATIHAN:
+        going = [p for p in people if p.answer is Answer.IKUT]
+        not_going = [p for p in people if p.answer is Answer.TIDAK]
+        lines = [t.gettext("Daftar hadir: {ikut} ikut, {tidak} tidak bisa.", ikut=format_count(len(going), t.locale), tidak=format_count(len(not_going), t.locale)), ""]
+        lines += [t.gettext("Ikut:")] + [f"{i}. {p.name} — {p.business_name}" for i, p in enumerate(going, 1)]
+        if not_going:
+            lines += ["", t.gettext("Tidak bisa:")] + [f"{i}. {p.name}" for i, p in enumerate(not_going, 1)]
+    else:
+        lines = [t.gettext("Daftar peminat: {n} orang.", n=format_count(len(people), t.locale)), ""]
+        lines += [
+            f"{i}. {p.name} — {p.business_name} — {p.phone or t.gettext('tidak dibagikan')}" for i, p in enumerate(people, 1)
+        ]
+    text = "\n".join(lines)
+    for start in range(0, len(text), 3800):
+        await say(update, context, text[start : start + 3800])
+
+
+async def info_command(update: Update, context: KlasterContext) -> None:
+    """/info: the last announcements of the member's cluster."""
+    t = context.t
+    try:
+        async with context.uow(read_only=True) as uow:
+            zone, items = await ann.recent_for_member(uow, update.effective_user.id)
+    except NotFound:
+        await say(update, context, t.gettext("Anda belum terdaftar sebagai anggota aktif. Ketik /daftar untuk mendaftar."))
+        return
+    if not items:
+        await say(update, context, t.gettext("Belum ada pengumuman untuk klaster Anda."))
+        return
+    await say(update, context, t.gettext("Pengumuman terakhir untuk klaster Anda:"))
+    for item in reversed(items):
+        text = member_message(t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone=zone)
+        stamp = format_day(item.created_at.astimezone(ZoneInfo(zone)).date(), t.locale)
+        buttons = member_buttons(t, item.kind, item.id)
+        markup = inline([[(b["text"], b["data"]) for b in row] for row in buttons]) if buttons else None
+        await say(update, context, f"{stamp}\n{text}", reply_markup=markup)
+
+
+async def pause_command(update: Update, context: KlasterContext) -> None:
+    """/berhenti: no more announcements; omzet reminders still come."""
+    await _set_paused(update, context, True)
+
+
+async def resume_command(update: Update, context: KlasterContext) -> None:
+    """/lanjut: announcements again."""
+    await _set_paused(update, context, False)
+
+
+async def _set_paused(update: Update, context: KlasterContext, paused: bool) -> None:
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            await ann.set_paused(uow, update.effective_user.id, paused)
+    except NotFound:
+        await say(update, context, t.gettext("Anda belum terdaftar. Ketik /daftar untuk mendaftar."))
+        return
+    if paused:
+        text = t.gettext(
+            "Baik, Anda tidak akan menerima pengumuman lagi. Pengingat laporan omzet tetap dikirim. "
+            "Ketik /lanjut untuk menerima pengumuman lagi."
+        )
+    else:
+        text = t.gettext("Baik, Anda akan menerima pengumuman lagi.")
+    await say(update, context, text)

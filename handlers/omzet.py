@@ -1,0 +1,349 @@
+"""Monthly omzet glue: /omzet, "omzet 12,5 jt" messages, typed amounts and the answer buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot.context import KlasterContext
+from bot.dates import Month, MonthError, format_month
+from bot.domain import DomainError, StaleAction
+from bot.i18n import Translator
+from bot.money import MICRO_MONTHLY_CEILING, format_rupiah
+from bot.services import reports
+from bot.services.reports import Doubt, Outcome, Question, Recorded, ReportValue, Step, Unchanged
+from handlers import callbacks as cb
+from handlers.keyboards import inline
+from handlers.replies import refuse, say
+from handlers.texts import explain_error
+
+log = logging.getLogger(__name__)
+
+# Three month buttons a row fit a small phone screen ("Okt 2026").
+MONTHS_PER_ROW = 3
+
+_CONFIRMING = {"ok": Step.CONFIRM, "sure": Step.PLAUSIBILITY, "fix": Step.CORRECTION}
+
+
+def _month(t: Translator, month: Month) -> str:
+    return format_month(month, t.locale)
+
+
+def _value(t: Translator, value: ReportValue) -> str:
+    """An amount as the member reads it; no sales says so, not just "Rp0"."""
+    if value.no_sales:
+        return t.gettext("tidak ada penjualan ({jumlah})", jumlah=format_rupiah(0, t.locale))
+    return format_rupiah(value.rupiah, t.locale)
+
+
+def _month_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
+    if question.all_months:
+        buttons = [
+            (format_month(m, t.locale, short=True), cb.omzet_month(str(m))) for m in question.months
+        ]
+        rows = [buttons[i : i + MONTHS_PER_ROW] for i in range(0, len(buttons), MONTHS_PER_ROW)]
+        rows.append([(t.gettext("Batal"), cb.OMZET_CANCEL)])
+        return inline(rows)
+    rows = [[(_month(t, m), cb.omzet_month(str(m)))] for m in question.months]
+    rows.append([(t.gettext("Bulan lain"), cb.OMZET_MORE_MONTHS)])
+    return inline(rows)
+
+
+def _answer_keyboard(t: Translator, yes_label: str, yes_data: str, month: Month) -> InlineKeyboardMarkup:
+    return inline(
+        [[(yes_label, yes_data), (t.gettext("Ubah"), cb.omzet_retype(str(month))), (t.gettext("Batal"), cb.OMZET_CANCEL)]]
+    )
+
+
+def _amount_prompt(t: Translator, question: Question) -> str:
+    month = _month(t, question.month)
+    if question.existing is not None:
+        return t.gettext(
+            "{bulan} sudah Anda laporkan: {jumlah}.\n"
+            "Jika ingin mengoreksinya, tulis jumlah yang baru.\n"
+            "Contoh: 12,5 juta, 850 ribu, atau 0 jika tidak ada penjualan.",
+            bulan=month,
+            jumlah=_value(t, question.existing),
+        )
+    return t.gettext(
+        "Berapa omzet Anda untuk {bulan}?\n"
+        "Contoh: 12,5 juta, 850 ribu, atau 0 jika tidak ada penjualan.",
+        bulan=month,
+    )
+
+
+def _doubt_text(t: Translator, question: Question) -> str:
+    amount = format_rupiah(question.value.rupiah, t.locale)
+    month = _month(t, question.month)
+    if question.doubt is Doubt.ABOVE_CEILING:
+        return t.gettext(
+            "{jumlah} untuk {bulan} — yakin?\n"
+            "Angka ini di atas batas omzet usaha mikro (sekitar {batas} sebulan). "
+            "Mohon periksa jumlah nolnya.",
+            jumlah=amount,
+            bulan=month,
+            batas=format_rupiah(MICRO_MONTHLY_CEILING, t.locale),
+        )
+    usual = format_rupiah(question.usual or 0, t.locale)
+    if question.doubt is Doubt.FAR_ABOVE_USUAL:
+        return t.gettext(
+            "{jumlah} untuk {bulan} — yakin?\n"
+            "Angka ini lebih dari 5 kali omzet Anda biasanya (sekitar {biasa} sebulan).",
+            jumlah=amount,
+            bulan=month,
+            biasa=usual,
+        )
+    return t.gettext(
+        "{jumlah} untuk {bulan} — yakin?\n"
+        "Angka ini kurang dari seperlima omzet Anda biasanya (sekitar {biasa} sebulan).",
+        jumlah=amount,
+        bulan=month,
+        biasa=usual,
+    )
+
+
+async def show_question(update: Update, context: KlasterContext, question: Question) -> None:
+    """Ask what the step needs, with its buttons."""
+    t = context.t
+    if question.step is Step.MONTH:
+        text = (
+            t.gettext("Pilih bulan yang ingin Anda laporkan:")
+            if question.all_months
+            else t.gettext("Untuk bulan apa Anda melapor omzet?")
+        )
+        await say(update, context, text, reply_markup=_month_keyboard(t, question))
+        return
+    month = question.month
+    assert month is not None
+    key = str(month)
+    if question.step is Step.AMOUNT:
+        await say(update, context, _amount_prompt(t, question))
+    elif question.step is Step.AMBIGUOUS:
+        juta, ribu = question.choices
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Maksud Anda {juta} atau {ribu} untuk {bulan}?",
+                juta=format_rupiah(juta, t.locale),
+                ribu=format_rupiah(ribu, t.locale),
+                bulan=_month(t, month),
+            ),
+            reply_markup=inline(
+                [
+                    [
+                        (format_rupiah(juta, t.locale), cb.omzet_choice(key, juta)),
+                        (format_rupiah(ribu, t.locale), cb.omzet_choice(key, ribu)),
+                    ],
+                    [(t.gettext("Tulis ulang"), cb.omzet_retype(key))],
+                ]
+            ),
+        )
+    elif question.step is Step.PLAUSIBILITY:
+        await say(
+            update,
+            context,
+            _doubt_text(t, question),
+            reply_markup=inline(
+                [
+                    [(t.gettext("Ya, yakin"), cb.omzet_sure(key, question.value.rupiah))],
+                    [(t.gettext("Tulis ulang"), cb.omzet_retype(key)), (t.gettext("Batal"), cb.OMZET_CANCEL)],
+                ]
+            ),
+        )
+    elif question.step is Step.CORRECTION:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "{bulan} sudah Anda laporkan: {lama}.\nGanti dengan {baru}?",
+                bulan=_month(t, month),
+                lama=_value(t, question.existing),
+                baru=_value(t, question.value),
+            ),
+            reply_markup=_answer_keyboard(
+                t, t.gettext("Ya, ganti"), cb.omzet_replace(key, question.value.rupiah), month
+            ),
+        )
+    else:
+        text = (
+            t.gettext("Tidak ada penjualan untuk {bulan} — benar?", bulan=_month(t, month))
+            if question.value.no_sales
+            else t.gettext(
+                "{jumlah} untuk {bulan} — benar?",
+                jumlah=format_rupiah(question.value.rupiah, t.locale),
+                bulan=_month(t, month),
+            )
+        )
+        await say(
+            update,
+            context,
+            text,
+            reply_markup=_answer_keyboard(
+                t, t.gettext("Benar"), cb.omzet_confirm(key, question.value.rupiah), month
+            ),
+        )
+
+
+async def show(update: Update, context: KlasterContext, outcome: Outcome) -> None:
+    """The next question, or what was saved."""
+    t = context.t
+    if isinstance(outcome, Question):
+        await show_question(update, context, outcome)
+    elif isinstance(outcome, Unchanged):
+        await say(
+            update,
+            context,
+            t.gettext(
+                "{bulan} sudah tercatat {jumlah}. Tidak ada yang diubah.",
+                bulan=_month(t, outcome.month),
+                jumlah=_value(t, outcome.value),
+            ),
+        )
+    elif isinstance(outcome, Recorded) and outcome.corrected:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Koreksi tersimpan. Omzet {bulan} sekarang {baru} (sebelumnya {lama}).\n"
+                "Lihat riwayat Anda dengan /riwayat.",
+                bulan=_month(t, outcome.month),
+                baru=_value(t, outcome.value),
+                lama=_value(t, outcome.previous),
+            ),
+        )
+    else:
+        await say(
+            update,
+            context,
+            t.gettext(
+                "Terima kasih! Omzet {bulan} tersimpan: {jumlah}.\n"
+                "Lihat riwayat Anda dengan /riwayat.",
+                bulan=_month(t, outcome.month),
+                jumlah=_value(t, outcome.value),
+            ),
+        )
+
+
+async def omzet_command(update: Update, context: KlasterContext) -> None:
+    """/omzet: ask the month; /omzet [month] amount: one step."""
+    args = " ".join(context.args or [])
+    user_id, now = update.effective_user.id, context.runtime.now()
+    try:
+        async with context.uow() as uow:
+            if args:
+                outcome = await reports.report_in_one_step(uow, user_id, args, now)
+            else:
+                outcome = await reports.start_report(uow, user_id, now)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await show(update, context, outcome)
+
+
+async def on_report_message(update: Update, context: KlasterContext) -> None:
+    """A plain message "omzet 12,5jt" / "omzet oktober 12,5 jt" outside any step."""
+    text = update.effective_message.text or ""
+    try:
+        async with context.uow() as uow:
+            outcome = await reports.report_in_one_step(
+                uow, update.effective_user.id, text, context.runtime.now()
+            )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await show(update, context, outcome)
+
+
+async def on_text(update: Update, context: KlasterContext) -> None:
+    """A message typed while reporting: a month, an amount, or both."""
+    text = update.effective_message.text or ""
+    try:
+        async with context.uow() as uow:
+            outcome = await reports.submit_text(
+                uow, update.effective_user.id, text, context.runtime.now()
+            )
+    except StaleAction:
+        await say(update, context, context.t.gettext("Ketik /omzet untuk melapor omzet."))
+        return
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await show(update, context, outcome)
+
+
+async def on_button(update: Update, context: KlasterContext) -> None:
+    """Month buttons, the reading of an ambiguous amount, Ya / Benar / Ubah / Batal."""
+    query = update.callback_query
+    match = cb.OMZET_PATTERN.match(query.data or "")
+    assert match is not None  # the handler's pattern guarantees it
+    user_id, now = update.effective_user.id, context.runtime.now()
+    outcome: Outcome | None = None
+    try:
+        async with context.uow() as uow:
+            if match["more"]:
+                outcome = await reports.show_all_months(uow, user_id, now)
+            elif match["stop"]:
+                await reports.cancel(uow, user_id)
+            elif match["month"]:
+                outcome = await reports.choose_month(uow, user_id, _parse_month(match["month"]), now)
+            elif match["edit"]:
+                outcome = await reports.retype(uow, user_id, _parse_month(match["edit"]))
+            elif match["answer"] == "amt":
+                outcome = await reports.choose_amount(
+                    uow, user_id, _parse_month(match["answer_month"]), int(match["rupiah"]), now
+                )
+            else:
+                outcome = await reports.confirm(
+                    uow,
+                    user_id,
+                    _CONFIRMING[match["answer"]],
+                    _parse_month(match["answer_month"]),
+                    int(match["rupiah"]),
+                    now,
+                )
+    except StaleAction as error:
+        await _stale(update, context, error)
+        return
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    await _drop_buttons(update)
+    if outcome is None:
+        await say(update, context, context.t.gettext("Laporan omzet dibatalkan. Tidak ada yang disimpan."))
+        return
+    await show(update, context, outcome)
+
+
+def _parse_month(text: str) -> Month:
+    try:
+        return Month.parse_iso(text)
+    except MonthError as error:  # matches the pattern but is no month ("2026-13"): forged
+        raise StaleAction("omzet_month") from error
+
+
+async def _stale(update: Update, context: KlasterContext, error: StaleAction) -> None:
+    """An old button: say so, then show the question the member is really at, if any."""
+    t = context.t
+    await update.callback_query.answer()
+    await _drop_buttons(update)
+    async with context.uow(read_only=True) as uow:
+        question = await reports.current(uow, update.effective_user.id, context.runtime.now())
+    await say(update, context, explain_error(t, error))
+    if question is not None:
+        await show_question(update, context, question)
+    else:
+        await say(update, context, t.gettext("Ketik /omzet untuk melapor omzet."))
+
+
+async def _drop_buttons(update: Update) -> None:
+    """Remove the pressed keyboard so an old button cannot be pressed again by mistake."""
+    if update.callback_query.message is None:
+        return
+    try:
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:  # too old to edit, or already edited: harmless
+        log.debug("could not remove buttons: %s", exc)

@@ -1,0 +1,167 @@
+"""F1, F4, F5, F6: a 3,000-member announcement against injected 429s, 403s and 5xx, and a crash.
+
+Every member is reached exactly once except those who blocked the bot, who are marked and
+never retried; a crash mid-way repeats at most the messages in flight.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+
+from bot.domain import Role
+from bot.outbox import Outbox, OutboxConfig
+from db.models import Delivery, Member
+from handlers.delivery import report_progress, telegram_transport
+
+CHAIR = 50
+MEMBERS = 3000
+
+
+async def _big_cluster(bot, size=MEMBERS):
+    cluster = await bot.cluster("Batik Pekalongan Raya", "Pekalongan", "batik")
+    await bot.grant(CHAIR, Role.KETUA, cluster=cluster.name)
+    rows = []
+    for i in range(size):
+        user_id = 100_000 + i
+        bot.api.user(user_id, f"Anggota{i}")
+        rows.append(
+            {
+                "telegram_user_id": user_id, "chat_id": user_id, "name": f"Anggota {i}",
+                "business_name": f"Usaha {i}", "main_product": "batik", "cluster_id": cluster.id,
+                "status": "active", "joined_at": bot.now, "consent_at": bot.now, "consent_version": "2026-11",
+                "announcements_paused": False, "updated_at": bot.now,
+            }
+        )
+    async with bot.uow() as uow:
+        await uow.session.execute(insert(Member), rows)
+        await uow.commit()
+    return cluster
+
+
+def _member_counts(bot, text):
+    """Messages with `text` per member chat (the author's own preview is not a delivery)."""
+    return {chat: n for chat, n in bot.api.delivered_counts(text).items() if chat >= 100_000}
+
+
+async def _announce(bot, text="Pameran batik di Semarang"):
+    chair = bot.user(CHAIR, "Ketua")
+    await chair.send("/umumkan")
+    await chair.press("Umum")
+    await chair.send(text)
+    await chair.press("Kirim sekarang")
+    return chair
+
+
+async def test_3000_members_with_429_403_5xx_each_reached_once(bot):
+    await _big_cluster(bot)
+    blocked = {100_000 + i for i in range(0, MEMBERS, 50)}  # 2 %
+    bot.api.blocked_chats |= blocked
+    bot.api.faults.server_error_rate = 0.01
+    bot.api.faults.rate_per_second = 1500
+    chair = await _announce(bot)
+    await bot.drain()
+
+    counts = _member_counts(bot, "Pameran batik")
+    expected = {100_000 + i for i in range(MEMBERS)} - blocked
+    assert set(counts) == expected
+    assert set(counts.values()) == {1}
+    assert bot.api.rejected_5xx > 0
+    async with bot.uow(read_only=True) as uow:
+        statuses = dict((await uow.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+        marked = await uow.session.scalar(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))
+    assert statuses == {"sent": len(expected), "blocked": len(blocked)}
+    assert marked == len(blocked)
+    # After its 403 a blocked chat is never tried again (earlier 5xx/429 answers may precede it).
+    for chat in blocked:
+        answers = [c.status for c in bot.api.calls_to("sendMessage") if int(c.params["chat_id"]) == chat]
+        assert answers.count(403) == 1 and answers[-1] == 403
+    report = chair.last_text
+    assert "Terkirim: 2.940" in report and "Memblokir bot: 60" in report and "Gagal: 0" in report
+
+
+async def test_429_storm_is_honoured_and_nothing_lost(bot):
+    await _big_cluster(bot, 300)
+    bot.api.faults.rate_per_second = 100
+    await _announce(bot)
+    await bot.drain()
+    assert bot.api.rejected_429 > 0
+    counts = _member_counts(bot, "Pameran batik")
+    assert len(counts) == 300 and set(counts.values()) == {1}
+
+
+async def test_permanent_5xx_gives_up_after_max_attempts_and_reports_failed(bot):
+    await _big_cluster(bot, 20)
+    chair = await _announce(bot)
+    bot.api.faults.server_error_rate = 1.0
+    await bot.drain()
+    bot.api.faults.server_error_rate = 0.0
+    await report_progress(bot.app)
+    async with bot.uow(read_only=True) as uow:
+        rows = (await uow.session.execute(select(Delivery.status, Delivery.attempts))).all()
+    assert {status for status, _ in rows} == {"failed"}
+    assert {attempts for _, attempts in rows} == {OutboxConfig().max_attempts}
+    assert "Gagal: 20" in chair.last_text
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this line runs."""
+
+
+async def test_killed_mid_announcement_then_restarted(bot):
+    await _big_cluster(bot, 1000)
+    await _announce(bot, "Bazar UMKM akhir pekan")
+    transport = telegram_transport(bot.app)
+    sent = 0
+
+    async def dying_transport(chat_id, payload):
+        nonlocal sent
+        if sent == 437:
+            raise Crash
+        sent += 1
+        return await transport(chat_id, payload)
+
+    config = OutboxConfig(per_second=5000, batch=200)
+    doomed = Outbox(bot.runtime.uow, dying_transport, config=config, clock=bot.runtime.now, worker_id="doomed")
+    try:
+        for _ in range(10):
+            await doomed.drain_once()
+    except (Crash, BaseExceptionGroup):
+        pass
+    delivered_before = len(_member_counts(bot, "Bazar UMKM"))
+    assert delivered_before == 437
+
+    await bot.restart()
+    bot.now = bot.now + config.lease  # the dead worker's claims expire
+    await bot.runtime.outbox.release_interrupted()
+    await bot.drain()
+    counts = _member_counts(bot, "Bazar UMKM")
+    assert len(counts) == 1000
+    duplicates = sum(n - 1 for n in counts.values())
+    # Only messages sent but not yet recorded can repeat: at most concurrency + flush_every.
+    assert duplicates <= config.concurrency + config.flush_every
+    await report_progress(bot.app)
+
+
+async def test_two_senders_share_the_table_without_double_sends(bot):
+    """F9: two processes drain one deliveries table (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+    import asyncio
+
+    await _big_cluster(bot, 600)
+    await _announce(bot, "Kunjungan pembeli")
+    transport = telegram_transport(bot.app)
+    config = OutboxConfig(per_second=5000, batch=50)
+    first, second = (
+        Outbox(bot.runtime.uow, transport, config=config, clock=bot.runtime.now, worker_id=name)
+        for name in ("host-a:1", "host-b:2")
+    )
+
+    async def drain(outbox):
+        while (await outbox.drain_once()).sent:
+            pass
+
+    await asyncio.gather(drain(first), drain(second))
+    counts = _member_counts(bot, "Kunjungan pembeli")
+    assert len(counts) == 600 and set(counts.values()) == {1}
+    async with bot.uow(read_only=True) as uow:
+        workers = dict((await uow.session.execute(select(Delivery.claimed_by, func.count()).group_by(Delivery.claimed_by))).all())
+    assert set(workers) == {"host-a:1", "host-b:2"}
