@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--approval", action="store_true", help="new members need the chair's approval")
     cluster.add_parser("list", help="list clusters with their invite codes")
 
+    jobs = sub.add_parser("jobs", help="monthly reminders and summaries").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("list", help="the next scheduled runs per cluster, and what already ran")
+    run_job = jobs.add_parser("run", help="run a job by hand (idempotent: a second run queues nothing new)")
+    run_job.add_argument("job", choices=("reminders", "summaries"))
+    run_job.add_argument("--period", help="the month, YYYY-MM (default: the month just ended)")
+    run_job.add_argument("--cluster", help="one cluster (name or invite code); default all")
+
     roster = sub.add_parser("import-members", help="pre-register people the Dinas already knows (CSV or XLSX)")
     roster.add_argument("file", help="a .csv or .xlsx file with columns nama, usaha, produk, telepon")
     roster.add_argument("--cluster", required=True, help="cluster name or invite code")
@@ -224,6 +231,55 @@ def _cmd_role(args: argparse.Namespace, settings: Settings) -> None:
         print(f"Peran dicabut / role revoked: {user_id} {role.value} ({count})")
 
 
+def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from bot.dates import Month, MonthError
+    from bot.i18n import I18n
+    from bot.services import monthly
+    from bot.services.clusters import all_clusters
+
+    now = datetime.now(UTC)
+    schedule = settings.schedule
+    if args.jobs_command == "list":
+        async def listing(uow):
+            from sqlalchemy import select
+
+            from db.models import JobRun
+
+            clusters = await all_clusters(uow)
+            done = (await uow.session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(20))).all()
+            return clusters, [(r.started_at, r.job, r.period, r.cluster_id, r.step) for r in done]
+
+        clusters, done = asyncio.run(_with_uow(settings, listing))
+        names = {c.id: c.name for c in clusters}
+        print("Berikutnya / next runs:")
+        for when, label, cluster in monthly.next_runs(clusters, now, schedule):
+            print(f"  {when:%Y-%m-%d %H:%M} {when.tzname()}\t{label}\t{cluster.name}")
+        print("Terakhir / last runs:")
+        for started, job, period, cluster_id, step in done:
+            print(f"  {started:%Y-%m-%d %H:%M} UTC\t{job} {period} {step}\t{names.get(cluster_id, cluster_id)}")
+        return
+    try:
+        period = Month.parse_iso(args.period) if args.period else Month.from_date(now.astimezone(settings.zone).date()).previous()
+    except MonthError:
+        raise CommandFailed(f"--period harus YYYY-MM, contoh 2026-10 / must be YYYY-MM: {args.period}", EXIT_USAGE) from None
+
+    class _Texts:
+        i18n = I18n()
+
+    from handlers.summaries import renders
+
+    reminder, summary_renders = renders(_Texts)
+    results = asyncio.run(
+        _with_uow(settings, lambda uow: monthly.run_by_hand(uow, args.job, period, args.cluster, now, reminder, summary_renders))
+    )
+    total = sum(r.queued for r in results)
+    for r in results:
+        print(f"{r.run.cluster.name}: {r.queued} pesan baru diantrekan / new messages queued")
+    print(f"Jumlah / total: {total} ({args.job} {period}); bot yang berjalan mengirimnya / the running bot sends them")
+
+
 def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
     from pathlib import Path
 
@@ -337,6 +393,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,
     "import-members": _cmd_import_members,
+    "jobs": _cmd_jobs,
     "db": _cmd_db_upgrade,
     "role": _cmd_role,
 }

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.services.monthly import MonthlySchedule
+
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 
 # BotFather tokens look like "123456789:AA...": a numeric bot id, a colon and a 35-character
@@ -52,6 +54,8 @@ class Settings:
     max_messages_per_second: float = 25.0
     # The outbox sender and periodic jobs; tests switch them off and drive them by hand.
     run_background_tasks: bool = True
+    # Reminders on these days at 09:00, deadline day 10, summaries at 18:00 (cluster time).
+    schedule: MonthlySchedule = field(default_factory=MonthlySchedule)
 
     @classmethod
     def from_env(

@@ -311,3 +311,10 @@ def format_percent_change(ratio: Decimal | float | None, locale: str) -> str:
 def format_count(number: int, locale: str) -> str:
     """A count of people or messages: "1.250" (id), "1,250" (en)."""
     return format_decimal(number, locale=locale)
+
+
+def format_share(ratio: Decimal | float | None, locale: str) -> str:
+    """A share of a whole without a sign: 0.83 -> "83%"; None -> "—"."""
+    if ratio is None:
+        return "—"
+    return format_percent(Decimal(str(ratio)), locale=locale)

@@ -328,7 +328,49 @@ class RosterEntry(Base):
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     claimed_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
+
+class JobRun(Base):
+    """A scheduled run claimed before it starts: (job, period, cluster, step) runs once.
+
+    Claiming is an insert; the unique constraint makes a restart, a catch-up or a second
+    instance on the same PostgreSQL find the run already taken.
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period", "cluster_id", "step", name="uq_job_runs_run"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(7))
+    # 0 for runs that are not per cluster (NULL would not collide in a unique constraint).
+    cluster_id: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    worker: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ClusterSummary(Base):
+    """A cluster's figures for one month, compiled from SQL aggregates and kept as a snapshot."""
+
+    __tablename__ = "cluster_summaries"
+    __table_args__ = (UniqueConstraint("cluster_id", "month", name="uq_cluster_summaries_cluster_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    members: Mapped[int] = mapped_column(Integer)
+    reporters: Mapped[int] = mapped_column(Integer)
+    # None when fewer than 3 reported: small groups make individual figures guessable.
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    median: Mapped[int | None] = mapped_column(BigInteger)
+    mean: Mapped[int | None] = mapped_column(BigInteger)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
 __all__ = [
+    "ClusterSummary",
+    "JobRun",
     "RosterEntry",
     "Announcement",
     "AnnouncementCluster",

@@ -21,6 +21,7 @@ from handlers import (
     pipeline,
     profile,
     registration,
+    summaries,
 )
 from handlers import callbacks as cb
 from handlers.errors import on_error
@@ -44,6 +45,9 @@ def register(app: Application) -> None:
         "info": announcements.info_command,
         "berhenti": announcements.pause_command,
         "lanjut": announcements.resume_command,
+        "ringkasan": summaries.ringkasan_command,
+        "belumlapor": summaries.belumlapor_command,
+        "ekspor": summaries.ekspor_command,
         "bantuan": general.help_command,
         "help": general.help_command,
         "batal": general.cancel_command,
@@ -69,6 +73,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(omzet.on_button, pattern=cb.OMZET_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))
+    app.add_handler(CallbackQueryHandler(summaries.on_button, pattern=cb.SUMMARY_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

@@ -58,9 +58,9 @@ def profile_edit(field: str) -> str:
 
 
 # Picking a cluster for a chair's or koordinator's command
-PICK_PURPOSES = ("undang", "anggota", "ketua")
+PICK_PURPOSES = ("undang", "anggota", "ketua", "ringkasan", "belumlapor")
 PICK_PATTERN = re.compile(
-    r"^pick:(?P<purpose>undang|anggota|ketua):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+    r"^pick:(?P<purpose>undang|anggota|ketua|ringkasan|belumlapor):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
 )
 
 
@@ -160,6 +160,16 @@ def answer(kind: str, announcement_id: int) -> str:
     return f"ann:{kind}:{announcement_id}"
 
 
+# Summaries: another month of a cluster, its chart, a nudge to those who have not reported
+SUMMARY_PATTERN = re.compile(
+    r"^ring:(?P<action>m|chart|nudge|missing):(?P<cluster>\d{1,10}):(?P<month>\d{4}-\d{2})$"
+)
+
+
+def summary_action(action: str, cluster_id: int, month: str) -> str:
+    return f"ring:{action}:{cluster_id}:{month}"
+
+
 ALL_PATTERNS = (
     REG_PATTERN,
     APPROVAL_PATTERN,
@@ -171,4 +181,5 @@ ALL_PATTERNS = (
     OMZET_PATTERN,
     COMPOSE_PATTERN,
     ANSWER_PATTERN,
+    SUMMARY_PATTERN,
 )

@@ -70,7 +70,11 @@ async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose:
 
 
 async def _run(update: Update, context: KlasterContext, purpose: str, cluster: ClusterInfo) -> None:
-    if purpose == "undang":
+    if purpose in ("ringkasan", "belumlapor"):
+        from handlers import summaries
+
+        await summaries.on_pick(update, context, purpose, cluster.id)
+    elif purpose == "undang":
         await _send_invite(update, context, cluster)
     elif purpose == "anggota":
         await _send_members(update, context, cluster)

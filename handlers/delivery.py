@@ -26,6 +26,7 @@ from bot.outbox import (
     Transport,
 )
 from bot.services import announcements as ann
+from bot.services import monthly
 from handlers import callbacks as cb
 from handlers.announcements import member_message
 
@@ -74,6 +75,10 @@ def telegram_transport(application: Application) -> Transport:
     return send
 
 
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def create_outbox(application: Application) -> Outbox:
     runtime = runtime_of(application)
     settings = runtime.settings
@@ -82,7 +87,7 @@ def create_outbox(application: Application) -> Outbox:
         telegram_transport(application),
         config=OutboxConfig(per_second=settings.max_messages_per_second),
         clock=runtime.now,
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        worker_id=_worker_id(),
     )
 
 
@@ -159,6 +164,19 @@ async def queue_due_work(application: Application) -> None:
         runtime.outbox.wake()
 
 
+async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
+    """Reminders, the deadline and summaries that are due now (each claimed once, ever)."""
+    from handlers.summaries import renders
+
+    runtime = runtime_of(application)
+    reminder, summary_renders = renders(runtime)
+    async with runtime.uow() as uow:
+        runs = await monthly.run_due(uow, runtime.now(), _worker_id(), runtime.settings.schedule, reminder, summary_renders)
+    if any(r.queued for r in runs) and runtime.outbox is not None:
+        runtime.outbox.wake()
+    return runs
+
+
 async def start_background(application: Application) -> None:
     """Start the outbox sender and the periodic jobs (production; tests drive them by hand)."""
     runtime = runtime_of(application)
@@ -176,6 +194,8 @@ async def start_background(application: Application) -> None:
     if jobs is not None:
         jobs.run_repeating(_job(report_progress), interval=PROGRESS_EVERY_SECONDS, first=PROGRESS_EVERY_SECONDS, name="progress")
         jobs.run_repeating(_job(queue_due_work), interval=SCHEDULE_CHECK_SECONDS, first=1.0, name="due-work")
+        # first=2: a bot that was down at a firing time catches up once, right after start.
+        jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
 
 
 def _job(function):

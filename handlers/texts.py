@@ -160,6 +160,8 @@ def help_text(t: Translator, actor: Actor) -> str:
             "",
             t.gettext("Untuk ketua klaster dan koordinator:"),
             t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+            t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
+            t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
             t.gettext("/undang — tautan undangan klaster"),
             t.gettext("/anggota — daftar anggota klaster dan statusnya"),
         ]
@@ -167,6 +169,8 @@ def help_text(t: Translator, actor: Actor) -> str:
         lines += [
             "",
             t.gettext("Untuk koordinator:"),
+            t.gettext("/ringkasan banding — membandingkan klaster"),
+            t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
             t.gettext("/klaster — membuat klaster baru"),
             t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
         ]

@@ -1,0 +1,58 @@
+"""The koordinator's Excel export: clusters by month with reporting status (openpyxl).
+
+Telegram-free: figures in, .xlsx bytes out. Suppressed cells (fewer than 3 reporters) stay
+blank and say why in the note column; money cells carry a rupiah number format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.services.summaries import Figures
+
+RUPIAH_FORMAT = '"Rp"#,##0'
+PERCENT_FORMAT = "0.0%"
+
+
+def summary_workbook(rows: Sequence[Figures], headers: Sequence[str], suppressed_note: str, sheet_title: str) -> bytes:
+    """One row per (cluster, month): members, reporters, rate, total, median, mean, changes."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for f in rows:
+        rate = float(f.reporting_rate) if f.reporting_rate is not None else None
+        sheet.append(
+            [
+                f.title,
+                str(f.month),
+                f.members,
+                f.reporters,
+                rate,
+                f.total,
+                f.median,
+                f.mean,
+                float(f.change_previous) if f.change_previous is not None else None,
+                float(f.growth_since_joining) if f.growth_since_joining is not None else None,
+                suppressed_note if f.suppressed else None,
+            ]
+        )
+    for row in sheet.iter_rows(min_row=2):
+        row[4].number_format = PERCENT_FORMAT
+        for cell in row[5:8]:
+            cell.number_format = RUPIAH_FORMAT
+        row[8].number_format = PERCENT_FORMAT
+        row[9].number_format = PERCENT_FORMAT
+    for index, width in enumerate((28, 10, 10, 14, 12, 18, 16, 16, 16, 18, 40), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

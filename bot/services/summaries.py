@@ -1,0 +1,307 @@
+"""Cluster summaries: members, reporters, totals, medians, changes and growth since joining.
+
+Figures come from SQL aggregates (never by loading every report), are kept as a snapshot per
+(cluster, month) and recompiled when a late report arrives. Fewer than 3 reporters: the money
+figures are suppressed, because small groups make individual omzet guessable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+
+from bot.dates import Month
+from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound
+from bot.services.converters import cluster_info
+from db import summary_queries as q
+from db.models import ClusterSummary, Member, MonthlyReport
+from db.uow import UnitOfWork
+
+MIN_REPORTERS = 3
+
+
+def _rupiah(value: Decimal | None) -> int | None:
+    return None if value is None else int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _ratio(new: int | Decimal | None, old: int | Decimal | None) -> Decimal | None:
+    if new is None or old is None or old == 0:
+        return None
+    return Decimal(new) / Decimal(old) - 1
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One summary: a cluster's (or a region's) month."""
+
+    title: str
+    month: Month
+    members: int
+    reporters: int
+    total: int | None
+    median: int | None
+    mean: int | None
+    change_previous: Decimal | None
+    change_year: Decimal | None
+    growth_since_joining: Decimal | None
+    growth_members: int
+    cluster_id: int | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.reporters < MIN_REPORTERS
+
+    @property
+    def reporting_rate(self) -> Decimal | None:
+        return Decimal(self.reporters) / Decimal(self.members) if self.members else None
+
+
+def expected_reporters_joined_before(month: Month) -> datetime:
+    """Members who joined before this instant are expected to report `month`.
+
+    People usually join and then report the month just ended, so a member who joined during
+    the following month counts for it too.
+    """
+    return datetime.combine(month.next().next().first_day(), time(0), tzinfo=UTC)
+
+
+async def _figures(
+    uow: UnitOfWork, month: Month, cluster_ids: Sequence[int], *, per_cluster: bool, titles: dict[int, str]
+) -> dict[int, Figures]:
+    session = uow.session
+    now_agg = await q.aggregates(session, str(month), cluster_ids, per_cluster=per_cluster)
+    previous, year_ago = str(month.previous()), str(month.months_back(12))
+    compare = await q.totals(session, [previous, year_ago], cluster_ids)
+    members = await q.member_counts(session, expected_reporters_joined_before(month), cluster_ids)
+    growth = await q.growth_since_joining(session, str(month), cluster_ids)
+    keys = list(cluster_ids) if per_cluster else [0]
+    result = {}
+    for key in keys:
+        ids = [key] if per_cluster else list(cluster_ids)
+        agg = now_agg.get(key)
+        reporters = agg.reporters if agg else 0
+        prev = [compare.get((c, previous)) for c in ids]
+        year = [compare.get((c, year_ago)) for c in ids]
+        prev_reporters = sum(p[0] for p in prev if p)
+        year_reporters = sum(y[0] for y in year if y)
+        first, last, grown = Decimal(0), Decimal(0), 0
+        for c in ids:
+            if c in growth:
+                f, la, n = growth[c]
+                first, last, grown = first + f, last + la, grown + n
+        suppressed = reporters < MIN_REPORTERS
+        result[key] = Figures(
+            title=titles.get(key, ""),
+            month=month,
+            members=sum(members.get(c, 0) for c in ids),
+            reporters=reporters,
+            total=None if suppressed else agg.total,
+            median=None if suppressed else _rupiah(agg.median),
+            mean=None if suppressed else _rupiah(agg.mean),
+            change_previous=None if suppressed or prev_reporters < MIN_REPORTERS
+            else _ratio(agg.total, sum(p[1] for p in prev if p)),
+            change_year=None if suppressed or year_reporters < MIN_REPORTERS
+            else _ratio(agg.total, sum(y[1] for y in year if y)),
+            growth_since_joining=_ratio(last, first) if grown >= MIN_REPORTERS else None,
+            growth_members=grown,
+            cluster_id=key if per_cluster else None,
+        )
+    return result
+
+
+async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None) -> list[Figures]:
+    """Compute and store the snapshot of every given cluster (all when None)."""
+    clusters = {c.id: c for c in await uow.clusters.all()}
+    ids = list(clusters) if cluster_ids is None else [c for c in cluster_ids if c in clusters]
+    figures = await _figures(uow, month, ids, per_cluster=True, titles={i: clusters[i].name for i in ids})
+    existing = {
+        s.cluster_id: s
+        for s in (await uow.session.scalars(
+            select(ClusterSummary).where(ClusterSummary.month == str(month), ClusterSummary.cluster_id.in_(ids))
+        )).all()
+    }
+    for cluster_id, f in figures.items():
+        row = existing.get(cluster_id) or ClusterSummary(cluster_id=cluster_id, month=str(month))
+        row.members, row.reporters = f.members, f.reporters
+        row.total, row.median, row.mean = f.total, f.median, f.mean
+        row.figures = {
+            "change_previous": str(f.change_previous) if f.change_previous is not None else None,
+            "change_year": str(f.change_year) if f.change_year is not None else None,
+            "growth_since_joining": str(f.growth_since_joining) if f.growth_since_joining is not None else None,
+            "growth_members": f.growth_members,
+        }
+        row.computed_at = now
+        uow.session.add(row)
+    await uow.commit()
+    return [figures[i] for i in ids]
+
+
+def _from_snapshot(row: ClusterSummary, title: str) -> Figures:
+    extra = row.figures or {}
+
+    def dec(name: str) -> Decimal | None:
+        return Decimal(extra[name]) if extra.get(name) is not None else None
+
+    return Figures(
+        title=title, month=Month.parse_iso(row.month), members=row.members, reporters=row.reporters,
+        total=row.total, median=row.median, mean=row.mean, change_previous=dec("change_previous"),
+        change_year=dec("change_year"), growth_since_joining=dec("growth_since_joining"),
+        growth_members=int(extra.get("growth_members") or 0), cluster_id=row.cluster_id,
+    )
+
+
+async def cluster_figures(uow: UnitOfWork, cluster_id: int, month: Month, now: datetime) -> Figures:
+    """The snapshot, recompiled first when a report changed after it was computed."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        raise NotFound("cluster")
+    row = await uow.session.scalar(
+        select(ClusterSummary).where(ClusterSummary.cluster_id == cluster_id, ClusterSummary.month == str(month))
+    )
+    latest = await uow.session.scalar(
+        select(func.max(MonthlyReport.updated_at)).where(
+            MonthlyReport.cluster_id == cluster_id, MonthlyReport.month <= str(month)
+        )
+    )
+    latest_member = await uow.session.scalar(select(func.max(Member.updated_at)).where(Member.cluster_id == cluster_id))
+    stale = row is None or any(t is not None and t > row.computed_at for t in (latest, latest_member))
+    if stale:
+        [figures] = await compile_month(uow, month, now, [cluster_id])
+        return figures
+    return _from_snapshot(row, cluster.name)
+
+
+async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
+    """Clusters whose summaries the actor may see."""
+    if not (actor.is_ketua or actor.is_koordinator):
+        raise NotAllowed("summary")
+    return [c for c in (cluster_info(x) for x in await uow.clusters.all()) if actor.can_manage(c)]
+
+
+async def summary_for(uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime) -> Figures:
+    """A chair's own cluster, or a koordinator's cluster in scope."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        raise NotFound("cluster")
+    if not actor.can_manage(cluster_info(cluster)):
+        raise NotAllowed("cluster_scope")
+    return await cluster_figures(uow, cluster_id, month, now)
+
+
+async def region_figures(uow: UnitOfWork, actor: Actor, month: Month, kabupaten: str | None) -> Figures:
+    """A koordinator's kabupaten (or everything in scope when None), aggregated in SQL."""
+    if not actor.is_koordinator:
+        raise NotAllowed("region_summary")
+    clusters = await scope_clusters(uow, actor)
+    if kabupaten is not None:
+        clusters = [c for c in clusters if c.kabupaten.casefold() == kabupaten.casefold()]
+    if not clusters:
+        raise NotFound("region")
+    title = kabupaten or ""
+    figures = await _figures(uow, month, [c.id for c in clusters], per_cluster=False, titles={0: title})
+    return figures[0]
+
+
+async def comparison(uow: UnitOfWork, actor: Actor, month: Month, now: datetime) -> list[Figures]:
+    """Clusters side by side, best first: growth since joining, then reporting rate, median."""
+    if not actor.is_koordinator:
+        raise NotAllowed("comparison")
+    clusters = await scope_clusters(uow, actor)
+    rows = await compile_month(uow, month, now, [c.id for c in clusters])
+
+    def order(f: Figures) -> tuple:
+        return (
+            f.growth_since_joining is None,
+            -(f.growth_since_joining or 0),
+            -(f.reporting_rate or 0),
+            -(f.median or 0),
+        )
+
+    return sorted(rows, key=order)
+
+
+@dataclass(frozen=True)
+class Missing:
+    cluster: ClusterInfo
+    month: Month
+    names: tuple[tuple[int, str], ...]  # (member id, name)
+    members: int
+
+
+async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int, month: Month) -> Missing:
+    """Who has not reported the month yet (names only, never figures)."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        raise NotFound("cluster")
+    info = cluster_info(cluster)
+    if actor is not None and not actor.can_manage(info):
+        raise NotAllowed("cluster_scope")
+    reported = await q.reporters_of(uow.session, str(month), cluster_id)
+    members = (await uow.session.scalars(
+        select(Member).where(
+            Member.cluster_id == cluster_id, Member.status == "active", Member.telegram_user_id.is_not(None),
+            Member.joined_at < expected_reporters_joined_before(month),
+        ).order_by(Member.name)
+    )).all()
+    return Missing(info, month, tuple((m.id, m.name or "") for m in members if m.id not in reported), len(members))
+
+
+async def nudge_missing(
+    uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, render
+) -> int:
+    """The chair's one-tap "Ingatkan": one reminder per missing member, at most once a day."""
+    from zoneinfo import ZoneInfo
+
+    from bot.quiet_hours import first_allowed
+    from db.models import TelegramUser
+
+    missing = await missing_reports(uow, actor, cluster_id, month)
+    ids = [member_id for member_id, _ in missing.names]
+    if not ids:
+        return 0
+    day = now.astimezone(ZoneInfo(missing.cluster.timezone)).date().isoformat()
+    rows = (await uow.session.execute(
+        select(Member.id, Member.chat_id, TelegramUser.language)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+        .where(Member.id.in_(ids), Member.blocked_at.is_(None), Member.chat_id.is_not(None))
+    )).all()
+    deliveries = [
+        {
+            "kind": "omzet_nudge", "dedupe_key": f"nudge:{month}:{cluster_id}:{member_id}:{day}",
+            "member_id": member_id, "chat_id": chat_id, "payload": render(language, month), "status": "pending",
+            "attempts": 0, "not_before": first_allowed(now, missing.cluster.timezone), "created_at": now,
+        }
+        for member_id, chat_id, language in rows
+    ]
+    existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
+    queued = await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
+    await uow.audit.record("omzet.nudge", actor=actor.telegram_user_id, subject=f"cluster:{cluster_id}", month=str(month), queued=queued)
+    await uow.commit()
+    return queued
+
+
+async def history_of(uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, months: int = 12) -> list[Figures]:
+    """The cluster's last `months` summaries up to `month` (for its chart)."""
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        raise NotFound("cluster")
+    if not actor.can_manage(cluster_info(cluster)):
+        raise NotAllowed("cluster_scope")
+    return [await cluster_figures(uow, cluster_id, month.months_back(back), now) for back in range(months - 1, -1, -1)]
+
+
+async def export_rows(uow: UnitOfWork, actor: Actor, month: Month, now: datetime, months: int = 12) -> list[Figures]:
+    """Every cluster in scope for the last `months` months, for the Excel export; audited."""
+    if not actor.is_koordinator:
+        raise NotAllowed("export")
+    clusters = await scope_clusters(uow, actor)
+    rows: list[Figures] = []
+    for back in range(months - 1, -1, -1):
+        rows += await compile_month(uow, month.months_back(back), now, [c.id for c in clusters])
+    await uow.audit.record("summary.export", actor=actor.telegram_user_id, subject=str(month), clusters=len(clusters), months=months)
+    await uow.commit()
+    return rows

@@ -1,0 +1,241 @@
+"""The monthly rhythm with a controllable clock: reminders, summaries, /ringkasan, /ekspor."""
+
+from __future__ import annotations
+
+import io
+import random
+import statistics
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, insert, select
+
+from bot.dates import Month
+from bot.domain import Role
+from bot.services import monthly
+from db.models import Delivery, JobRun, Member, MonthlyReport
+from handlers.delivery import run_monthly_jobs
+from handlers.summaries import renders
+
+CHAIR, KOOR, KOOR_DEMAK, MEMBER_BASE = 800, 801, 802, 30_000
+OCTOBER = Month(2026, 10)
+
+
+async def _seed(bot, *, members=8, reported=5, months=12, seed=3):
+    """A batik cluster with `members`, of whom `reported` reported October; earlier months too."""
+    batik = await bot.cluster("Batik Simbang Kulon", "Pekalongan", "batik")
+    jambu = await bot.cluster("Jambu Lele", "Demak", "jambu")
+    await bot.grant(KOOR, Role.KOORDINATOR)
+    await bot.grant(KOOR_DEMAK, Role.KOORDINATOR, kabupaten="Demak")
+    bot.api.user(KOOR, "Koor")
+    bot.api.user(KOOR_DEMAK, "Koor Demak")
+    joined = datetime(2025, 1, 1, tzinfo=UTC)
+    rng = random.Random(seed)
+    rows, reports = [], {}
+    for i in range(members):
+        user_id = MEMBER_BASE + i
+        bot.api.user(user_id, f"Anggota{i}")
+        rows.append({
+            "telegram_user_id": user_id, "chat_id": user_id, "name": f"Anggota {i:02d}", "business_name": f"Usaha {i}",
+            "main_product": "batik", "cluster_id": batik.id, "status": "active", "joined_at": joined,
+            "consent_at": joined, "consent_version": "2026-11", "announcements_paused": False, "updated_at": joined,
+        })
+    async with bot.uow() as uow:
+        await uow.session.execute(insert(Member), rows)
+        ids = (await uow.session.scalars(select(Member.id).order_by(Member.id))).all()
+        report_rows = []
+        for index, member_id in enumerate(ids):
+            for back in range(months):
+                month = OCTOBER.months_back(back)
+                if back == 0 and index >= reported:
+                    continue
+                amount = rng.randint(1, 40) * 500_000
+                reports.setdefault(str(month), []).append((member_id, amount))
+                report_rows.append({"member_id": member_id, "cluster_id": batik.id, "month": str(month), "amount": amount,
+                                    "no_sales": False, "reported_at": joined, "updated_at": joined, "version": 1})
+        await uow.session.execute(insert(MonthlyReport), report_rows)
+        await uow.commit()
+    await bot.grant(MEMBER_BASE, Role.KETUA, cluster=batik.name)
+    return batik, jambu, reports
+
+
+def _messages(bot, user_id, text):
+    return [t for t in bot.api.user_handle(user_id).texts() if text in t]
+
+
+async def test_reminders_reach_only_non_reporters_and_never_twice(bot):
+    batik, _, _ = await _seed(bot)
+    bot.now = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)  # 09.00 WIB on the 1st
+    runs = await run_monthly_jobs(bot.app)
+    assert [(r.run.job, r.run.step, r.queued) for r in runs if r.run.cluster.id == batik.id] == [("reminders", "d1", 3)]
+    await bot.drain()
+    reminded = {uid for uid in range(MEMBER_BASE, MEMBER_BASE + 8) if _messages(bot, uid, "Pengingat: mohon laporkan omzet Oktober 2026")}
+    assert reminded == {MEMBER_BASE + 5, MEMBER_BASE + 6, MEMBER_BASE + 7}
+    # A restart and another check at the same moment: claimed already, nothing new.
+    await bot.restart()
+    assert await run_monthly_jobs(bot.app) == []
+    await bot.drain()
+    assert len(_messages(bot, MEMBER_BASE + 5, "Pengingat")) == 1
+
+
+async def test_bot_down_for_days_catches_up_once_with_only_the_latest_reminder(bot):
+    batik, _, _ = await _seed(bot)
+    bot.now = datetime(2026, 11, 9, 3, 0, tzinfo=UTC)  # the 9th: d1, d5 and d8 all missed
+    runs = await run_monthly_jobs(bot.app)
+    mine = [(r.run.step, r.skipped) for r in runs if r.run.cluster.id == batik.id]
+    assert mine == [("d1", True), ("d5", True), ("d8", False)]
+    await bot.drain()
+    assert len(_messages(bot, MEMBER_BASE + 6, "Pengingat")) == 1
+    assert await run_monthly_jobs(bot.app) == []
+
+
+async def test_nothing_is_sent_at_night(bot):
+    await _seed(bot)
+    bot.now = datetime(2026, 11, 5, 14, 0, tzinfo=UTC)  # 21.00 WIB on the 5th: due, but night
+    await run_monthly_jobs(bot.app)
+    async with bot.uow(read_only=True) as uow:
+        due = set((await uow.session.scalars(select(Delivery.not_before))).all())
+    assert due == {datetime(2026, 11, 6, 0, 0, tzinfo=UTC)}  # 07.00 WIB next morning
+
+
+async def test_summaries_after_deadline_to_chair_and_koordinator_with_missing_list_and_cards(bot):
+    batik, _, reports = await _seed(bot)
+    bot.now = datetime(2026, 11, 10, 11, 0, tzinfo=UTC)  # 18.00 WIB on the 10th
+    await run_monthly_jobs(bot.app)
+    await bot.drain()
+    amounts = [a for _, a in reports["2026-10"]]
+    chair_summary = _messages(bot, MEMBER_BASE, "Ringkasan Batik Simbang Kulon — Oktober 2026")
+    koor_summary = _messages(bot, KOOR, "Ringkasan Batik Simbang Kulon — Oktober 2026")
+    assert len(chair_summary) == 1 and len(koor_summary) == 1
+    from bot.money import format_rupiah
+
+    assert f"Total omzet: {format_rupiah(sum(amounts), 'id')}" in chair_summary[0]
+    assert f"Median omzet: {format_rupiah(int(statistics.median(amounts)), 'id')}" in chair_summary[0]
+    assert "Sudah melapor: 5 (62%)" in chair_summary[0] or "Sudah melapor: 5 (63%)" in chair_summary[0]
+    # The kabupaten koordinator of Demak is not in scope of a Pekalongan cluster.
+    assert not _messages(bot, KOOR_DEMAK, "Ringkasan Batik")
+    missing = _messages(bot, MEMBER_BASE, "Belum melapor omzet Oktober 2026")
+    assert len(missing) == 1 and "Anggota 07" in missing[0]
+    assert _messages(bot, MEMBER_BASE + 1, "Terima kasih sudah melapor omzet Oktober 2026")
+    assert not _messages(bot, MEMBER_BASE + 6, "Terima kasih sudah melapor")
+    # One tap on "Ingatkan" nudges the three; a second tap the same day adds nothing.
+    chair = bot.api.user_handle(MEMBER_BASE)
+    await chair.press("Ingatkan")
+    assert "Pengingat dikirim kepada 3 anggota" in chair.last_text
+    await chair.press_data(f"ring:nudge:{batik.id}:2026-10")
+    assert "Tidak ada pengingat baru" in chair.last_text
+    await bot.drain()
+    assert len(_messages(bot, MEMBER_BASE + 7, "Pengingat")) == 1
+
+
+async def test_jobs_run_by_hand_are_idempotent(bot):
+    await _seed(bot)
+    reminder, summary_renders = renders(bot.runtime)
+    async with bot.uow() as uow:
+        first = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, reminder, summary_renders)
+    async with bot.uow() as uow:
+        second = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, reminder, summary_renders)
+    assert sum(r.queued for r in first) == 3 and sum(r.queued for r in second) == 0
+    async with bot.uow() as uow:
+        await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, reminder, summary_renders)
+    async with bot.uow() as uow:
+        again = await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, reminder, summary_renders)
+    assert sum(r.queued for r in again) == 0
+
+
+async def test_small_clusters_are_suppressed(bot):
+    await _seed(bot, members=4, reported=2)
+    koor = bot.user(KOOR, "Koor")
+    await koor.send("/ringkasan Batik Simbang Kulon oktober")
+    assert "data belum cukup" in koor.last_text
+    assert "Total omzet" not in koor.last_text
+
+
+async def test_ringkasan_roles_scopes_and_same_figures_as_export(bot):
+    batik, jambu, reports = await _seed(bot)
+    chair = bot.api.user_handle(MEMBER_BASE)
+    await chair.send("/ringkasan")
+    assert "Ringkasan Batik Simbang Kulon — Oktober 2026" in chair.last_text
+    text = chair.last_text
+    await chair.send("/ringkasan Jambu Lele")
+    assert "tidak memiliki hak" in chair.last_text
+    await chair.send("/ekspor")
+    assert "tidak memiliki hak" in chair.last_text
+    member = bot.api.user_handle(MEMBER_BASE + 3)
+    for command in ("/ringkasan", "/belumlapor", "/ekspor"):
+        await member.send(command)
+        assert "tidak memiliki hak" in member.last_text
+    await chair.send("/belumlapor")
+    assert "3 dari 8 anggota" in chair.last_text
+
+    koor = bot.user(KOOR, "Koor")
+    await koor.send("/ringkasan")
+    assert "Batik Simbang Kulon (Pekalongan)" in koor.buttons()
+    await koor.press("Batik Simbang Kulon (Pekalongan)")
+    assert koor.last_text == text
+    await koor.send("/ringkasan banding")
+    assert "Perbandingan klaster" in koor.last_text and "1. Batik Simbang Kulon" in koor.last_text
+    await koor.send("/ringkasan semua oktober")
+    assert "Ringkasan semua klaster di wilayah Anda — Oktober 2026" in koor.last_text
+    await koor.send("/ringkasan Wonosobo")
+    assert "tidak ditemukan" in koor.last_text
+
+    demak = bot.user(KOOR_DEMAK, "Koor Demak")
+    await demak.send("/ringkasan Batik Simbang Kulon")
+    assert "tidak memiliki hak" in demak.last_text
+
+    await koor.send("/ekspor")
+    sent = bot.api.calls_to("sendDocument")[-1]
+    [(_, (filename, content, _mime))] = sent.files.items()
+    assert filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["Klaster", "Bulan", "Anggota", "Sudah melapor", "Tingkat pelaporan", "Total omzet"]
+    october = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Batik Simbang Kulon" and row[1] == "2026-10"]
+    assert october[0][5] == sum(a for _, a in reports["2026-10"])
+    assert sheet.cell(row=2, column=6).number_format == '"Rp"#,##0'
+    jambu_rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Jambu Lele"]
+    assert jambu_rows and jambu_rows[0][5] is None and "belum cukup" in jambu_rows[0][10]
+    async with bot.uow(read_only=True) as uow:
+        actions = (await uow.session.scalars(select(func.count()).where(JobRun.id > 0))).all()
+        from db.models import AuditEntry
+
+        exported = await uow.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "summary.export"))
+    assert exported == 1 and actions is not None
+
+
+async def test_chart_button_sends_a_png(bot):
+    batik, _, _ = await _seed(bot)
+    chair = bot.api.user_handle(MEMBER_BASE)
+    await chair.send("/ringkasan")
+    await chair.press("Lihat grafik")
+    photo = bot.api.calls_to("sendPhoto")[-1]
+    [(_, (_name, content, _mime))] = photo.files.items()
+    assert content.startswith(b"\x89PNG") and 10_000 < len(content) < 500_000
+
+
+async def test_late_report_recompiles_the_snapshot(bot):
+    batik, _, reports = await _seed(bot)
+    chair = bot.api.user_handle(MEMBER_BASE)
+    await chair.send("/ringkasan")
+    assert "Sudah melapor: 5" in chair.last_text
+    late = bot.api.user_handle(MEMBER_BASE + 7)
+    bot.now = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+    await late.send("/omzet oktober 12,5 jt")
+    await late.press("Benar")
+    await chair.send("/ringkasan")
+    assert "Sudah melapor: 6" in chair.last_text
+
+
+@pytest.mark.parametrize("when, expected", [
+    (datetime(2026, 11, 1, 1, 59, tzinfo=UTC), []),
+    (datetime(2026, 11, 1, 2, 0, tzinfo=UTC), ["d1"]),
+    (datetime(2026, 11, 10, 10, 59, tzinfo=UTC), ["d1", "d5", "d8"]),
+    (datetime(2026, 11, 10, 11, 0, tzinfo=UTC), ["d1", "d5", "d8", "compile"]),
+])
+def test_schedule_in_the_clusters_zone(when, expected):
+    from bot.domain import ClusterInfo
+
+    cluster = ClusterInfo(1, "X", "K", "Jawa Tengah", "batik", "Asia/Jakarta", "code", False)
+    assert [r.step for r in monthly.due_runs_for(cluster, when, monthly.MonthlySchedule())] == expected
