@@ -14,7 +14,7 @@ from bot.services import cluster_setup
 from bot.services import clusters as cluster_service
 from bot.services import registration as reg
 from bot.services import roles as role_service
-from bot.services.clusters import invite_link
+from bot.services.clusters import ClusterChoices, invite_link
 from handlers import callbacks as cb
 from handlers.keyboards import MAX_LIST_BUTTONS, cluster_choice_keyboard, inline
 from handlers.replies import refuse, say
@@ -56,12 +56,21 @@ async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose:
     if cluster is not None:
         await _run(update, context, purpose, cluster)
         return
+    await ask_for_cluster(update, context, purpose, choices)
+
+
+async def ask_for_cluster(
+    update: Update, context: KlasterContext, purpose: str, choices: ClusterChoices, question: str | None = None
+) -> None:
+    """Buttons for the clusters in scope (by kabupaten first when there are many)."""
+    t = context.t
+    default = t.gettext("Pilih kabupaten/kota:") if choices.kabupaten else t.gettext("Pilih klaster:")
     await say(
         update,
         context,
-        context.t.gettext("Pilih kabupaten/kota:") if choices.kabupaten else context.t.gettext("Pilih klaster:"),
+        question if question and not choices.kabupaten else default,
         reply_markup=cluster_choice_keyboard(
-            context.t,
+            t,
             choices,
             kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
             cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
@@ -71,6 +80,7 @@ async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose:
 
 async def _run(update: Update, context: KlasterContext, purpose: str, cluster: ClusterInfo) -> None:
     if purpose in ("ringkasan", "belumlapor"):
+        # Imported here: the summaries glue uses this module's cluster picker.
         from handlers import summaries
 
         await summaries.on_pick(update, context, purpose, cluster.id)
@@ -122,17 +132,7 @@ async def on_pick(update: Update, context: KlasterContext) -> None:
     if cluster is not None:
         await _run(update, context, purpose, cluster)
         return
-    await say(
-        update,
-        context,
-        context.t.gettext("Pilih klaster:") if choices.clusters else context.t.gettext("Pilih kabupaten/kota:"),
-        reply_markup=cluster_choice_keyboard(
-            context.t,
-            choices,
-            kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
-            cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
-        ),
-    )
+    await ask_for_cluster(update, context, purpose, choices)
 
 
 async def _send_invite(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:

@@ -19,7 +19,8 @@ from bot.services import monthly
 from bot.services import summaries as summary_service
 from bot.services.summaries import Figures, Missing
 from handlers import callbacks as cb
-from handlers.keyboards import cluster_choice_keyboard, inline
+from handlers.cluster_admin import ask_for_cluster
+from handlers.keyboards import inline
 from handlers.replies import refuse, say
 
 
@@ -194,15 +195,9 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 if cluster is None:
                     choices = await cluster_service.cluster_choices(uow, actor)
-                    await say(
-                        update,
-                        context,
+                    await ask_for_cluster(
+                        update, context, "ringkasan", choices,
                         t.gettext("Ringkasan klaster mana? (Ketik juga /ringkasan banding untuk membandingkan klaster.)"),
-                        reply_markup=cluster_choice_keyboard(
-                            t, choices,
-                            kabupaten_data=lambda i: cb.pick_kabupaten("ringkasan", i),
-                            cluster_data=lambda cid: cb.pick_cluster("ringkasan", cid),
-                        ),
                     )
                     return
                 cluster_id = cluster.id
@@ -248,7 +243,6 @@ async def _send_comparison(update: Update, context: KlasterContext, rows: list[F
 async def belumlapor_command(update: Update, context: KlasterContext) -> None:
     """/belumlapor [klaster] [bulan]: who has not reported, with a one-tap nudge."""
     actor = context.require_actor()
-    t = context.t
     if not (actor.is_ketua or actor.is_koordinator):
         await refuse(update, context, NotAllowed("missing"))
         return
@@ -265,14 +259,7 @@ async def belumlapor_command(update: Update, context: KlasterContext) -> None:
         await refuse(update, context, error)
         return
     if cluster is None:
-        await say(
-            update, context, t.gettext("Klaster mana?"),
-            reply_markup=cluster_choice_keyboard(
-                t, choices,
-                kabupaten_data=lambda i: cb.pick_kabupaten("belumlapor", i),
-                cluster_data=lambda cid: cb.pick_cluster("belumlapor", cid),
-            ),
-        )
+        await ask_for_cluster(update, context, "belumlapor", choices)
         return
     await send_missing(update, context, cluster.id, month)
 
