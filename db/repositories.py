@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -97,6 +97,13 @@ class Members(_Repository):
 
     async def delete(self, member: Member) -> None:
         await self.session.delete(member)
+
+    async def unblock(self, telegram_user_id: int) -> None:
+        await self.session.execute(
+            update(Member)
+            .where(Member.telegram_user_id == telegram_user_id, Member.blocked_at.is_not(None))
+            .values(blocked_at=None)
+        )
 
     async def of_cluster(self, cluster_id: int) -> Sequence[Member]:
         query = (

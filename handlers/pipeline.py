@@ -47,7 +47,9 @@ async def keep_to_private_chats(update: Update, context: KlasterContext) -> None
 async def drop_duplicates(update: Update, context: KlasterContext) -> None:
     """Group -2: Telegram may deliver the same update twice; handle it once."""
     async with context.uow() as uow:
-        fresh = await actors.claim_update(uow, update.update_id, context.runtime.now())
+        fresh = await actors.claim_update(
+            uow, update.update_id, context.runtime.now(), update.effective_user.id
+        )
     if not fresh:
         log.info("update %s delivered again; ignored", update.update_id)
         if update.callback_query is not None:

@@ -51,9 +51,14 @@ async def choose_language(uow: UnitOfWork, telegram_user_id: int, language: str)
     await uow.commit()
 
 
-async def claim_update(uow: UnitOfWork, update_id: int, now: datetime) -> bool:
-    """True the first time an update id is seen; False for a redelivery."""
+async def claim_update(uow: UnitOfWork, update_id: int, now: datetime, sender_id: int | None = None) -> bool:
+    """True the first time an update id is seen; False for a redelivery.
+
+    A member who had blocked the bot and writes again has unblocked it: sending resumes.
+    """
     fresh = await uow.updates.claim(update_id)
+    if fresh and sender_id is not None:
+        await uow.members.unblock(sender_id)
     if fresh and update_id % 500 == 0:
         # Pruning now and then keeps the table small without a job of its own.
         await uow.updates.forget_older_than(now - UPDATE_MEMORY)

@@ -19,7 +19,7 @@ NOISE_BUTTONS = ["reg:consent:yes", "reg:consent:no", "reg:ok", "reg:edit", "reg
                  "lang:xx", "lang:en", "prof:edit:name", "prof:phone:del", "pick:undang:cl:1",
                  "pick:anggota:kab:5", "ketua:set:1:1", "ketua:del:1:1", "klaster:appr:yes", "junk", "x" * 64]
 
-STEPS = ["consent", "name", "business", "product", "phone", "confirm", "registered"]
+STEPS = ["consent", "name", "business", "product", "phone", "confirm", "registered", "omzet", "announce"]
 
 
 async def _walk_to(bot, user, cluster, step):
@@ -37,6 +37,11 @@ async def _walk_to(bot, user, cluster, step):
     if step == "confirm":
         return
     await user.press("Benar")
+    if step == "omzet":
+        await user.send("/omzet")
+    elif step == "announce":
+        await bot.grant(user.id, Role.KETUA, cluster=cluster.name)
+        await user.send("/umumkan")
 
 
 @pytest.mark.parametrize("step", STEPS)

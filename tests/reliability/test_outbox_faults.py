@@ -165,3 +165,16 @@ async def test_two_senders_share_the_table_without_double_sends(bot):
     async with bot.uow(read_only=True) as uow:
         workers = dict((await uow.session.execute(select(Delivery.claimed_by, func.count()).group_by(Delivery.claimed_by))).all())
     assert set(workers) == {"host-a:1", "host-b:2"}
+
+
+async def test_member_who_unblocks_and_writes_again_gets_announcements_again(bot):
+    await _big_cluster(bot, 5)
+    bot.api.blocked_chats.add(100_002)
+    await _announce(bot, "Pengumuman satu")
+    await bot.drain()
+    bot.api.blocked_chats.discard(100_002)
+    await bot.api.user_handle(100_002).send("/bantuan")  # they open the bot again
+    await _announce(bot, "Pengumuman dua")
+    await bot.drain()
+    assert _member_counts(bot, "Pengumuman dua").get(100_002) == 1
+    assert 100_002 not in _member_counts(bot, "Pengumuman satu")
