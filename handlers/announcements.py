@@ -163,13 +163,10 @@ async def _preview(update: Update, context: KlasterContext, view: ComposeView) -
         await context.bot.send_document(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
     else:
         await say(update, context, payload["text"], reply_markup=markup)
-    async with context.uow(read_only=True) as uow:
-        state = await uow.conversations.get(update.effective_user.id)
-    scheduled = state.data.get("scheduled_for") if state else None
     rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send"))]]
-    if scheduled:
+    if draft.scheduled_for is not None:
         rows.append(
-            [(t.gettext("Jadwalkan {waktu}", waktu=_when(t, datetime.fromisoformat(scheduled), draft.zone)), cb.compose_action("schedok"))]
+            [(t.gettext("Jadwalkan {waktu}", waktu=_when(t, draft.scheduled_for, draft.zone)), cb.compose_action("schedok"))]
         )
     rows += [
         [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
@@ -216,9 +213,7 @@ async def on_compose_button(update: Update, context: KlasterContext) -> None:
             elif match["unsched"]:
                 cancelled = await ann.cancel_scheduled(uow, actor, int(match["unsched"]))
             elif match["action"] == "abort":
-                await ann.current(uow, actor)  # stale when there is no draft
-                await uow.conversations.clear(actor.telegram_user_id)
-                await uow.commit()
+                await ann.abandon(uow, actor)
             elif match["action"] == "edit":
                 view = await ann.edit_text(uow, actor)
             elif match["action"] == "sched":

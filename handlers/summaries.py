@@ -173,34 +173,27 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         return
     words, month = _split_month(context, list(context.args or []))
     target = " ".join(words).strip()
+    comparison = region = choices = None
+    cluster_id: int | None = None
     try:
+        # Work out everything inside the unit of work; talk to Telegram only after it closed.
         async with context.uow() as uow:
             if target.casefold() in ("banding", "bandingkan", "compare"):
-                rows = await summary_service.comparison(uow, actor, month, context.runtime.now())
-                await uow.commit()
-                await _send_comparison(update, context, rows, month)
-                return
-            if target.casefold() in ("semua", "all"):
-                figures = await summary_service.region_figures(uow, actor, month, None)
-                await say(update, context, summary_text(t, figures))
-                return
-            if target:
-                found = await uow.clusters.by_name_or_code(target)
-                if found is None:
-                    figures = await summary_service.region_figures(uow, actor, month, target)
-                    await say(update, context, summary_text(t, figures))
-                    return
-                cluster_id = found.id
+                comparison = await summary_service.comparison(uow, actor, month, context.runtime.now())
+            elif target.casefold() in ("semua", "all"):
+                region = await summary_service.region_figures(uow, actor, month, None)
+            elif target:
+                try:
+                    cluster_id = (await cluster_service.find_cluster(uow, target)).id
+                except NotFound:
+                    # Not a cluster: a kabupaten (NotFound again when it is neither).
+                    region = await summary_service.region_figures(uow, actor, month, target)
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 if cluster is None:
                     choices = await cluster_service.cluster_choices(uow, actor)
-                    await ask_for_cluster(
-                        update, context, "ringkasan", choices,
-                        t.gettext("Ringkasan klaster mana? (Ketik juga /ringkasan banding untuk membandingkan klaster.)"),
-                    )
-                    return
-                cluster_id = cluster.id
+                else:
+                    cluster_id = cluster.id
     except NotFound:
         await say(
             update,
@@ -214,7 +207,17 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    await _send_summary(update, context, cluster_id, month)
+    if comparison is not None:
+        await _send_comparison(update, context, comparison, month)
+    elif region is not None:
+        await say(update, context, summary_text(t, region))
+    elif choices is not None:
+        await ask_for_cluster(
+            update, context, "ringkasan", choices,
+            t.gettext("Ringkasan klaster mana? (Ketik juga /ringkasan banding untuk membandingkan klaster.)"),
+        )
+    elif cluster_id is not None:
+        await _send_summary(update, context, cluster_id, month)
 
 
 async def _send_comparison(update: Update, context: KlasterContext, rows: list[Figures], month: Month) -> None:

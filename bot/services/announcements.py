@@ -78,6 +78,7 @@ class Draft:
     training_at: datetime | None = None
     training_place: str | None = None
     zone: str = "Asia/Jakarta"
+    scheduled_for: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
         training_at=datetime.fromisoformat(data["training_at"]) if data.get("training_at") else None,
         training_place=data.get("training_place"),
         zone=zone,
+        scheduled_for=datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None,
     )
     targets: tuple[TargetOption, ...] = ()
     if step is Step.TARGET:
@@ -267,6 +269,13 @@ async def edit_text(uow: UnitOfWork, actor: Actor) -> ComposeView:
 async def ask_schedule(uow: UnitOfWork, actor: Actor) -> ComposeView:
     _, data = await _state(uow, actor, Step.PREVIEW)
     return await _save(uow, actor, Step.SCHEDULE_WHEN, data)
+
+
+async def abandon(uow: UnitOfWork, actor: Actor) -> None:
+    """"Batal" while composing: the draft is dropped (stale when there is none)."""
+    await _state(uow, actor)
+    await uow.conversations.clear(actor.telegram_user_id)
+    await uow.commit()
 
 
 async def current(uow: UnitOfWork, actor: Actor) -> ComposeView:

@@ -71,3 +71,33 @@ def test_no_import_time_side_effects_in_composition_root():
         and not (isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "getLogger")
     ]
     assert top_level_calls == [] and assigns_calling == []
+
+
+TELEGRAM_CALLS = ("say", "refuse", "ask_for_cluster", "show_step", "_show")
+
+
+def _telegram_calls_inside_units_of_work(source: str) -> list[int]:
+    """Lines where a handler talks to Telegram while its transaction is still open."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.AsyncWith) and any("uow" in ast.unparse(i.context_expr) for i in node.items):
+            for inner in ast.walk(ast.Module(body=node.body, type_ignores=[])):
+                if isinstance(inner, ast.Call):
+                    name = ast.unparse(inner.func)
+                    if name in TELEGRAM_CALLS or name.startswith(("context.bot.", "query.", "update.")):
+                        lines.append(inner.lineno)
+    return lines
+
+
+def test_handlers_close_the_transaction_before_any_telegram_call():
+    found = {
+        path.name: lines
+        for path in _files("handlers")
+        if (lines := _telegram_calls_inside_units_of_work(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_the_transaction_checker_sees_a_violation():
+    source = "async def f(context):\n    async with context.uow() as uow:\n        await say(1)\n"
+    assert _telegram_calls_inside_units_of_work(source) == [3]
