@@ -51,9 +51,8 @@ async def drop_duplicates(update: Update, context: KlasterContext) -> None:
             uow, update.update_id, context.runtime.now(), update.effective_user.id
         )
     if not fresh:
+        # The first delivery was handled (and its button press answered): do nothing again.
         log.info("update %s delivered again; ignored", update.update_id)
-        if update.callback_query is not None:
-            await update.callback_query.answer()
         raise ApplicationHandlerStop
 
 
