@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from db.models import MonthlyReport, ReportVersion
 
