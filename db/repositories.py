@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.models import (
     AuditEntry,
@@ -83,9 +83,10 @@ class Members(_Repository):
         )
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        # Joined, not a second query: this runs for every incoming update.
         return await self.session.scalar(
             select(Member)
-            .options(selectinload(Member.cluster))
+            .options(joinedload(Member.cluster))
             .where(Member.telegram_user_id == telegram_user_id)
         )
 
@@ -97,13 +98,6 @@ class Members(_Repository):
 
     async def delete(self, member: Member) -> None:
         await self.session.delete(member)
-
-    async def unblock(self, telegram_user_id: int) -> None:
-        await self.session.execute(
-            update(Member)
-            .where(Member.telegram_user_id == telegram_user_id, Member.blocked_at.is_not(None))
-            .values(blocked_at=None)
-        )
 
     async def of_cluster(self, cluster_id: int) -> Sequence[Member]:
         query = (

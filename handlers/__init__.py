@@ -29,10 +29,9 @@ from handlers.errors import on_error
 
 def register(app: Application) -> None:
     """Wire handlers in groups: -3..-1 run for every update, 0 picks one feature handler."""
-    # Before anything else: group chats, edits and duplicates stop here.
+    # Before anything else: group chats, edits and duplicates stop here; the sender is resolved.
     app.add_handler(TypeHandler(Update, pipeline.keep_to_private_chats), group=-3)
-    app.add_handler(TypeHandler(Update, pipeline.drop_duplicates), group=-2)
-    app.add_handler(TypeHandler(Update, pipeline.resolve_sender), group=-1)
+    app.add_handler(TypeHandler(Update, pipeline.admit_update), group=-2)
 
     private = filters.ChatType.PRIVATE
     commands = {

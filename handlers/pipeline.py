@@ -44,23 +44,17 @@ async def keep_to_private_chats(update: Update, context: KlasterContext) -> None
     raise ApplicationHandlerStop
 
 
-async def drop_duplicates(update: Update, context: KlasterContext) -> None:
-    """Group -2: Telegram may deliver the same update twice; handle it once."""
+async def admit_update(update: Update, context: KlasterContext) -> None:
+    """Group -2: handle each update once (Telegram may redeliver), and resolve the sender:
+    role, scope, language and current step, once for every handler."""
+    user = update.effective_user
+    assert user is not None  # keep_to_private_chats stopped updates without a user
     async with context.uow() as uow:
-        fresh = await actors.claim_update(
-            uow, update.update_id, context.runtime.now(), update.effective_user.id
-        )
-    if not fresh:
+        admitted = await actors.admit_update(uow, update.update_id, user.id, context.runtime.now())
+    if admitted is None:
         # The first delivery was handled (and its button press answered): do nothing again.
         log.info("update %s delivered again; ignored", update.update_id)
         raise ApplicationHandlerStop
-
-
-async def resolve_sender(update: Update, context: KlasterContext) -> None:
-    """Group -1: load role, scope, language and current step once for every handler."""
-    user = update.effective_user
-    assert user is not None  # keep_to_private_chats stopped updates without a user
-    async with context.uow(read_only=True) as uow:
-        context.actor, context.active_step = await actors.resolve_actor(uow, user.id)
+    context.actor, context.active_step = admitted
     i18n = context.runtime.i18n
     context.t = i18n.translator(i18n.negotiate(context.actor.language, user.language_code))

@@ -90,6 +90,8 @@ class FakeBotApi:
             "supports_inline_queries": False,
         }
         self.calls: list[ApiCall] = []
+        # (monotonic time, method) of each HTTP request as it arrives (HTTP layer only).
+        self.arrived: list[tuple[float, str]] = []
         self.unknown_methods: list[str] = []
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, JsonDict] = {}

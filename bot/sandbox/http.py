@@ -9,6 +9,7 @@ Bot side: `{root}/bot{token}/{method}` (form, JSON or multipart bodies, like Tel
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from tornado.httpserver import HTTPServer
@@ -48,6 +49,8 @@ class _BotApiHandler(RequestHandler):
         return params, files
 
     async def _answer(self, token: str, method: str) -> None:
+        # Noted on arrival: a long-polling getUpdates is only answered (and recorded) later.
+        self.api.arrived.append((time.monotonic(), method))
         params, files = await self._params()
         if method.lower() == "getupdates":
             await self.api.wait_for_updates(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain import SUPPORTED_LANGUAGES, Actor, InvalidInput
 from bot.services.converters import member_profile, role_scope
 from db.uow import UnitOfWork
+
+_UNSET: Any = object()
 
 # Telegram keeps undelivered updates for 24 hours; ids older than that cannot come back.
 UPDATE_MEMORY = timedelta(days=2)
@@ -21,10 +24,13 @@ class ActiveStep:
     step: str
 
 
-async def resolve_actor(uow: UnitOfWork, telegram_user_id: int) -> tuple[Actor, ActiveStep | None]:
+async def resolve_actor(
+    uow: UnitOfWork, telegram_user_id: int, *, member: Any = _UNSET
+) -> tuple[Actor, ActiveStep | None]:
     """Load everything a handler needs to know about the sender, in one read."""
     user = await uow.users.get(telegram_user_id)
-    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is _UNSET:
+        member = await uow.members.by_telegram_id(telegram_user_id)
     grants = await uow.roles.of_user(telegram_user_id)
     scopes = []
     for grant in grants:
@@ -43,27 +49,34 @@ async def resolve_actor(uow: UnitOfWork, telegram_user_id: int) -> tuple[Actor, 
     return actor, ActiveStep(state.flow, state.step) if state else None
 
 
+async def admit_update(
+    uow: UnitOfWork, update_id: int, telegram_user_id: int, now: datetime
+) -> tuple[Actor, ActiveStep | None] | None:
+    """One transaction per incoming update: drop a redelivery, else load the sender.
+
+    Claiming the update id and reading the sender together saves a transaction on every
+    message (B1). A member who had blocked the bot and writes again has unblocked it.
+    """
+    if not await uow.updates.claim(update_id):
+        await uow.rollback()
+        return None
+    if update_id % 500 == 0:
+        # Pruning now and then keeps the table small without a job of its own.
+        await uow.updates.forget_older_than(now - UPDATE_MEMORY)
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is not None and member.blocked_at is not None:
+        member.blocked_at = None
+    resolved = await resolve_actor(uow, telegram_user_id, member=member)
+    await uow.commit()
+    return resolved
+
+
 async def choose_language(uow: UnitOfWork, telegram_user_id: int, language: str) -> None:
     """Remember the language the user picked."""
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("unknown_language")
     await uow.users.set_language(telegram_user_id, language)
     await uow.commit()
-
-
-async def claim_update(uow: UnitOfWork, update_id: int, now: datetime, sender_id: int | None = None) -> bool:
-    """True the first time an update id is seen; False for a redelivery.
-
-    A member who had blocked the bot and writes again has unblocked it: sending resumes.
-    """
-    fresh = await uow.updates.claim(update_id)
-    if fresh and sender_id is not None:
-        await uow.members.unblock(sender_id)
-    if fresh and update_id % 500 == 0:
-        # Pruning now and then keeps the table small without a job of its own.
-        await uow.updates.forget_older_than(now - UPDATE_MEMORY)
-    await uow.commit()
-    return fresh
 
 
 async def cancel_current_step(uow: UnitOfWork, telegram_user_id: int) -> ActiveStep | None:

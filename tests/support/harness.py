@@ -17,7 +17,6 @@ from bot.sandbox.core import FakeBotApi, SandboxUser
 from bot.sandbox.request import SandboxRequest
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
-from bot.services.actors import claim_update  # noqa: F401  (re-exported for tests)
 from db.uow import UnitOfWork
 
 TEST_TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken1"
