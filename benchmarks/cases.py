@@ -161,6 +161,10 @@ async def b2(kind: str, quick: bool, members: int | None = None, rate: float | N
                 await say(handle.send("/umumkan"))
                 await say(handle.press("Umum"))
                 await say(handle.send("Pameran batik di Semarang, 12 Desember."))
+                for _ in range(500):  # the preview is three messages: wait for the last
+                    if "Kirim sekarang" in handle.buttons():
+                        break
+                    await asyncio.sleep(0.01)
                 api.faults.rate_per_second = rate
                 api.faults.server_error_rate = 0.01
                 api.blocked_chats |= blocked
@@ -171,13 +175,17 @@ async def b2(kind: str, quick: bool, members: int | None = None, rate: float | N
                 while time.monotonic() < deadline:
                     async with engine.connect() as connection:
                         open_rows = (await connection.execute(
-                            select(func.count()).select_from(Delivery).where(Delivery.status.in_(("pending", "sending")))
+                            select(func.count()).select_from(Delivery).where(
+                                Delivery.kind == "announcement", Delivery.status.in_(("pending", "sending"))
+                            )
                         )).scalar()
                     if not open_rows:
                         break
                     await asyncio.sleep(0.5)
                 async with engine.connect() as connection:
-                    statuses = dict((await connection.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+                    statuses = dict((await connection.execute(
+                        select(Delivery.status, func.count()).where(Delivery.kind == "announcement").group_by(Delivery.status)
+                    )).all())
                     marked = (await connection.execute(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))).scalar()
                 await engine.dispose()
         counts = api.delivered_counts("Pameran batik")
@@ -206,6 +214,8 @@ async def b2(kind: str, quick: bool, members: int | None = None, rate: float | N
         "rejected_429": api.rejected_429,
         "rejected_5xx": api.rejected_5xx,
         "per_second": [per_second.get(s, 0) for s in range(max(per_second) + 1)] if per_second else [],
+        # Full seconds of the main send, ignoring the first and the retry tail.
+        "steady": sorted(per_second.values())[len(per_second) // 2] if per_second else 0,
         "peak_rss_mb": peak_rss_mb(),
     }
 

@@ -61,15 +61,19 @@ class OutboxConfig:
     per_chat_interval: float = 1.0
     max_attempts: int = 5
     batch: int = 100
-    concurrency: int = 8
-    flush_every: int = 10
+    concurrency: int = 16
+    flush_every: int = 20
     lease: timedelta = timedelta(minutes=2)
     max_backoff: float = 300.0
 
 
 def backoff_seconds(attempt: int, cap: float = 300.0) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8 ... seconds, at most `cap`."""
-    return min(cap, 2.0**attempt) * (0.75 + random.random() / 2)
+    """Exponential backoff with jitter: about 0.5, 1, 2, 4 ... seconds, at most `cap`.
+
+    A single 5xx is usually a blip: retrying within a second keeps a big send from
+    trailing long after the rest has gone (B2).
+    """
+    return min(cap, 0.5 * 2.0 ** (attempt - 1)) * (0.75 + random.random() / 2)
 
 
 @dataclass
