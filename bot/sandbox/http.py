@@ -8,6 +8,7 @@ Bot side: `{root}/bot{token}/{method}` (form, JSON or multipart bodies, like Tel
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -52,6 +53,8 @@ class _BotApiHandler(RequestHandler):
         # Noted on arrival: a long-polling getUpdates is only answered (and recorded) later.
         self.api.arrived.append((time.monotonic(), method))
         params, files = await self._params()
+        if self.api.faults.latency_seconds and method.lower() != "getupdates":
+            await asyncio.sleep(self.api.faults.latency_seconds)  # a slow network, on purpose
         if method.lower() == "getupdates":
             await self.api.wait_for_updates(
                 int(params.get("offset") or 0), min(float(params.get("timeout") or 0), 50.0)

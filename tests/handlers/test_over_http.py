@@ -89,3 +89,30 @@ async def test_registration_over_http_with_a_restart_in_the_middle(settings):
         assert api.commands[""]  # the menu was published at start
     finally:
         await server.stop()
+
+
+async def test_emulator_http_user_side_files_and_latency(settings):
+    """The user-side routes, getFile and the file download route, and injected latency."""
+    import httpx
+
+    api = FakeBotApi()
+    api.faults.latency_seconds = 0.05
+    server = await SandboxServer(api).start()
+    try:
+        async with PollingBot(replace(settings, api_base_url=server.base_url)) as app:
+            async with httpx.AsyncClient(base_url=server.base_url) as client:
+                sent = await client.post("/sandbox/users/777/send", json={"text": "/bantuan"})
+                assert sent.json()["ok"]
+                for _ in range(200):
+                    chat = (await client.get("/sandbox/chats/777")).json()
+                    if len(chat["messages"]) >= 2:
+                        break
+                    await asyncio.sleep(0.02)
+                assert "Perintah yang bisa Anda pakai" in chat["messages"][-1]["text"]
+                message = await app.bot.send_document(777, b"isi berkas", filename="catatan.txt")
+                file = await app.bot.get_file(message.document.file_id)
+                assert await file.download_as_bytearray() == bytearray(b"isi berkas")
+                missing = await client.get("/sandbox/chats/999")
+                assert missing.status_code == 404
+    finally:
+        await server.stop()
