@@ -9,6 +9,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+SAFETY = 0.97
+
 
 class RateGate:
     """Hands out send slots: evenly spaced overall, spaced per chat, all paused after a 429."""
@@ -23,7 +25,9 @@ class RateGate:
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        self.spacing = 1.0 / per_second
+        # A 3 % margin: requests leave evenly spaced but arrive with jitter, and a rate limiter
+        # counting per second answers 429 (and a pause for everyone) for one message too many.
+        self.spacing = 1.0 / (per_second * SAFETY)
         self.per_chat_interval = per_chat_interval
         self._clock = clock
         self._sleep = sleep

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rate_gate import RateGate
+from bot.rate_gate import SAFETY, RateGate
 
 
 class FakeTime:
@@ -23,8 +23,9 @@ async def test_overall_rate_is_evenly_spaced():
     for chat in range(100):
         await gate.wait_turn(chat)
         times.append(t.now)
-    assert times[-1] == pytest.approx(99 / 25)
-    assert all(b - a == pytest.approx(0.04) for a, b in zip(times, times[1:], strict=False))
+    spacing = 1 / (25 * SAFETY)
+    assert times[-1] == pytest.approx(99 * spacing)
+    assert all(b - a == pytest.approx(spacing) for a, b in zip(times, times[1:], strict=False))
 
 
 async def test_one_message_per_chat_per_second():
