@@ -70,10 +70,12 @@ def main() -> None:
             f"{r['bot_rate']:.0f}/s vs echo {r['echo_rate']:.0f}/s; p99 {r['bot_p99_ms']:.0f} ms (echo {r['echo_p99_ms']:.0f} ms)",
             f"{r['ratio']:.2f}", r["ratio"] >= 0.7,
         )
-    b2_runs = [("b2", "sqlite", ["--members", "3000" if args.quick else "10000", "--rate", "300"])]
-    b2_runs.append(("b2", "sqlite", ["--members", "300", "--rate", "30"]))
+    # The emulator runs in its own process for B2, as Telegram would: the bot's figures
+    # (rate and memory) are its own.
+    b2_runs = [("b2_separate", "sqlite", ["--members", "3000" if args.quick else "10000", "--rate", "300"])]
+    b2_runs.append(("b2_separate", "sqlite", ["--members", "300", "--rate", "30"]))
     if not args.quick:
-        b2_runs.append(("b2", "sqlite", ["--members", "100000", "--rate", "300"]))
+        b2_runs.append(("b2_separate", "sqlite", ["--members", "100000", "--rate", "300"]))
     memory: list[tuple[str, float]] = []
     for case, db, extra in b2_runs:
         r = run(case, db, args.quick, *extra)
@@ -104,7 +106,8 @@ def main() -> None:
         )
         memory.append((f"B3 ({db})", r["peak_rss_mb"]))
     for label, rss in memory:
-        row(f"B4 peak RSS, {label}", "≤ 150 MB", f"{rss:.0f} MB (bot and emulator in one process)", f"{rss / 150:.2f}", rss <= 150)
+        where = "the bot alone" if label.startswith("B2") else "bot process, B3 data loaded"
+        row(f"B4 peak RSS, {label}", "≤ 150 MB", f"{rss:.0f} MB ({where})", f"{rss / 150:.2f}", rss <= 150)
 
     widths = [max(len(r[i]) for r in rows + [("benchmark", "target", "measured", "ratio", "result")]) for i in range(5)]
     lines = [f"Machine: {machine()}", f"Mode: {'quick' if args.quick else 'full'}", ""]

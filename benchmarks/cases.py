@@ -329,3 +329,93 @@ async def b5(kind: str, quick: bool) -> dict[str, Any]:
     finally:
         await server.stop()
     return {"seconds": seconds}
+
+
+async def b2_separate(kind: str, quick: bool, members: int | None = None, rate: float | None = None) -> dict[str, Any]:
+    """B2 with the emulator in its own process (`klasterbot sandbox`), as Telegram would be:
+    the bot gets a core of its own, and its memory is measured alone."""
+    import socket
+    import sys
+
+    import httpx
+
+    members = members or (3000 if quick else 10_000)
+    rate = rate or 300.0
+    chair, first = 299_999, 300_000
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    emulator = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    blocked = [first + i for i in range(0, members, 50)]
+    try:
+        await emulator.stdout.readline()  # "Bot API emulator at ..." once it listens
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            await client.post("/sandbox/users", json={"first": first, "count": members})
+            await client.post("/sandbox/users", json={"first": chair, "count": 1, "first_name": "Ketua"})
+
+            async def chair_says(path: str, body: dict[str, Any], expect: str) -> None:
+                await client.post(f"/sandbox/users/{chair}/{path}", json=body)
+                for _ in range(1000):
+                    messages = (await client.get(f"/sandbox/chats/{chair}")).json()["messages"]
+                    labels = [b["text"] for m in messages for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+                    if any(expect in (m.get("text") or "") for m in messages) or expect in labels:
+                        return
+                    await asyncio.sleep(0.01)
+                raise AssertionError(f"the bot did not answer {expect!r}")
+
+            with tempfile.TemporaryDirectory() as tmp:
+                url = await fresh_database(kind, Path(tmp))
+                cluster_id = await _cluster_and_chair(url, chair)
+                await seed_members(url, cluster_id, first, members)
+                from bot.config import Settings
+
+                settings = Settings(token=TOKEN, database_url=url, api_base_url=base, log_level="WARNING",
+                                    run_background_tasks=True, max_messages_per_second=rate)
+                async with RunningBot(settings):
+                    await chair_says("send", {"text": "/umumkan"}, "Umum")
+                    await chair_says("press", {"label": "Umum"}, "Tulis isi pengumuman")
+                    await chair_says("send", {"text": "Pameran batik di Semarang, 12 Desember."}, "Kirim sekarang")
+                    await client.post("/sandbox/faults", json={
+                        "rate_per_second": rate, "retry_after": 1, "server_error_rate": 0.01, "blocked_chats": blocked,
+                    })
+                    await chair_says("press", {"label": "Kirim sekarang"}, "Mengirim pengumuman")
+                    engine = create_engine(url)
+                    deadline = time.monotonic() + members / rate * 3 + 120
+                    while time.monotonic() < deadline:
+                        async with engine.connect() as connection:
+                            open_rows = (await connection.execute(
+                                select(func.count()).select_from(Delivery).where(
+                                    Delivery.kind == "announcement", Delivery.status.in_(("pending", "sending"))
+                                )
+                            )).scalar()
+                        if not open_rows:
+                            break
+                        await asyncio.sleep(0.5)
+                    async with engine.connect() as connection:
+                        marked = (await connection.execute(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))).scalar()
+                    await engine.dispose()
+            stats = (await client.get("/sandbox/stats", params={"text": "Pameran batik", "min_chat": first})).json()
+    finally:
+        emulator.terminate()
+        await asyncio.wait_for(emulator.wait(), 10)
+    counts = {int(chat): n for chat, n in stats["delivered"].items()}
+    times = stats["times"]
+    duration = (times[-1] - times[0]) if len(times) > 1 else float("nan")
+    achieved = (len(times) - 1) / duration if len(times) > 1 else 0.0
+    per_second: dict[int, int] = {}
+    for t in times:
+        per_second[int(t - times[0])] = per_second.get(int(t - times[0]), 0) + 1
+    expected = members - len(blocked)
+    return {
+        "members": members, "rate": rate, "achieved": achieved, "ratio": achieved / rate,
+        "reached": len(counts), "expected": expected, "duplicates": sum(n - 1 for n in counts.values()),
+        "missed": expected - len(counts), "blocked_marked": marked, "blocked": len(blocked),
+        "rejected_429": stats["rejected_429"], "rejected_5xx": stats["rejected_5xx"],
+        "per_second": [per_second.get(s, 0) for s in range(max(per_second) + 1)] if per_second else [],
+        "steady": sorted(per_second.values())[len(per_second) // 2] if per_second else 0,
+        "peak_rss_mb": peak_rss_mb(),
+    }

@@ -12,7 +12,7 @@ from benchmarks import cases
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("case", choices=("b1", "b2", "b3", "b5"))
+    parser.add_argument("case", choices=("b1", "b2", "b2_separate", "b3", "b5"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--members", type=int)
@@ -21,7 +21,7 @@ def main() -> None:
     logging.basicConfig(level=logging.CRITICAL)
     function = getattr(cases, args.case)
     extra = {}
-    if args.case == "b2":
+    if args.case in ("b2", "b2_separate"):
         extra = {"members": args.members, "rate": args.rate}
     if args.db == "postgresql":
         from benchmarks.support import postgres_available

@@ -12,12 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
-
 from bot.dates import Month, format_month
 from bot.money import format_rupiah_compact
 
@@ -50,6 +44,14 @@ class ChartLabels:
 
 def omzet_chart(months: Sequence[ChartMonth], *, labels: ChartLabels, locale: str) -> bytes:
     """Bars of the member's omzet per month, the cluster median as a line where known; PNG."""
+    # Imported here, not at the top: matplotlib costs about 40 MB, and most processes
+    # (and most updates) never draw a chart (B4).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

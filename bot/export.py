@@ -9,10 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot.services.summaries import Figures
 
 RUPIAH_FORMAT = '"Rp"#,##0'
@@ -21,6 +17,11 @@ PERCENT_FORMAT = "0.0%"
 
 def summary_workbook(rows: Sequence[Figures], headers: Sequence[str], suppressed_note: str, sheet_title: str) -> bytes:
     """One row per (cluster, month): members, reporters, rate, total, median, mean, changes."""
+    # Imported on use: only koordinator exporting need openpyxl in memory.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]

@@ -92,6 +92,8 @@ class FakeBotApi:
         self.calls: list[ApiCall] = []
         # (monotonic time, method) of each HTTP request as it arrives (HTTP layer only).
         self.arrived: list[tuple[float, str]] = []
+        # When each bot message was stored (for send-rate figures), by (chat, message id).
+        self.sent_at: dict[tuple[int, int], float] = {}
         self.unknown_methods: list[str] = []
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, JsonDict] = {}
@@ -204,6 +206,7 @@ class FakeBotApi:
             **content,
         }
         chat.messages.append(message)
+        self.sent_at[(chat.id, message["message_id"])] = time.monotonic()
         return self._as_returned(message)
 
     @staticmethod

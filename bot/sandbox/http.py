@@ -122,6 +122,52 @@ class _ChatHandler(RequestHandler):
         self.finish({"ok": True, "messages": chat.messages})
 
 
+class _ControlHandler(RequestHandler):
+    """Benchmarks and demos drive a separate emulator process: faults, many users, figures."""
+
+    def initialize(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    def post(self, what: str) -> None:
+        body = json.loads(self.request.body or b"{}")
+        if what == "faults":
+            for name in ("rate_per_second", "retry_after", "server_error_rate", "latency_seconds"):
+                if name in body:
+                    setattr(self.api.faults, name, body[name])
+            self.api.blocked_chats |= set(body.get("blocked_chats", []))
+        elif what == "users":
+            for user_id in range(int(body["first"]), int(body["first"]) + int(body["count"])):
+                self.api.user(user_id, body.get("first_name", "Anggota"))
+        else:
+            self.set_status(404)
+        self.finish({"ok": self.get_status() == 200})
+
+    def get(self, what: str) -> None:
+        if what != "stats":
+            self.set_status(404)
+            self.finish({"ok": False})
+            return
+        text = self.get_argument("text", "")
+        min_chat = int(self.get_argument("min_chat", "0"))
+        bot_id = self.api.bot_user["id"]
+        delivered: dict[int, int] = {}
+        times: list[float] = []
+        for chat in self.api.chats.values():
+            if chat.id < min_chat:
+                continue
+            for message in chat.messages:
+                if message.get("from", {}).get("id") == bot_id and text in (message.get("text") or ""):
+                    delivered[chat.id] = delivered.get(chat.id, 0) + 1
+                    times.append(self.api.sent_at.get((chat.id, message["message_id"]), 0.0))
+        self.finish({
+            "ok": True, "delivered": delivered, "times": sorted(times),
+            "rejected_429": self.api.rejected_429, "rejected_5xx": self.api.rejected_5xx,
+        })
+
+
 class SandboxServer:
     """Serve a FakeBotApi on 127.0.0.1; port 0 picks a free port."""
 
@@ -150,6 +196,7 @@ class SandboxServer:
             (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self.api}),
             (r"/sandbox/users/(\d+)/(\w+)", _UserHandler, {"api": self.api}),
             (r"/sandbox/chats/(-?\d+)", _ChatHandler, {"api": self.api}),
+            (r"/sandbox/(faults|users|stats)", _ControlHandler, {"api": self.api}),
         ]
         sockets = bind_sockets(self.port, address=self.host)
         self.port = sockets[0].getsockname()[1]
