@@ -66,6 +66,28 @@ async def _closed_loop(api, users: list[int], rounds: int, steps) -> tuple[float
     return len(latencies) / elapsed, latencies, len(latencies)
 
 
+def _send_figures(times: list[float], counts: dict[int, int], members: int, rate: float, blocked: int, marked: int,
+                  rejected_429: int, rejected_5xx: int) -> dict[str, Any]:
+    """Rate (overall and steady), who was reached, missed or doubled: B2's figures."""
+    times = sorted(times)
+    duration = (times[-1] - times[0]) if len(times) > 1 else float("nan")
+    achieved = (len(times) - 1) / duration if len(times) > 1 else 0.0
+    per_second: dict[int, int] = {}
+    for t in times:
+        per_second[int(t - times[0])] = per_second.get(int(t - times[0]), 0) + 1
+    expected = members - blocked
+    return {
+        "members": members, "rate": rate, "achieved": achieved, "ratio": achieved / rate,
+        "reached": len(counts), "expected": expected, "duplicates": sum(n - 1 for n in counts.values()),
+        "missed": expected - len(counts), "blocked_marked": marked, "blocked": blocked,
+        "rejected_429": rejected_429, "rejected_5xx": rejected_5xx,
+        "per_second": [per_second.get(s, 0) for s in range(max(per_second) + 1)] if per_second else [],
+        # Full seconds of the main send, ignoring the first and the retry tail.
+        "steady": sorted(per_second.values())[len(per_second) // 2] if per_second else 0,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 async def b1(kind: str, quick: bool) -> dict[str, Any]:
     """Omzet reports over HTTP against a bare PTB echo bot on the same emulator."""
     concurrency, rounds = (10, 10) if quick else (20, 25)
@@ -188,36 +210,13 @@ async def b2(kind: str, quick: bool, members: int | None = None, rate: float | N
                     )).all())
                     marked = (await connection.execute(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))).scalar()
                 await engine.dispose()
-        counts = api.delivered_counts("Pameran batik")
-        member_counts = {chat: n for chat, n in counts.items() if chat >= first}
-        times = sorted(t for t, chat in api.member_sends if chat >= first)
-        duration = (times[-1] - times[0]) if len(times) > 1 else float("nan")
-        achieved = (len(times) - 1) / duration if len(times) > 1 else 0.0
-        per_second: dict[int, int] = {}
-        for t in times:
-            per_second[int(t - times[0])] = per_second.get(int(t - times[0]), 0) + 1
+        counts = {chat: n for chat, n in api.delivered_counts("Pameran batik").items() if chat >= first}
+        times = [t for t, chat in api.member_sends if chat >= first]
     finally:
         await server.stop()
-    expected = members - len(blocked)
-    return {
-        "members": members,
-        "rate": rate,
-        "achieved": achieved,
-        "ratio": achieved / rate,
-        "reached": len(member_counts),
-        "expected": expected,
-        "duplicates": sum(n - 1 for n in member_counts.values()),
-        "missed": expected - len(member_counts),
-        "blocked_marked": marked,
-        "blocked": len(blocked),
-        "statuses": statuses,
-        "rejected_429": api.rejected_429,
-        "rejected_5xx": api.rejected_5xx,
-        "per_second": [per_second.get(s, 0) for s in range(max(per_second) + 1)] if per_second else [],
-        # Full seconds of the main send, ignoring the first and the retry tail.
-        "steady": sorted(per_second.values())[len(per_second) // 2] if per_second else 0,
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    result = _send_figures(times, counts, members, rate, len(blocked), marked, api.rejected_429, api.rejected_5xx)
+    result["statuses"] = statuses
+    return result
 
 
 async def b3(kind: str, quick: bool) -> dict[str, Any]:
@@ -403,19 +402,5 @@ async def b2_separate(kind: str, quick: bool, members: int | None = None, rate: 
         emulator.terminate()
         await asyncio.wait_for(emulator.wait(), 10)
     counts = {int(chat): n for chat, n in stats["delivered"].items()}
-    times = stats["times"]
-    duration = (times[-1] - times[0]) if len(times) > 1 else float("nan")
-    achieved = (len(times) - 1) / duration if len(times) > 1 else 0.0
-    per_second: dict[int, int] = {}
-    for t in times:
-        per_second[int(t - times[0])] = per_second.get(int(t - times[0]), 0) + 1
-    expected = members - len(blocked)
-    return {
-        "members": members, "rate": rate, "achieved": achieved, "ratio": achieved / rate,
-        "reached": len(counts), "expected": expected, "duplicates": sum(n - 1 for n in counts.values()),
-        "missed": expected - len(counts), "blocked_marked": marked, "blocked": len(blocked),
-        "rejected_429": stats["rejected_429"], "rejected_5xx": stats["rejected_5xx"],
-        "per_second": [per_second.get(s, 0) for s in range(max(per_second) + 1)] if per_second else [],
-        "steady": sorted(per_second.values())[len(per_second) // 2] if per_second else 0,
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    return _send_figures(stats["times"], counts, members, rate, len(blocked), marked,
+                         stats["rejected_429"], stats["rejected_5xx"])

@@ -14,12 +14,10 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
-from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler
 
 from bot.context import runtime_of
+from bot.http_server import TornadoServer
 
 log = logging.getLogger(__name__)
 
@@ -86,23 +84,21 @@ class WebhookServer:
         self.port = port
         self.path = path
         self.secret = secret
-        self._server: HTTPServer | None = None
+        self._server: TornadoServer | None = None
 
     async def start(self) -> WebhookServer:
         routes = [
             (r"/health", _HealthHandler, {"bot_application": self.application}),
             (self.path, _UpdateHandler, {"bot_application": self.application, "secret": self.secret}),
         ]
-        sockets = bind_sockets(self.port, address=self.listen)
-        self.port = sockets[0].getsockname()[1]
-        self._server = HTTPServer(TornadoApplication(routes), xheaders=True)
-        self._server.add_sockets(sockets)
+        # xheaders: behind a reverse proxy, log the client's address, not the proxy's.
+        self._server = TornadoServer(routes, host=self.listen, port=self.port, xheaders=True)
+        self.port = self._server.start()
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
+            await self._server.stop()
             self._server = None
 
 

@@ -13,10 +13,9 @@ import json
 import time
 from typing import Any
 
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
-from tornado.web import Application, RequestHandler
+from tornado.web import RequestHandler
 
+from bot.http_server import TornadoServer
 from bot.sandbox.core import FakeBotApi
 
 
@@ -175,7 +174,7 @@ class SandboxServer:
         self.api = api
         self.host = host
         self.port = port
-        self._server: HTTPServer | None = None
+        self._server: TornadoServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -198,14 +197,11 @@ class SandboxServer:
             (r"/sandbox/chats/(-?\d+)", _ChatHandler, {"api": self.api}),
             (r"/sandbox/(faults|users|stats)", _ControlHandler, {"api": self.api}),
         ]
-        sockets = bind_sockets(self.port, address=self.host)
-        self.port = sockets[0].getsockname()[1]
-        self._server = HTTPServer(Application(routes))
-        self._server.add_sockets(sockets)
+        self._server = TornadoServer(routes, host=self.host, port=self.port)
+        self.port = self._server.start()
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
+            await self._server.stop()
             self._server = None
