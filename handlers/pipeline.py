@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor
 
 from bot.context import KlasterContext
 from bot.services import actors
@@ -58,3 +61,37 @@ async def admit_update(update: Update, context: KlasterContext) -> None:
     context.actor, context.active_step = admitted
     i18n = context.runtime.i18n
     context.t = i18n.translator(i18n.negotiate(context.actor.language, user.language_code))
+
+
+class PerSenderUpdateProcessor(BaseUpdateProcessor):
+    """Updates from different people are handled side by side; one person's in order.
+
+    A conversation's next step depends on the previous one (a typed amount, then "Benar"), so
+    the same sender must never run twice at once; different senders only share the database,
+    whose transactions already serialise writes. Waiting on I/O overlaps, which is most of an
+    update's time (B1).
+    """
+
+    def __init__(self, max_concurrent_updates: int = 16) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        sender = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+        if sender is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(sender, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and self._locks.get(sender) is lock:
+                # Nobody else is waiting: forget the lock so memory stays flat.
+                del self._locks[sender]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
