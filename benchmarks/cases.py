@@ -66,6 +66,32 @@ async def _closed_loop(api, users: list[int], rounds: int, steps) -> tuple[float
     return len(latencies) / elapsed, latencies, len(latencies)
 
 
+async def _wait_until_sent(url: str, deadline: float) -> tuple[dict[str, int], int]:
+    """Poll until no announcement delivery is open (or the deadline); statuses and blocked marks."""
+    engine = create_engine(url)
+    try:
+        while time.monotonic() < deadline:
+            async with engine.connect() as connection:
+                open_rows = (await connection.execute(
+                    select(func.count()).select_from(Delivery).where(
+                        Delivery.kind == "announcement", Delivery.status.in_(("pending", "sending"))
+                    )
+                )).scalar()
+            if not open_rows:
+                break
+            await asyncio.sleep(0.5)
+        async with engine.connect() as connection:
+            statuses = dict((await connection.execute(
+                select(Delivery.status, func.count()).where(Delivery.kind == "announcement").group_by(Delivery.status)
+            )).all())
+            marked = (await connection.execute(
+                select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None))
+            )).scalar()
+    finally:
+        await engine.dispose()
+    return statuses, marked
+
+
 def _send_figures(times: list[float], counts: dict[int, int], members: int, rate: float, blocked: int, marked: int,
                   rejected_429: int, rejected_5xx: int) -> dict[str, Any]:
     """Rate (overall and steady), who was reached, missed or doubled: B2's figures."""
@@ -192,24 +218,7 @@ async def b2(kind: str, quick: bool, members: int | None = None, rate: float | N
                 api.blocked_chats |= blocked
                 started = time.monotonic()
                 await say(handle.press("Kirim sekarang"))
-                engine = create_engine(url)
-                deadline = started + members / rate * 3 + 120
-                while time.monotonic() < deadline:
-                    async with engine.connect() as connection:
-                        open_rows = (await connection.execute(
-                            select(func.count()).select_from(Delivery).where(
-                                Delivery.kind == "announcement", Delivery.status.in_(("pending", "sending"))
-                            )
-                        )).scalar()
-                    if not open_rows:
-                        break
-                    await asyncio.sleep(0.5)
-                async with engine.connect() as connection:
-                    statuses = dict((await connection.execute(
-                        select(Delivery.status, func.count()).where(Delivery.kind == "announcement").group_by(Delivery.status)
-                    )).all())
-                    marked = (await connection.execute(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))).scalar()
-                await engine.dispose()
+                statuses, marked = await _wait_until_sent(url, started + members / rate * 3 + 120)
         counts = {chat: n for chat, n in api.delivered_counts("Pameran batik").items() if chat >= first}
         times = [t for t, chat in api.member_sends if chat >= first]
     finally:
@@ -382,21 +391,7 @@ async def b2_separate(kind: str, quick: bool, members: int | None = None, rate: 
                         "rate_per_second": rate, "retry_after": 1, "server_error_rate": 0.01, "blocked_chats": blocked,
                     })
                     await chair_says("press", {"label": "Kirim sekarang"}, "Mengirim pengumuman")
-                    engine = create_engine(url)
-                    deadline = time.monotonic() + members / rate * 3 + 120
-                    while time.monotonic() < deadline:
-                        async with engine.connect() as connection:
-                            open_rows = (await connection.execute(
-                                select(func.count()).select_from(Delivery).where(
-                                    Delivery.kind == "announcement", Delivery.status.in_(("pending", "sending"))
-                                )
-                            )).scalar()
-                        if not open_rows:
-                            break
-                        await asyncio.sleep(0.5)
-                    async with engine.connect() as connection:
-                        marked = (await connection.execute(select(func.count()).select_from(Member).where(Member.blocked_at.is_not(None)))).scalar()
-                    await engine.dispose()
+                    _, marked = await _wait_until_sent(url, time.monotonic() + members / rate * 3 + 120)
             stats = (await client.get("/sandbox/stats", params={"text": "Pameran batik", "min_chat": first})).json()
     finally:
         emulator.terminate()

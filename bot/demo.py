@@ -147,7 +147,7 @@ class Demo:
         for user_id, label in PERSONAS.values():
             self.api.user(user_id, label.split(" (")[0].split()[-1])
         self._become("baru")
-        self._print("klasterbot demo — Telegram tiruan, tanpa token / fake Telegram, no token")
+        self._print("klasterbot demo — Telegram tiruan, tanpa BotFather / a fake Telegram, nothing to set up")
         for name, code in codes.items():
             self._print(f"  {name}: https://t.me/{self.api.bot_user['username']}?start={code}")
         self._print("  Ketik pesan, nomor tombol, :kontak, :peran anggota|ketua|koordinator|baru, :keluar")
