@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,38 @@ _TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 
 # Zones the product supports (no daylight saving anywhere in Indonesia).
 SUPPORTED_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+
+
+def _clock(name: str, value: str) -> time:
+    try:
+        hours, minutes = value.replace(".", ":").split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} harus berupa jam, contoh 09:00 / must be a time, e.g. 09:00") from exc
+
+
+def _schedule(get) -> MonthlySchedule:
+    """The monthly calendar (product.md "Time"), each part overridable from the environment."""
+    default = MonthlySchedule()
+    days_text = get("KLASTERBOT_REMINDER_DAYS")
+    try:
+        days = tuple(sorted({int(d) for d in days_text.split(",")})) if days_text else default.reminder_days
+        deadline = int(get("KLASTERBOT_DEADLINE_DAY") or default.deadline_day)
+    except ValueError as exc:
+        raise ConfigError(
+            "KLASTERBOT_REMINDER_DAYS / KLASTERBOT_DEADLINE_DAY harus angka, contoh 1,5,8 dan 10 / "
+            "must be day numbers, e.g. 1,5,8 and 10"
+        ) from exc
+    if not all(1 <= d <= 28 for d in (*days, deadline)):
+        raise ConfigError("Hari pengingat dan batas waktu harus 1-28 / reminder and deadline days must be 1-28")
+    reminder = get("KLASTERBOT_REMINDER_TIME")
+    summary = get("KLASTERBOT_SUMMARY_TIME")
+    return MonthlySchedule(
+        reminder_days=days,
+        reminder_time=_clock("KLASTERBOT_REMINDER_TIME", reminder) if reminder else default.reminder_time,
+        deadline_day=deadline,
+        summary_time=_clock("KLASTERBOT_SUMMARY_TIME", summary) if summary else default.summary_time,
+    )
 
 
 class ConfigError(Exception):
@@ -96,6 +129,7 @@ class Settings:
             raise ConfigError(
                 f"KLASTERBOT_MAX_MESSAGES_PER_SECOND={rate!r} harus berupa angka / must be a number"
             ) from exc
+        schedule = _schedule(get)
         return cls(
             token=get("TELEGRAM_BOT_TOKEN"),
             database_url=get("DATABASE_URL") or _default_database_url(workdir),
@@ -104,6 +138,7 @@ class Settings:
             log_level=log_level,
             bot_username=(get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             max_messages_per_second=max_rate,
+            schedule=schedule,
         )
 
     def require_token(self) -> str:

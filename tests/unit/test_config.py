@@ -39,3 +39,24 @@ def test_bad_values_are_named(tmp_path, env):
 def test_malformed_token(tmp_path):
     with pytest.raises(ConfigError, match="malformed"):
         Settings.from_env({"TELEGRAM_BOT_TOKEN": "12345"}, workdir=tmp_path).require_token()
+
+
+def test_monthly_schedule_from_the_environment(tmp_path):
+    from datetime import time
+
+    settings = Settings.from_env(
+        {"KLASTERBOT_REMINDER_DAYS": "2, 6", "KLASTERBOT_REMINDER_TIME": "08.30",
+         "KLASTERBOT_DEADLINE_DAY": "12", "KLASTERBOT_SUMMARY_TIME": "17:00"},
+        workdir=tmp_path,
+    )
+    assert settings.schedule.reminder_days == (2, 6)
+    assert settings.schedule.reminder_time == time(8, 30)
+    assert (settings.schedule.deadline_day, settings.schedule.summary_time) == (12, time(17, 0))
+    assert Settings.from_env({}, workdir=tmp_path).schedule.reminder_days == (1, 5, 8)
+
+
+@pytest.mark.parametrize("env", [{"KLASTERBOT_REMINDER_DAYS": "satu"}, {"KLASTERBOT_DEADLINE_DAY": "31"},
+                                 {"KLASTERBOT_REMINDER_TIME": "pagi"}])
+def test_bad_schedule_values_are_refused(tmp_path, env):
+    with pytest.raises(ConfigError):
+        Settings.from_env(env, workdir=tmp_path)
