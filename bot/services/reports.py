@@ -10,6 +10,7 @@ Months are calendar months in the cluster's own zone: "today" is decided there, 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -231,6 +232,11 @@ def _check_month(month: Month, today: date) -> None:
         raise InvalidInput("month_too_old")
 
 
+def _whole_rupiah(value: Fraction) -> int:
+    """Round half up, as the cluster summaries do, so the same median reads the same."""
+    return math.floor(value + Fraction(1, 2))
+
+
 def _median(values: list[int]) -> Fraction:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -308,9 +314,9 @@ async def _doubt(
         return None, None
     usual = _median(recent)
     if value.rupiah > FAR_FACTOR * usual:
-        return Doubt.FAR_ABOVE_USUAL, round(usual)
+        return Doubt.FAR_ABOVE_USUAL, _whole_rupiah(usual)
     if value.rupiah * FAR_FACTOR < usual:
-        return Doubt.FAR_BELOW_USUAL, round(usual)
+        return Doubt.FAR_BELOW_USUAL, _whole_rupiah(usual)
     return None, None
 
 
@@ -634,7 +640,7 @@ async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
                 corrected=key in corrected,
                 change_from_previous=_change(value, values.get(str(month.previous()))),
                 change_from_last_year=_change(value, values.get(str(month.months_back(12)))),
-                cluster_median=round(Fraction(median[0] + median[1], 2)) if median else None,
+                cluster_median=_whole_rupiah(Fraction(median[0] + median[1], 2)) if median else None,
             )
         )
     return History(cluster_name=member.cluster.name, months=tuple(months))

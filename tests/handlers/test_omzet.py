@@ -1,41 +1,184 @@
-"""Monthly omzet through the real Application: every branch a member can take."""
+"""Monthly omzet through the real Application and the fake Bot API: every branch a member takes.
+
+The harness clock is 28 November 2026, 10.00 WIB: "the month just ended" is October 2026.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import MonthlyReport, ReportVersion
+from bot.services import clusters as cluster_service
+from db.models import ConversationState, MonthlyReport, ReportVersion
 
-# The harness clock: 28 November 2026, 10.00 WIB. "The month just ended" is October 2026.
+ECHO = "{} untuk Oktober 2026 — benar?"
+ANSWER_BUTTONS = ["Benar", "Ubah", "Batal"]
+STALE = "Tombol atau langkah ini sudah tidak berlaku."
 
 
-async def _member(bot, user_id=9001):
-    cluster = await bot.cluster()
+async def _member(bot, user_id=9001, cluster=None):
+    cluster = cluster or await bot.cluster()
     user = bot.user(user_id)
     await bot.register(user, cluster)
-    return user, cluster
+    return user
 
 
 async def _reports(bot):
     async with bot.uow(read_only=True) as uow:
-        return [(r.month, r.amount, r.no_sales, r.version) for r in (await uow.session.scalars(select(MonthlyReport).order_by(MonthlyReport.month))).all()]
+        rows = (await uow.session.scalars(select(MonthlyReport).order_by(MonthlyReport.month))).all()
+        return [(r.month, r.amount, r.no_sales, r.version) for r in rows]
+
+
+async def _versions(bot):
+    async with bot.uow(read_only=True) as uow:
+        query = select(
+            ReportVersion.version, ReportVersion.old_amount, ReportVersion.new_amount
+        ).order_by(ReportVersion.report_id, ReportVersion.version)
+        return [tuple(row) for row in (await uow.session.execute(query)).all()]
+
+
+async def _state(bot, user_id):
+    async with bot.uow(read_only=True) as uow:
+        state = await uow.conversations.get(user_id)
+        return (state.flow, state.step) if state else None
+
+
+async def _report_history(bot, user, months):
+    """Report each (month word, amount) pair and confirm it."""
+    for month, amount in months:
+        await user.send(f"omzet {month} {amount}")
+        await user.press("Benar")
+
+
+# --- the two-message path and the month buttons ---------------------------------------------
 
 
 async def test_two_message_happy_path(bot):
-    user, _ = await _member(bot)
+    user = await _member(bot)
     await user.send("/omzet")
-    assert user.buttons()[0].startswith("Oktober 2026")
-    await user.press(user.buttons()[0])
-    assert "Berapa omzet Anda untuk Oktober 2026" in user.last_text
+    assert user.last_text == "Untuk bulan apa Anda melapor omzet?"
+    assert user.buttons() == ["Oktober 2026", "November 2026", "Bulan lain"]
+    await user.press("Oktober 2026")
+    assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
+    assert "Contoh: 12,5 juta" in user.last_text
     await user.send("12,5 jt")
-    assert user.last_text == "Rp12.500.000 untuk Oktober 2026 — benar?"
+    assert user.last_text == ECHO.format("Rp12.500.000")
+    assert user.buttons() == ANSWER_BUTTONS
+    assert await _reports(bot) == []  # nothing is saved before "Benar"
     await user.press("Benar")
-    assert "Omzet Oktober 2026 tersimpan: Rp12.500.000" in user.last_text
+    assert user.last_text.startswith("Terima kasih! Omzet Oktober 2026 tersimpan: Rp12.500.000.")
+    assert await _reports(bot) == [("2026-10", 12_500_000, False, 1)]
+    assert await _versions(bot) == [(1, None, 12_500_000)]
+    assert await _state(bot, user.id) is None
+
+
+async def test_pressed_buttons_are_removed(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    question = user.message_with_button("Oktober 2026")
+    await user.press("Oktober 2026")
+    assert "reply_markup" not in question
+
+
+async def test_current_month_button(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("November 2026")
+    await user.send("3 juta")
+    assert user.last_text == "Rp3.000.000 untuk November 2026 — benar?"
+    await user.press("Benar")
+    assert await _reports(bot) == [("2026-11", 3_000_000, False, 1)]
+
+
+async def test_other_month_offers_the_last_twelve_never_the_future(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("Bulan lain")
+    assert user.last_text == "Pilih bulan yang ingin Anda laporkan:"
+    expected = ["Okt 2026", "Sep 2026", "Agu 2026", "Jul 2026", "Jun 2026", "Mei 2026",
+                "Apr 2026", "Mar 2026", "Feb 2026", "Jan 2026", "Des 2025", "Nov 2025"]
+    assert user.buttons() == expected + ["Batal"]
+    await user.press("Mar 2026")
+    assert user.last_text.startswith("Berapa omzet Anda untuk Maret 2026?")
+    await user.send("850rb")
+    await user.press("Benar")
+    assert await _reports(bot) == [("2026-03", 850_000, False, 1)]
+
+
+async def test_month_typed_instead_of_pressed(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.send("september")
+    assert user.last_text.startswith("Berapa omzet Anda untuk September 2026?")
+    await user.send("7 juta")
+    assert user.last_text == "Rp7.000.000 untuk September 2026 — benar?"
+
+
+async def test_amount_typed_at_the_month_question_is_for_the_month_just_ended(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.send("12,5 jt")
+    assert user.last_text == ECHO.format("Rp12.500.000")
+
+
+async def test_flow_survives_a_restart(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("Oktober 2026")
+    await bot.restart()
+    await user.send("12,5 juta")
+    assert user.last_text == ECHO.format("Rp12.500.000")
+    await bot.restart()
+    await user.press("Benar")
     assert await _reports(bot) == [("2026-10", 12_500_000, False, 1)]
 
 
-MONEY_TABLE = [
+# --- one-step forms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "echo", "month"),
+    [
+        ("/omzet 12,5 juta", ECHO.format("Rp12.500.000"), "2026-10"),
+        ("/omzet oktober 12,5 jt", ECHO.format("Rp12.500.000"), "2026-10"),
+        ("omzet 12,5jt", ECHO.format("Rp12.500.000"), "2026-10"),
+        ("omzet oktober 12,5 jt", ECHO.format("Rp12.500.000"), "2026-10"),
+        ("Omset: sept 850rb", "Rp850.000 untuk September 2026 — benar?", "2026-09"),
+        ("omzet bulan lalu 5 jt", ECHO.format("Rp5.000.000"), "2026-10"),
+        ("omzet bulan ini 5 jt", "Rp5.000.000 untuk November 2026 — benar?", "2026-11"),
+        ("omzet Nopember 2025 5 jt", "Rp5.000.000 untuk November 2025 — benar?", "2025-11"),
+        ("/omzet 10/2026 Rp 12.500.000", ECHO.format("Rp12.500.000"), "2026-10"),
+        ("/omzet 2026-08 2 jt", "Rp2.000.000 untuk Agustus 2026 — benar?", "2026-08"),
+    ],
+)
+async def test_one_step_forms(bot, typed, echo, month):
+    user = await _member(bot)
+    await user.send(typed)
+    assert user.last_text == echo
+    await user.press("Benar")
+    [(stored_month, _amount, _no_sales, _version)] = await _reports(bot)
+    assert stored_month == month
+
+
+async def test_command_with_month_only_asks_the_amount(bot):
+    user = await _member(bot)
+    await user.send("/omzet agustus")
+    assert user.last_text.startswith("Berapa omzet Anda untuk Agustus 2026?")
+    await user.send("omzet")  # the keyword alone starts again from the month question
+    assert user.buttons() == ["Oktober 2026", "November 2026", "Bulan lain"]
+
+
+async def test_keyword_alone_asks_the_month(bot):
+    user = await _member(bot)
+    await user.send("Omzet")
+    assert user.last_text == "Untuk bulan apa Anda melapor omzet?"
+
+
+# --- every row of indonesian.md's money table, through the chat ------------------------------
+
+SAVED_AS_TYPED = [
     ("12500000", 12_500_000), ("12.500.000", 12_500_000), ("Rp 12.500.000", 12_500_000),
     ("Rp12.500.000,-", 12_500_000), ("rp. 12.500.000", 12_500_000), ("12,5 juta", 12_500_000),
     ("12,5jt", 12_500_000), ("12.5 jt", 12_500_000), ("12 juta 500 ribu", 12_500_000),
@@ -43,150 +186,451 @@ MONEY_TABLE = [
 ]
 
 
-@pytest.mark.parametrize("typed, rupiah", MONEY_TABLE)
-async def test_money_table_through_the_chat(bot, typed, rupiah):
-    user, _ = await _member(bot)
-    await user.send(f"/omzet {typed}")
+@pytest.mark.parametrize(("typed", "rupiah"), SAVED_AS_TYPED)
+async def test_money_table_amounts(bot, typed, rupiah):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("Oktober 2026")
+    await user.send(typed)
+    assert user.last_text == ECHO.format(f"Rp{rupiah:,}".replace(",", "."))
     await user.press("Benar")
     assert await _reports(bot) == [("2026-10", rupiah, False, 1)]
 
 
 @pytest.mark.parametrize("typed", ["1,2 M", "1,2 miliar", "1,2 milyar"])
-async def test_above_the_micro_ceiling_is_confirmed_not_refused(bot, typed):
-    user, _ = await _member(bot)
+async def test_money_table_above_the_micro_ceiling_is_confirmed_not_refused(bot, typed):
+    user = await _member(bot)
     await user.send(f"/omzet {typed}")
-    assert "yakin?" in user.last_text and "Rp1.200.000.000" in user.last_text
+    assert user.last_text.startswith("Rp1.200.000.000 untuk Oktober 2026 — yakin?")
+    assert "batas omzet usaha mikro (sekitar Rp166.666.667 sebulan)" in user.last_text
+    assert user.buttons() == ["Ya, yakin", "Tulis ulang", "Batal"]
     await user.press("Ya, yakin")
-    if "benar?" in user.last_text:
-        await user.press("Benar")
+    # The question showed the amount and the month: confirming it saves it.
+    assert user.last_text.startswith("Terima kasih! Omzet Oktober 2026 tersimpan: Rp1.200.000.000.")
     assert await _reports(bot) == [("2026-10", 1_200_000_000, False, 1)]
 
 
-@pytest.mark.parametrize("typed", ["0", "nol", "tutup", "libur"])
-async def test_no_sales_is_reported_not_missing(bot, typed):
-    user, _ = await _member(bot)
+@pytest.mark.parametrize("typed", ["0", "nol", "tutup", "libur", "Tutup", "LIBUR"])
+async def test_money_table_no_sales_is_reported_not_missing(bot, typed):
+    user = await _member(bot)
     await user.send(f"omzet {typed}")
-    assert "Tidak ada penjualan untuk Oktober 2026" in user.last_text
+    assert user.last_text == "Tidak ada penjualan untuk Oktober 2026 — benar?"
     await user.press("Benar")
+    assert "tersimpan: tidak ada penjualan (Rp0)" in user.last_text
     assert await _reports(bot) == [("2026-10", 0, True, 1)]
-    await user.send("/riwayat")
-    text = next(t for t in reversed(user.texts()) if "Riwayat" in t)
-    assert "Oktober 2026: tidak ada penjualan" in text
-    assert "September 2026: belum dilaporkan" in text
 
 
-async def test_bare_decimal_is_ambiguous_and_asks_with_buttons(bot):
-    user, _ = await _member(bot)
-    await user.send("/omzet 12,5")
-    assert "Maksud Anda Rp12.500.000 atau Rp12.500 untuk Oktober 2026?" in user.last_text
-    labels = user.buttons()
-    assert any("12.500.000" in label or "12,5" in label for label in labels) and "Tulis ulang" in labels
-    await user.press(labels[0])
-    if "benar?" in user.last_text:
-        await user.press("Benar")
+@pytest.mark.parametrize("typed", ["12,5", "12.5"])
+async def test_money_table_bare_decimal_is_ambiguous(bot, typed):
+    user = await _member(bot)
+    await user.send(f"/omzet {typed}")
+    assert user.last_text == "Maksud Anda Rp12.500.000 atau Rp12.500 untuk Oktober 2026?"
+    assert user.buttons() == ["Rp12.500.000", "Rp12.500", "Tulis ulang"]
+    assert await _reports(bot) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "explanation"),
+    [
+        ("-5 juta", "Omzet tidak bisa kurang dari nol."),
+        ("abc", "Jumlah itu tidak bisa kami baca."),
+        ("12,5,3 juta", "Jumlah itu tidak bisa kami baca."),
+    ],
+)
+async def test_money_table_refusals_show_examples(bot, typed, explanation):
+    user = await _member(bot)
+    await user.send(f"omzet {typed}")
+    assert user.last_text.startswith(explanation)
+    # Two or three examples that work.
+    assert user.last_text.count(" juta") + user.last_text.count(" ribu") >= 2
+    assert await _reports(bot) == []
+    # The member is left at the amount question: an example from the refusal goes on.
+    await user.send("5 juta")
+    assert user.last_text == ECHO.format("Rp5.000.000")
+
+
+@pytest.mark.parametrize("typed", ["-5 juta", "abc", "12,5,3 juta", "Rp"])
+async def test_refusals_keep_the_step_inside_the_flow(bot, typed):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("Oktober 2026")
+    await user.send(typed)
+    assert "ontoh" in user.last_text
+    assert await _state(bot, user.id) == ("omzet", "amount")
+    await user.send("5 juta")
+    assert user.last_text == ECHO.format("Rp5.000.000")
+
+
+# --- ambiguity ----------------------------------------------------------------------------------
+
+
+async def test_ambiguity_juta(bot):
+    user = await _member(bot)
+    await user.send("omzet 12,5")
+    await user.press("Rp12.500.000")
+    assert user.last_text == ECHO.format("Rp12.500.000")
+    await user.press("Benar")
     assert await _reports(bot) == [("2026-10", 12_500_000, False, 1)]
 
 
-@pytest.mark.parametrize("typed", ["-5 juta", "abc", "12,5,3 juta"])
-async def test_refusals_show_examples_and_keep_the_step(bot, typed):
-    user, _ = await _member(bot)
-    await user.send("/omzet")
-    await user.press(user.buttons()[0])
-    await user.send(typed)
-    assert "Contoh" in user.last_text or "contoh" in user.last_text
-    await user.send("5 juta")
-    assert user.last_text == "Rp5.000.000 untuk Oktober 2026 — benar?"
-
-
-async def test_far_from_own_history_asks_yakin(bot):
-    user, _ = await _member(bot)
-    for month in ("mei", "juni", "juli", "agustus", "september"):
-        await user.send(f"omzet {month} 10 juta")
-        await user.press("Benar")
-    await user.send("omzet oktober 100 juta")
-    assert "lebih dari 5 kali" in user.last_text
-    await user.press("Tulis ulang")
-    await user.send("11 juta")
+async def test_ambiguity_ribu(bot):
+    user = await _member(bot)
+    await user.send("omzet oktober 12,5")
+    await user.press("Rp12.500")
+    assert user.last_text == ECHO.format("Rp12.500")
     await user.press("Benar")
-    await user.send("omzet november 1 juta")
-    assert "kurang dari seperlima" in user.last_text
+    assert await _reports(bot) == [("2026-10", 12_500, False, 1)]
+
+
+async def test_ambiguity_write_again(bot):
+    user = await _member(bot)
+    await user.send("omzet 12,5")
+    await user.press("Tulis ulang")
+    assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
+    await user.send("12,5 ribu")
+    assert user.last_text == ECHO.format("Rp12.500")
+
+
+async def test_ambiguity_answered_by_typing(bot):
+    user = await _member(bot)
+    await user.send("omzet 12,5")
+    await user.send("12,5 juta")
+    assert user.last_text == ECHO.format("Rp12.500.000")
+
+
+async def test_ambiguous_reading_above_the_ceiling_asks_yakin_next(bot):
+    user = await _member(bot)
+    await user.send("omzet 250,5")
+    await user.press("Rp250.500.000")
+    assert user.last_text.startswith("Rp250.500.000 untuk Oktober 2026 — yakin?")
+
+
+# --- plausibility -------------------------------------------------------------------------------
+
+
+async def test_above_the_ceiling_write_again(bot):
+    user = await _member(bot)
+    await user.send("omzet 170 juta")
+    assert "yakin?" in user.last_text
+    await user.press("Tulis ulang")
+    await user.send("17 juta")
+    assert user.last_text == ECHO.format("Rp17.000.000")
+
+
+async def test_exactly_the_ceiling_is_not_questioned(bot):
+    user = await _member(bot)
+    await user.send("omzet 166.666.667")
+    assert user.last_text == ECHO.format("Rp166.666.667")
+
+
+async def test_far_above_own_median_asks_yakin(bot):
+    user = await _member(bot)
+    await _report_history(bot, user, [("mei", "8 juta"), ("juni", "10 juta"), ("juli", "12 juta")])
+    await user.send("omzet oktober 61 juta")
+    assert user.last_text == (
+        "Rp61.000.000 untuk Oktober 2026 — yakin?\n"
+        "Angka ini lebih dari 5 kali omzet Anda biasanya (sekitar Rp10.000.000 sebulan)."
+    )
+    assert user.buttons() == ["Ya, yakin", "Tulis ulang", "Batal"]
+    await user.press("Ya, yakin")
+    assert await _reports(bot) == [
+        ("2026-05", 8_000_000, False, 1), ("2026-06", 10_000_000, False, 1),
+        ("2026-07", 12_000_000, False, 1), ("2026-10", 61_000_000, False, 1),
+    ]
+
+
+async def test_far_below_own_median_asks_yakin(bot):
+    user = await _member(bot)
+    await _report_history(bot, user, [("agustus", "10 juta"), ("september", "10 juta")])
+    await user.send("omzet oktober 1.999.999")
+    assert "kurang dari seperlima omzet Anda biasanya (sekitar Rp10.000.000 sebulan)" in user.last_text
+    await user.press("Tulis ulang")
+    await user.send("2 juta")  # exactly a fifth: plausible
+    assert user.last_text == ECHO.format("Rp2.000.000")
+
+
+async def test_five_times_the_median_is_still_plausible(bot):
+    user = await _member(bot)
+    await _report_history(bot, user, [("september", "10 juta")])
+    await user.send("omzet oktober 50 juta")
+    assert user.last_text == ECHO.format("Rp50.000.000")
+
+
+async def test_no_sales_is_never_questioned_against_history(bot):
+    user = await _member(bot)
+    await _report_history(bot, user, [("september", "10 juta")])
+    await user.send("omzet oktober tutup")
+    assert user.last_text == "Tidak ada penjualan untuk Oktober 2026 — benar?"
+
+
+# --- corrections --------------------------------------------------------------------------------
 
 
 async def test_correction_shows_old_value_and_keeps_every_version(bot):
-    user, _ = await _member(bot)
+    user = await _member(bot)
     await user.send("/omzet 12,5 jt")
     await user.press("Benar")
     await user.send("omzet oktober 13 jt")
-    assert "sudah Anda laporkan: Rp12.500.000" in user.last_text and "Rp13.000.000" in user.last_text
+    assert user.last_text == "Oktober 2026 sudah Anda laporkan: Rp12.500.000.\nGanti dengan Rp13.000.000?"
+    assert user.buttons() == ["Ya, ganti", "Ubah", "Batal"]
     await user.press("Ya, ganti")
-    assert "Koreksi tersimpan" in user.last_text
+    assert user.last_text.startswith(
+        "Koreksi tersimpan. Omzet Oktober 2026 sekarang Rp13.000.000 (sebelumnya Rp12.500.000)."
+    )
     assert await _reports(bot) == [("2026-10", 13_000_000, False, 2)]
-    async with bot.uow(read_only=True) as uow:
-        versions = (await uow.session.execute(select(ReportVersion.old_amount, ReportVersion.new_amount).order_by(ReportVersion.version))).all()
-    assert versions == [(None, 12_500_000), (12_500_000, 13_000_000)]
-    await user.send("/riwayat")
-    text = next(t for t in reversed(user.texts()) if "Riwayat" in t)
-    assert "Oktober 2026: Rp13.000.000 (dikoreksi)" in text
+    assert await _versions(bot) == [(1, None, 12_500_000), (2, 12_500_000, 13_000_000)]
 
 
-async def test_future_month_and_stale_button(bot):
-    user, _ = await _member(bot)
+async def test_choosing_a_reported_month_shows_its_value_first(bot):
+    user = await _member(bot)
+    await user.send("omzet oktober tutup")
+    await user.press("Benar")
+    await user.send("/omzet")
+    await user.press("Oktober 2026")
+    assert user.last_text.startswith(
+        "Oktober 2026 sudah Anda laporkan: tidak ada penjualan (Rp0).\n"
+        "Jika ingin mengoreksinya, tulis jumlah yang baru."
+    )
+    await user.send("4 juta")
+    assert "Ganti dengan Rp4.000.000?" in user.last_text
+
+
+async def test_correction_cancelled_keeps_the_old_value(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.press("Benar")
+    await user.send("omzet 6 juta")
+    await user.press("Batal")
+    assert user.last_text == "Laporan omzet dibatalkan. Tidak ada yang disimpan."
+    assert await _reports(bot) == [("2026-10", 5_000_000, False, 1)]
+    assert await _state(bot, user.id) is None
+
+
+async def test_same_value_again_changes_nothing(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.press("Benar")
+    await user.send("omzet oktober 5.000.000")
+    assert user.last_text == "Oktober 2026 sudah tercatat Rp5.000.000. Tidak ada yang diubah."
+    assert await _versions(bot) == [(1, None, 5_000_000)]
+
+
+async def test_implausible_correction_asks_yakin_then_before_replacing(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.press("Benar")
+    await user.send("omzet oktober 500 juta")
+    assert "yakin?" in user.last_text
+    await user.press("Ya, yakin")
+    assert user.last_text == "Oktober 2026 sudah Anda laporkan: Rp5.000.000.\nGanti dengan Rp500.000.000?"
+    await user.press("Ya, ganti")
+    assert await _reports(bot) == [("2026-10", 500_000_000, False, 2)]
+
+
+# --- change of mind -----------------------------------------------------------------------------
+
+
+async def test_ubah_asks_again_and_batal_stores_nothing(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.press("Ubah")
+    assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
+    await user.send("6 juta")
+    assert user.last_text == ECHO.format("Rp6.000.000")
+    await user.press("Batal")
+    assert await _reports(bot) == []
+    assert await _state(bot, user.id) is None
+
+
+async def test_typing_a_new_amount_instead_of_pressing(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.send("6 juta")
+    assert user.last_text == ECHO.format("Rp6.000.000")
+    await user.press("Benar")
+    assert await _reports(bot) == [("2026-10", 6_000_000, False, 1)]
+
+
+async def test_batal_command_during_the_report(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    await user.send("/batal")
+    assert await _state(bot, user.id) is None
+    await user.send("6 juta")  # no step any more: not taken as a report
+    assert await _reports(bot) == []
+
+
+# --- months that cannot be reported ------------------------------------------------------------
+
+
+async def test_future_month_is_refused(bot):
+    user = await _member(bot)
     await user.send("omzet desember 2026 5 juta")
-    assert "belum tiba" in user.last_text
+    assert user.last_text.startswith("Bulan itu belum tiba.")
+    assert await _reports(bot) == []
+
+
+async def test_future_month_typed_alone_in_the_flow(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.send("januari 2027")
+    assert user.last_text.startswith("Bulan itu belum tiba.")
+
+
+async def test_month_older_than_twelve_months_is_refused(bot):
+    user = await _member(bot)
+    await user.send("omzet oktober 2025 5 juta")
+    assert user.last_text.startswith("Laporan hanya bisa untuk bulan ini dan 12 bulan sebelumnya.")
+    await user.send("omzet november 2025 5 juta")
+    assert user.last_text == "Rp5.000.000 untuk November 2025 — benar?"
+
+
+async def test_unknown_month_name(bot):
+    user = await _member(bot)
+    await user.send("omzet oktobr 5 juta")
+    assert user.last_text.startswith("Nama bulan itu tidak kami kenal.")
+
+
+async def test_the_clusters_zone_decides_which_month_just_ended(bot):
+    jakarta = await bot.cluster("Batik Simbang Kulon")
+    async with bot.uow() as uow:
+        jayapura = await cluster_service.create_cluster(
+            uow, name="Noken Jayapura", kabupaten="Jayapura", commodity="noken", timezone="Asia/Jayapura"
+        )
+    west = await _member(bot, 9001, jakarta)
+    east = await _member(bot, 9002, jayapura)
+    # 30 November 23.00 WIB is already 1 December 01.00 WIT.
+    bot.now = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    await west.send("omzet 5 juta")
+    assert west.last_text == ECHO.format("Rp5.000.000")
+    await east.send("omzet 5 juta")
+    assert east.last_text == "Rp5.000.000 untuk November 2026 — benar?"
+    await east.send("/omzet")
+    assert east.buttons() == ["November 2026", "Desember 2026", "Bulan lain"]
+
+
+# --- stale buttons ------------------------------------------------------------------------------
+
+
+async def test_old_button_after_saving_is_stale(bot):
+    user = await _member(bot)
     await user.send("/omzet 5 juta")
     old = user.message_with_button("Benar")
     data = old["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await user.press("Benar")
     await user.press_data(data, old)  # the same button, pressed again later
-    assert await _reports(bot) == [("2026-10", 5_000_000, False, 1)]
+    assert user.texts()[-2:] == [STALE, "Ketik /omzet untuk melapor omzet."]
+    assert await _versions(bot) == [(1, None, 5_000_000)]
 
 
-async def test_group_chat_and_unregistered(bot):
-    await bot.cluster()
-    group = bot.api.group(-500, "Grup")
-    stranger = bot.user(9100)
-    await stranger.send("/omzet 12 juta", chat=group)
+async def test_old_button_never_confirms_a_different_amount(bot):
+    user = await _member(bot)
+    await user.send("omzet 5 juta")
+    first = user.message_with_button("Benar")
+    data = first["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await user.send("omzet 6 juta")
+    await user.press_data(data, first)  # "Benar" under "Rp5.000.000 ... benar?"
+    assert user.texts()[-2:] == [STALE, ECHO.format("Rp6.000.000")]
     assert await _reports(bot) == []
-    await stranger.send("/omzet 12 juta")
-    assert "/daftar" in stranger.last_text
-    await stranger.send("omzet 12 juta")
-    assert "/daftar" in stranger.last_text
-    assert await _reports(bot) == []
+    await user.press("Benar")
+    assert await _reports(bot) == [("2026-10", 6_000_000, False, 1)]
 
 
-async def test_edited_message_and_duplicate_update_create_one_report(bot):
-    user, _ = await _member(bot)
+async def test_month_button_from_an_old_question_is_stale(bot):
+    user = await _member(bot)
     await user.send("/omzet")
-    await user.press(user.buttons()[0])
-    await user.send("12 juta")
-    await user.edit_last("15 juta")
-    assert user.last_text == "Rp12.000.000 untuk Oktober 2026 — benar?"
-    press = await user.press("Benar")
-    await bot.api.deliver(press)  # Telegram delivers the same button press again
-    assert await _reports(bot) == [("2026-10", 12_000_000, False, 1)]
+    await user.send("omzet 5 juta")  # typed instead of pressing a month
+    await user.press("Oktober 2026")
+    assert user.texts()[-2:] == [STALE, ECHO.format("Rp5.000.000")]
 
 
-async def test_riwayat_sends_a_real_png_and_median_only_with_three_reporters(bot):
+@pytest.mark.parametrize(
+    "data", ["omzet:m:2026-13", "omzet:m:2024-01", "omzet:ok:2026-10:5000000", "omzet:more", "omzet:stop",
+             "omzet:edit:2026-10", "omzet:amt:2026-10:12500000", "omzet:fix:2026-10:1"],
+)
+async def test_forged_or_outdated_omzet_buttons(bot, data):
+    user = await _member(bot)
+    await user.press_data(data)
+    assert STALE in user.texts()
+    assert await _reports(bot) == []
+
+
+async def test_button_matching_no_pattern(bot):
+    user = await _member(bot)
+    before = len(bot.api.calls_to("answerCallbackQuery"))
+    await user.press_data("omzet:bogus")
+    assert len(bot.api.calls_to("answerCallbackQuery")) == before + 1
+
+
+# --- who may report, where ----------------------------------------------------------------------
+
+
+async def test_report_in_a_group_chat_is_refused_and_nothing_stored(bot):
     cluster = await bot.cluster()
-    members = []
-    for i in range(3):
-        user = bot.user(9200 + i)
-        await bot.register(user, cluster, name=f"Anggota {'ABC'[i]}")
-        members.append(user)
-    for i, user in enumerate(members):
-        await user.send(f"omzet oktober {10 + i} juta")
-        await user.press("Benar")
-    await members[0].send("omzet september 7 juta")
-    await members[0].press("Benar")
-    await members[0].send("/riwayat")
-    photo = bot.api.calls_to("sendPhoto")[-1]
-    [(_, (_name, content, _mime))] = photo.files.items()
-    assert content.startswith(b"\x89PNG") and 10_000 < len(content) < 500_000
-    text = next(t for t in reversed(members[0].texts()) if "Riwayat" in t)
-    lines = text.splitlines()
-    october = lines.index("Oktober 2026: Rp10.000.000")
-    september = lines.index("September 2026: Rp7.000.000")
-    assert "median klaster: Rp11.000.000" in lines[october + 2]
-    assert lines[september + 1] == "Oktober 2026: Rp10.000.000"  # no median: one reporter in September
-    # Nobody else's own figures ever appear, only the median of three.
-    assert "Rp12.000.000" not in text and "Rp11.000.000" in text
+    user = await _member(bot, cluster=cluster)
+    group = bot.api.group(-500, "Grup Batik")
+    await user.send("/omzet 12 juta", chat=group)
+    await user.send("omzet 12 juta", chat=group)
+    replies = [m for m in group.messages if m["from"]["id"] == bot.api.bot_user["id"]]
+    assert len(replies) == 1 and "chat pribadi" in replies[0]["text"]
+    assert await _reports(bot) == []
+    assert await _state(bot, user.id) is None
+
+
+async def test_unregistered_user_is_pointed_to_daftar(bot):
+    await bot.cluster()
+    stranger = bot.user(9100)
+    for text in ("/omzet", "/omzet 12 juta", "omzet 12 juta", "omzet oktober 5 jt"):
+        await stranger.send(text)
+        assert "Ketik /daftar" in stranger.last_text, text
+    assert await _reports(bot) == []
+    async with bot.uow(read_only=True) as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ConversationState)) == 0
+
+
+async def test_member_waiting_for_approval_cannot_report_yet(bot):
+    cluster = await bot.cluster(requires_approval=True)
+    user = await _member(bot, cluster=cluster)
+    await user.send("/omzet 12 juta")
+    assert user.last_text.startswith("Pendaftaran Anda masih menunggu persetujuan ketua klaster.")
+    await user.send("omzet 12 juta")
+    assert "menunggu persetujuan" in user.last_text
+    assert await _reports(bot) == []
+
+
+async def test_help_lists_the_report_commands_for_members(bot):
+    user = await _member(bot)
+    await user.send("/bantuan")
+    assert "/omzet — melapor omzet bulanan" in user.last_text
+    assert "/riwayat" in user.last_text
+
+
+# --- once only ----------------------------------------------------------------------------------
+
+
+async def test_edited_message_never_makes_a_second_report(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press("Oktober 2026")
+    await user.send("12 juta")
+    await user.edit_last("15 juta")  # before confirming: the echo stays the one shown
+    assert user.last_text == ECHO.format("Rp12.000.000")
+    await user.press("Benar")
+    await user.send("omzet september 3 juta")
+    await user.press("Benar")
+    await user.edit_last("omzet september 4 juta")  # after saving: no correction either
+    count = len(user.texts())
+    assert await _reports(bot) == [("2026-09", 3_000_000, False, 1), ("2026-10", 12_000_000, False, 1)]
+    assert len(user.texts()) == count
+
+
+async def test_duplicate_updates_are_handled_once(bot):
+    user = await _member(bot)
+    message = await user.send("omzet 12 juta")
+    count = len(user.texts())
+    await bot.api.deliver(message)  # Telegram delivers the same message again
+    assert len(user.texts()) == count
+    press = await user.press("Benar")
+    await bot.api.deliver(press)  # ... and the same button press again
+    assert await _reports(bot) == [("2026-10", 12_000_000, False, 1)]
+    assert await _versions(bot) == [(1, None, 12_000_000)]
