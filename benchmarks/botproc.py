@@ -1,0 +1,101 @@
+"""One bot process for the benchmarks, started by the driver and stopped with SIGTERM.
+
+`klasterbot`: what `klasterbot run` does (schema check, build_application, run_polling), with
+the settings a benchmark needs. `echo`: a bare python-telegram-bot echo bot (ApplicationBuilder
+with the same base URL, one MessageHandler that replies with the text) — B1's reference.
+
+At exit it prints one line `RESULT {json}`: when build_application was called (monotonic,
+comparable across processes on Linux) and the peak RSS of this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import time
+
+from telegram import Update
+from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+from benchmarks.support import TOKEN
+
+
+def klasterbot_application(args: argparse.Namespace):
+    from bot.app import build_application
+    from bot.config import Settings
+    from bot.logs import configure_logging
+    from db.migrate import upgrade_to_head
+    from db.session import create_engine
+
+    settings = Settings(
+        token=TOKEN,
+        database_url=args.database_url,
+        api_base_url=args.api,
+        log_level="WARNING",
+        max_messages_per_second=args.rate,
+        run_background_tasks=args.background,
+    )
+    configure_logging(settings.log_level, settings.token)
+
+    async def migrate() -> None:  # `klasterbot run` checks the schema first, as here
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    built_at = time.monotonic()
+    return build_application(settings), built_at
+
+
+def echo_application(args: argparse.Namespace):
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    built_at = time.monotonic()
+    application = ApplicationBuilder().token(TOKEN).base_url(f"{args.api}/bot").build()
+
+    async def reply(update: Update, context) -> None:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+    application.add_handler(MessageHandler(filters.TEXT, reply))
+    return application, built_at
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.botproc")
+    parser.add_argument("kind", choices=("klasterbot", "echo"))
+    parser.add_argument("--api", required=True, help="emulator root, http://127.0.0.1:PORT")
+    parser.add_argument("--database-url")
+    parser.add_argument("--rate", type=float, default=25.0, help="Settings.max_messages_per_second")
+    parser.add_argument("--no-background", dest="background", action="store_false")
+    parser.add_argument("--profile", help="write a pyinstrument text profile of the whole run here")
+    args = parser.parse_args()
+    if not args.api.startswith("http://127.0.0.1:"):
+        raise SystemExit("benchmarks talk to the emulator on 127.0.0.1 only")
+
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+        profiler.start()
+    if args.kind == "klasterbot":
+        application, built_at = klasterbot_application(args)
+    else:
+        application, built_at = echo_application(args)
+    # As `klasterbot run`: initialize, post_init, start polling, start; SIGTERM stops it all.
+    application.run_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES, close_loop=True)
+    if profiler is not None:
+        profiler.stop()
+        with open(args.profile, "w") as out:
+            out.write(profiler.output_text(unicode=True, color=False, show_all=False))
+        profiler.last_session.save(args.profile + ".pyisession")  # re-render: pyinstrument --load
+    result = {"built_at": built_at, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
