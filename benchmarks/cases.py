@@ -132,9 +132,19 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
             started = time.monotonic()
             # "Benar" confirms; should the wording change, the first button is the confirmation.
             await user.press("Benar" if "Benar" in labels else labels[0])
-            saved = await wait_in_chat(api, user_id, _first_new_bot_message(api, user_id, index), REPLY_TIMEOUT)
+            # The answer is a new message, or the question edited into the answer.
+            question = (user_id, echo_back["message_id"])
+            new_message = _first_new_bot_message(api, user_id, index)
+
+            def answered() -> dict[str, Any] | None:
+                if api.edited_at.get(question, 0.0) >= started:
+                    return echo_back
+                return new_message()
+
+            saved = await wait_in_chat(api, user_id, answered, REPLY_TIMEOUT)
             saved_texts["tersimpan" in (saved.get("text") or "")] += 1
-            return [first, api.sent_at[(user_id, saved["message_id"])] - started]
+            at = api.edited_at[question] if saved is echo_back else api.sent_at[(user_id, saved["message_id"])]
+            return [first, at - started]
 
         bot = BotProcess("klasterbot", server.base_url, workdir, database_url=url, rate=B1_RATE_SETTING, profile=profile)
         await bot.start(api)

@@ -212,6 +212,13 @@ class BenchApi(FakeBotApi):
             event.set()
         return message
 
+    def _api_editmessagetext(self, params: JsonDict, files: dict) -> JsonDict:
+        answer = super()._api_editmessagetext(params, files)
+        event = self.waiters.get(answer["chat"]["id"])
+        if event is not None:
+            event.set()
+        return answer
+
     def first_arrival(self, method: str, after: float) -> float | None:
         """When the HTTP layer first saw `method` at or after `after` (monotonic)."""
         return next((t for t, m in self.arrived if m == method and t >= after), None)

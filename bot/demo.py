@@ -195,6 +195,9 @@ class Demo:
         assert self.user is not None
         self._print(f"\n[{self.label}] > {line}")
         before = len(self.user.bot_messages())
+        # The bot may answer by editing a message already on screen (a pressed question
+        # becomes its answer): remember what each said, to show what changed.
+        shown = [(m, m.get("text"), m.get("reply_markup")) for m in self.user.bot_messages()]
         command, _, argument = line.strip().partition(" ")
         if command in (":keluar", ":quit", ":exit"):
             return False
@@ -219,6 +222,10 @@ class Demo:
             await self._settle()
         except AssertionError as exc:
             self._print(f"  ({exc})")
+        for message, text, markup in shown:
+            if message.get("text") != text or (message.get("reply_markup") != markup and message.get("reply_markup")):
+                self._print("[bot] (pesan di atas diubah / message edited)")
+                self._show(message)
         for message in self.user.bot_messages()[before:]:
             self._show(message)
         return True

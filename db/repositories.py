@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import BigInteger, delete, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -90,6 +90,28 @@ class Members(_Repository):
             .where(Member.telegram_user_id == telegram_user_id)
         )
 
+    async def sender(
+        self, telegram_user_id: int
+    ) -> tuple[Member | None, str | None, tuple[str, str] | None]:
+        """The sender's member row (with cluster), chosen language and current step, in one
+        statement: this runs for every incoming update (B1), and any of the three may be missing."""
+        sender = select(literal(telegram_user_id, BigInteger).label("id")).subquery("sender")
+        row = (
+            await self.session.execute(
+                select(Member, TelegramUser.language, ConversationState.flow, ConversationState.step)
+                .select_from(sender)
+                .outerjoin(Member, Member.telegram_user_id == sender.c.id)
+                .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
+                .outerjoin(ConversationState, ConversationState.telegram_user_id == sender.c.id)
+                .options(joinedload(Member.cluster))
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None, None, None
+        member, language, flow, step = row
+        return member, language, (flow, step) if flow is not None else None
+
     async def add(self, member: Member) -> Member:
         self.session.add(member)
         await self.session.flush()
@@ -123,6 +145,16 @@ class TelegramUsers(_Repository):
 
 
 class Roles(_Repository):
+    async def of_user_with_cluster_names(self, telegram_user_id: int) -> list[tuple[RoleGrant, str | None]]:
+        """The user's grants, each with its cluster's name (None for kabupaten or province)."""
+        query = (
+            select(RoleGrant, Cluster.name)
+            .outerjoin(Cluster, Cluster.id == RoleGrant.cluster_id)
+            .where(RoleGrant.telegram_user_id == telegram_user_id)
+            .order_by(RoleGrant.id)
+        )
+        return [(grant, name) for grant, name in (await self.session.execute(query)).all()]
+
     async def of_user(self, telegram_user_id: int) -> Sequence[RoleGrant]:
         query = (
             select(RoleGrant)

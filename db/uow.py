@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,12 +15,30 @@ from db.session import SQLITE_BEGIN_OPTION
 class UnitOfWork:
     """An async context manager around one session; nothing is saved without commit()."""
 
-    def __init__(self, session_factory: async_sessionmaker, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker,
+        *,
+        read_only: bool = False,
+        writer_turn: asyncio.Lock | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
+        # SQLite has one writer at a time; see UnitOfWorkFactory.
+        self._writer_turn = writer_turn if not read_only else None
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._writer_turn is not None:
+            await self._writer_turn.acquire()
+        try:
+            return await self._open()
+        except BaseException:
+            if self._writer_turn is not None:
+                self._writer_turn.release()
+            raise
+
+    async def _open(self) -> UnitOfWork:
         self.session = self._session_factory()
         if self.session.bind.dialect.name == "sqlite":
             # Procure the connection now so the begin hook sees how to begin.
@@ -52,7 +71,11 @@ class UnitOfWork:
             self.session.expunge_all()
             await self.session.rollback()
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                if self._writer_turn is not None:
+                    self._writer_turn.release()
 
     async def commit(self) -> None:
         """Make everything done in this unit durable."""
@@ -68,6 +91,13 @@ class UnitOfWorkFactory:
 
     def __init__(self, session_factory: async_sessionmaker) -> None:
         self.session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        # SQLite lets one transaction write at a time. Writers in this process take turns
+        # here, in order, instead of meeting at the file lock, where the loser sleeps and
+        # polls (busy timeout). That is what lets different people's updates overlap on
+        # SQLite too: their Telegram calls run side by side, their transactions queue.
+        # Readers (WAL) and other processes are not affected; F7 covers the latter.
+        self._writer_turn = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, read_only=read_only)
+        return UnitOfWork(self.session_factory, read_only=read_only, writer_turn=self._writer_turn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
@@ -189,42 +190,34 @@ async def show_question(update: Update, context: KlasterContext, question: Quest
 
 async def show(update: Update, context: KlasterContext, outcome: Outcome) -> None:
     """The next question, or what was saved."""
-    t = context.t
     if isinstance(outcome, Question):
         await show_question(update, context, outcome)
-    elif isinstance(outcome, Unchanged):
-        await say(
-            update,
-            context,
-            t.gettext(
-                "{bulan} sudah tercatat {jumlah}. Tidak ada yang diubah.",
-                bulan=_month(t, outcome.month),
-                jumlah=_value(t, outcome.value),
-            ),
-        )
-    elif isinstance(outcome, Recorded) and outcome.corrected:
-        await say(
-            update,
-            context,
-            t.gettext(
-                "Koreksi tersimpan. Omzet {bulan} sekarang {baru} (sebelumnya {lama}).\n"
-                "Lihat riwayat Anda dengan /riwayat.",
-                bulan=_month(t, outcome.month),
-                baru=_value(t, outcome.value),
-                lama=_value(t, outcome.previous),
-            ),
-        )
     else:
-        await say(
-            update,
-            context,
-            t.gettext(
-                "Terima kasih! Omzet {bulan} tersimpan: {jumlah}.\n"
-                "Lihat riwayat Anda dengan /riwayat.",
-                bulan=_month(t, outcome.month),
-                jumlah=_value(t, outcome.value),
-            ),
+        await say(update, context, _result_text(context.t, outcome))
+
+
+def _result_text(t: Translator, outcome: Outcome) -> str:
+    """What was saved (or that nothing changed), in the member's words."""
+    if isinstance(outcome, Unchanged):
+        return t.gettext(
+            "{bulan} sudah tercatat {jumlah}. Tidak ada yang diubah.",
+            bulan=_month(t, outcome.month),
+            jumlah=_value(t, outcome.value),
         )
+    if isinstance(outcome, Recorded) and outcome.corrected:
+        return t.gettext(
+            "Koreksi tersimpan. Omzet {bulan} sekarang {baru} (sebelumnya {lama}).\n"
+            "Lihat riwayat Anda dengan /riwayat.",
+            bulan=_month(t, outcome.month),
+            baru=_value(t, outcome.value),
+            lama=_value(t, outcome.previous),
+        )
+    return t.gettext(
+        "Terima kasih! Omzet {bulan} tersimpan: {jumlah}.\n"
+        "Lihat riwayat Anda dengan /riwayat.",
+        bulan=_month(t, outcome.month),
+        jumlah=_value(t, outcome.value),
+    )
 
 
 async def omzet_command(update: Update, context: KlasterContext) -> None:
@@ -310,11 +303,19 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
+    if outcome is None or not isinstance(outcome, Question):
+        # The end of the report: the question the member answered becomes the answer, in one
+        # call instead of removing its buttons and sending a new message (B1). The callback is
+        # answered alongside, so the phone's spinner stops as soon as possible.
+        text = (
+            context.t.gettext("Laporan omzet dibatalkan. Tidak ada yang disimpan.")
+            if outcome is None
+            else _result_text(context.t, outcome)
+        )
+        await asyncio.gather(query.answer(), _replace_question(update, context, text))
+        return
     await query.answer()
     await _drop_buttons(update)
-    if outcome is None:
-        await say(update, context, context.t.gettext("Laporan omzet dibatalkan. Tidak ada yang disimpan."))
-        return
     await show(update, context, outcome)
 
 
@@ -337,6 +338,17 @@ async def _stale(update: Update, context: KlasterContext, error: StaleAction) ->
         await show_question(update, context, question)
     else:
         await say(update, context, t.gettext("Ketik /omzet untuk melapor omzet."))
+
+
+async def _replace_question(update: Update, context: KlasterContext, text: str) -> None:
+    """Write the result over the answered question; a new message if it cannot be edited."""
+    if update.callback_query.message is not None:
+        try:
+            await update.callback_query.edit_message_text(text, reply_markup=None)
+            return
+        except TelegramError as exc:  # too old to edit (48 h), or deleted: say it anew
+            log.debug("could not edit the question: %s", exc)
+    await say(update, context, text)
 
 
 async def _drop_buttons(update: Update) -> None:

@@ -94,6 +94,8 @@ class FakeBotApi:
         self.arrived: list[tuple[float, str]] = []
         # When each bot message was stored (for send-rate figures), by (chat, message id).
         self.sent_at: dict[tuple[int, int], float] = {}
+        # (chat id, message id) -> when the bot last edited its text (monotonic).
+        self.edited_at: dict[tuple[int, int], float] = {}
         self.unknown_methods: list[str] = []
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, JsonDict] = {}
@@ -255,6 +257,7 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params.get("text")
         message["edit_date"] = self._now()
+        self.edited_at[(message["chat"]["id"], message["message_id"])] = time.monotonic()
         if params.get("reply_markup") is not None:
             message["reply_markup"] = params["reply_markup"]
         else:

@@ -10,8 +10,6 @@ from bot.domain import SUPPORTED_LANGUAGES, Actor, InvalidInput
 from bot.services.converters import member_profile, role_scope
 from db.uow import UnitOfWork
 
-_UNSET: Any = object()
-
 # Telegram keeps undelivered updates for 24 hours; ids older than that cannot come back.
 UPDATE_MEMORY = timedelta(days=2)
 
@@ -24,29 +22,22 @@ class ActiveStep:
     step: str
 
 
-async def resolve_actor(
-    uow: UnitOfWork, telegram_user_id: int, *, member: Any = _UNSET
-) -> tuple[Actor, ActiveStep | None]:
-    """Load everything a handler needs to know about the sender, in one read."""
-    user = await uow.users.get(telegram_user_id)
-    if member is _UNSET:
-        member = await uow.members.by_telegram_id(telegram_user_id)
-    grants = await uow.roles.of_user(telegram_user_id)
-    scopes = []
-    for grant in grants:
-        name = None
-        if grant.cluster_id is not None:
-            cluster = await uow.clusters.get(grant.cluster_id)
-            name = cluster.name if cluster else None
-        scopes.append(role_scope(grant, name))
-    state = await uow.conversations.get(telegram_user_id)
+async def resolve_actor(uow: UnitOfWork, telegram_user_id: int) -> tuple[Actor, ActiveStep | None]:
+    """Load everything a handler needs to know about the sender, in two reads."""
+    _, actor, step = await _load_sender(uow, telegram_user_id)
+    return actor, step
+
+
+async def _load_sender(uow: UnitOfWork, telegram_user_id: int) -> tuple[Any, Actor, ActiveStep | None]:
+    member, language, step = await uow.members.sender(telegram_user_id)
+    grants = await uow.roles.of_user_with_cluster_names(telegram_user_id)
     actor = Actor(
         telegram_user_id=telegram_user_id,
-        language=user.language if user else None,
+        language=language,
         member=member_profile(member) if member else None,
-        roles=tuple(scopes),
+        roles=tuple(role_scope(grant, name) for grant, name in grants),
     )
-    return actor, ActiveStep(state.flow, state.step) if state else None
+    return member, actor, ActiveStep(*step) if step else None
 
 
 async def admit_update(
@@ -63,12 +54,11 @@ async def admit_update(
     if update_id % 500 == 0:
         # Pruning now and then keeps the table small without a job of its own.
         await uow.updates.forget_older_than(now - UPDATE_MEMORY)
-    member = await uow.members.by_telegram_id(telegram_user_id)
+    member, actor, step = await _load_sender(uow, telegram_user_id)
     if member is not None and member.blocked_at is not None:
         member.blocked_at = None
-    resolved = await resolve_actor(uow, telegram_user_id, member=member)
     await uow.commit()
-    return resolved
+    return actor, step
 
 
 async def choose_language(uow: UnitOfWork, telegram_user_id: int, language: str) -> None:

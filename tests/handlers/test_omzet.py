@@ -74,6 +74,30 @@ async def test_two_message_happy_path(bot):
     assert await _state(bot, user.id) is None
 
 
+async def test_the_answered_question_becomes_the_result(bot):
+    # One message per report on a small screen, and one Bot API call fewer per report (B1).
+    user = await _member(bot)
+    await user.send("/omzet 12,5 jt")
+    question = user.message_with_button("Benar")
+    sent_before = len(user.bot_messages())
+    await user.press("Benar")
+    assert len(user.bot_messages()) == sent_before
+    assert question["text"].startswith("Terima kasih! Omzet Oktober 2026 tersimpan: Rp12.500.000.")
+    assert "reply_markup" not in question or not question["reply_markup"].get("inline_keyboard")
+    assert len(bot.api.calls_to("answerCallbackQuery")) >= 1
+
+
+async def test_a_result_that_cannot_be_edited_is_sent_anew(bot):
+    user = await _member(bot)
+    await user.send("/omzet 12,5 jt")
+    question = user.message_with_button("Benar")
+    benar = next(b for row in question["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "Benar")
+    user.chat.messages.remove(question)  # deleted by the member: Telegram answers 400 to the edit
+    await user.press_data(benar["callback_data"], question)
+    assert user.last_text.startswith("Terima kasih! Omzet Oktober 2026 tersimpan: Rp12.500.000.")
+    assert await _reports(bot) == [("2026-10", 12_500_000, False, 1)]
+
+
 async def test_pressed_buttons_are_removed(bot):
     user = await _member(bot)
     await user.send("/omzet")
