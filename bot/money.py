@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from enum import StrEnum, auto
 
 from babel.numbers import (
@@ -301,8 +301,9 @@ def format_percent_change(ratio: Decimal | float | None, locale: str) -> str:
     with localcontext() as context:
         # quantize fails once a result needs more digits than the context's precision
         context.prec = 80
-        # Round first so a tiny change reads "0,0%", not "-0,0%" or "+0,0%".
-        rounded = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN)
+        # Round first so a tiny change reads "0,0%", not "-0,0%" or "+0,0%". Half up (away
+        # from zero), as people round by hand and as the rupiah figures are rounded.
+        rounded = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
         if rounded == 0:
             return format_percent(Decimal(0), _PERCENT_ZERO, locale=locale)
         return format_percent(rounded, _PERCENT_SIGNED, locale=locale)

@@ -45,6 +45,12 @@ async def cancel_command(update: Update, context: KlasterContext) -> None:
         text = t.gettext(
             "Pendaftaran dibatalkan dan jawaban Anda dihapus. Ketik /daftar untuk mulai lagi."
         )
+    elif cancelled.flow == reports.FLOW:
+        text = t.gettext("Laporan omzet dibatalkan. Tidak ada yang disimpan.")
+    elif cancelled.flow == announcements.FLOW:
+        text = t.gettext("Pengumuman dibatalkan. Tidak ada yang dikirim.")
+    elif cancelled.flow == profile_service.FLOW:
+        text = t.gettext("Perubahan dibatalkan; data Anda tidak diubah. Lihat profil Anda dengan /profil.")
     else:
         text = t.gettext("Dibatalkan.")
     await say(update, context, text, reply_markup=ReplyKeyboardRemove())

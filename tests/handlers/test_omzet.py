@@ -479,6 +479,7 @@ async def test_batal_command_during_the_report(bot):
     user = await _member(bot)
     await user.send("omzet 5 juta")
     await user.send("/batal")
+    assert user.last_text == "Laporan omzet dibatalkan. Tidak ada yang disimpan."
     assert await _state(bot, user.id) is None
     await user.send("6 juta")  # no step any more: not taken as a report
     assert await _reports(bot) == []

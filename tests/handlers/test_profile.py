@@ -74,3 +74,14 @@ async def test_profile_edit_survives_restart(bot):
     await bot.restart()
     await user.send("batik tulis halus")
     assert (await _stored(bot, user.id))[2] == "batik tulis halus"
+
+
+async def test_batal_while_editing_keeps_the_old_value(bot):
+    user = await _member(bot)
+    await user.send("/profil")
+    await user.press("Ubah nama")
+    await user.send("/batal")
+    assert user.last_text.startswith("Perubahan dibatalkan; data Anda tidak diubah.")
+    stored = await _stored(bot, user.id)
+    await user.send("Siti Rahayu")  # no step any more: not taken as the new name
+    assert await _stored(bot, user.id) == stored

@@ -202,6 +202,10 @@ def test_format_rupiah_compact(rupiah: int, locale: str, expected: str) -> None:
         (Decimal("-0.00001"), "id", "0,0%"),
         (0, "id", "0,0%"),
         (Decimal("12.3456"), "id", "+1.234,6%"),
+        # Halves round away from zero, as by hand: not to the even digit.
+        (Decimal("0.5625"), "id", "+56,3%"),
+        (Decimal("-0.5625"), "id", "-56,3%"),
+        (Decimal("0.0125"), "id", "+1,3%"),
         (None, "id", "—"),
         (float("nan"), "id", "—"),
     ],
