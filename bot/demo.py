@@ -36,6 +36,7 @@ from bot.sandbox.core import FakeBotApi, SandboxUser
 from bot.sandbox.request import SandboxRequest
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
+from db import summary_queries
 from db.migrate import upgrade_to_head
 from db.models import Member, MonthlyReport
 
@@ -105,6 +106,7 @@ async def _seed(app: Any, now: datetime) -> tuple[dict[str, str], list[tuple[int
                      "no_sales": False, "reported_at": now, "updated_at": now, "version": 1}
                 )
         await uow.session.execute(insert(MonthlyReport), reports)
+        await summary_queries.rebuild_upkeep(uow.session)
         await uow.commit()
     people = [(m["telegram_user_id"], m["name"].split()[0]) for m in members]
     async with runtime.uow() as uow:

@@ -198,6 +198,10 @@ class MonthlyReport(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # 1 for the first report; every correction adds one (and a ReportVersion row).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Growth since joining: the sum of the member's first three reported months (their
+    # baseline) when this month comes after those three; None otherwise. Kept by
+    # `db.summary_queries.report_written`, so a summary reads this month's rows and no history.
+    baseline_sum: Mapped[int | None] = mapped_column(BigInteger)
 
     versions: Mapped[list[ReportVersion]] = relationship(
         back_populates="report", order_by="ReportVersion.version"
@@ -227,6 +231,24 @@ class ReportVersion(Base):
 
     report: Mapped[MonthlyReport] = relationship(back_populates="versions")
 
+
+
+class ClusterMonthTotal(Base):
+    """How many reported a cluster's month and their total omzet, kept when reports are written.
+
+    Lets a summary compare with the previous month and last year without reading those months'
+    reports again (`db.summary_queries.refresh_month_totals`).
+    """
+
+    __tablename__ = "cluster_month_totals"
+
+    # Month first: a summary reads every cluster's row of one or two months.
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(
+        ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    reporters: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
 
 
 class Announcement(Base):
@@ -369,6 +391,7 @@ class ClusterSummary(Base):
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 __all__ = [
+    "ClusterMonthTotal",
     "ClusterSummary",
     "JobRun",
     "RosterEntry",

@@ -50,7 +50,8 @@ def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
     if f.growth_since_joining is not None:
         lines.append(
             t.gettext(
-                "Pertumbuhan sejak bergabung: {persen} ({n} anggota dengan 6 bulan laporan atau lebih)",
+                "Pertumbuhan sejak bergabung: {persen} ({n} anggota: omzet bulan ini dibanding rata-rata "
+                "3 bulan pertama mereka melapor)",
                 persen=format_percent_change(f.growth_since_joining, t.locale),
                 n=format_count(f.growth_members, t.locale),
             )

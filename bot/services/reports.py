@@ -35,6 +35,7 @@ from bot.money import (
     AmountErrorReason,
 )
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
+from db import summary_queries
 from db.models import Member, MonthlyReport, ReportVersion
 from db.uow import UnitOfWork
 
@@ -579,6 +580,8 @@ async def _write(
             recorded_at=now,
         )
     )
+    # Same transaction: the month's cluster total, and a first, late or corrected baseline month.
+    await summary_queries.report_written(uow.session, member.id, row.cluster_id, str(month))
     return Recorded(month=month, value=value, previous=previous, version=row.version)
 
 

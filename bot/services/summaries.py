@@ -3,6 +3,10 @@
 Figures come from SQL aggregates (never by loading every report), are kept as a snapshot per
 (cluster, month) and recompiled when a late report arrives. Fewer than 3 reporters: the money
 figures are suppressed, because small groups make individual omzet guessable.
+
+Growth since joining, for month M: the members who reported M and whose first three reported
+months all lie before M (their baseline; its sum is kept on each later report); their total
+omzet in M against the sum of their baseline means. Shown when at least 3 such members.
 """
 
 from __future__ import annotations
@@ -70,29 +74,26 @@ def expected_reporters_joined_before(month: Month) -> datetime:
 
 
 async def _figures(
-    uow: UnitOfWork, month: Month, cluster_ids: Sequence[int], *, per_cluster: bool, titles: dict[int, str]
+    uow: UnitOfWork, month: Month, cluster_ids: Sequence[int] | None, *, per_cluster: bool, titles: dict[int, str]
 ) -> dict[int, Figures]:
+    """Figures of the given clusters (every cluster when None), one per cluster or pooled under 0."""
     session = uow.session
-    now_agg = await q.aggregates(session, str(month), cluster_ids, per_cluster=per_cluster)
+    now_agg = await q.month_aggregates(session, str(month), cluster_ids, per_cluster=per_cluster)
     previous, year_ago = str(month.previous()), str(month.months_back(12))
     compare = await q.totals(session, [previous, year_ago], cluster_ids)
     members = await q.member_counts(session, expected_reporters_joined_before(month), cluster_ids)
-    growth = await q.growth_since_joining(session, str(month), cluster_ids)
-    keys = list(cluster_ids) if per_cluster else [0]
+    ids_all = list(titles) if cluster_ids is None else list(cluster_ids)
+    keys = ids_all if per_cluster else [0]
     result = {}
     for key in keys:
-        ids = [key] if per_cluster else list(cluster_ids)
+        ids = [key] if per_cluster else ids_all
         agg = now_agg.get(key)
         reporters = agg.reporters if agg else 0
         prev = [compare.get((c, previous)) for c in ids]
         year = [compare.get((c, year_ago)) for c in ids]
         prev_reporters = sum(p[0] for p in prev if p)
         year_reporters = sum(y[0] for y in year if y)
-        first, last, grown = Decimal(0), Decimal(0), 0
-        for c in ids:
-            if c in growth:
-                f, la, n = growth[c]
-                first, last, grown = first + f, last + la, grown + n
+        grown = agg.growth_members if agg else 0
         suppressed = reporters < MIN_REPORTERS
         result[key] = Figures(
             title=titles.get(key, ""),
@@ -106,7 +107,10 @@ async def _figures(
             else _ratio(agg.total, sum(p[1] for p in prev if p)),
             change_year=None if suppressed or year_reporters < MIN_REPORTERS
             else _ratio(agg.total, sum(y[1] for y in year if y)),
-            growth_since_joining=_ratio(last, first) if grown >= MIN_REPORTERS else None,
+            # This month's omzet of members with a complete baseline against the sum of their
+            # baseline means (the mean of their first three reported months).
+            growth_since_joining=_ratio(agg.growth_total, Decimal(agg.growth_baseline_sum) / q.BASELINE_MONTHS)
+            if grown >= MIN_REPORTERS else None,
             growth_members=grown,
             cluster_id=key if per_cluster else None,
         )
@@ -115,27 +119,22 @@ async def _figures(
 
 async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None) -> list[Figures]:
     """Compute and store the snapshot of every given cluster (all when None)."""
-    clusters = {c.id: c for c in await uow.clusters.all()}
-    ids = list(clusters) if cluster_ids is None else [c for c in cluster_ids if c in clusters]
-    figures = await _figures(uow, month, ids, per_cluster=True, titles={i: clusters[i].name for i in ids})
-    existing = {
-        s.cluster_id: s
-        for s in (await uow.session.scalars(
-            select(ClusterSummary).where(ClusterSummary.month == str(month), ClusterSummary.cluster_id.in_(ids))
-        )).all()
-    }
-    for cluster_id, f in figures.items():
-        row = existing.get(cluster_id) or ClusterSummary(cluster_id=cluster_id, month=str(month))
-        row.members, row.reporters = f.members, f.reporters
-        row.total, row.median, row.mean = f.total, f.median, f.mean
-        row.figures = {
-            "change_previous": str(f.change_previous) if f.change_previous is not None else None,
-            "change_year": str(f.change_year) if f.change_year is not None else None,
-            "growth_since_joining": str(f.growth_since_joining) if f.growth_since_joining is not None else None,
-            "growth_members": f.growth_members,
+    names = await q.cluster_names(uow.session, None if cluster_ids is None else sorted(set(cluster_ids)))
+    ids = list(names) if cluster_ids is None else [c for c in cluster_ids if c in names]
+    figures = await _figures(uow, month, None if cluster_ids is None else ids, per_cluster=True, titles=names)
+    await q.store_snapshots(uow.session, str(month), [
+        {
+            "cluster_id": cluster_id, "members": f.members, "reporters": f.reporters,
+            "total": f.total, "median": f.median, "mean": f.mean,
+            "figures": {
+                "change_previous": str(f.change_previous) if f.change_previous is not None else None,
+                "change_year": str(f.change_year) if f.change_year is not None else None,
+                "growth_since_joining": str(f.growth_since_joining) if f.growth_since_joining is not None else None,
+                "growth_members": f.growth_members,
+            },
         }
-        row.computed_at = now
-        uow.session.add(row)
+        for cluster_id, f in figures.items()
+    ], now)
     await uow.commit()
     return [figures[i] for i in ids]
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from db.models import Member, MonthlyReport
+from db.summary_queries import rebuild_upkeep
 
 
 async def _member(bot, user_id=9301, cluster=None, name="Siti Aminah"):
@@ -53,6 +54,7 @@ async def _seed_cluster_month(bot, cluster_id, month, amounts):
                 member_id=member.id, cluster_id=cluster_id, month=month, amount=amount,
                 no_sales=amount == 0, reported_at=joined, updated_at=joined, version=1,
             ))
+        await rebuild_upkeep(uow.session)  # as the bot keeps them when reports are written
         await uow.commit()
 
 

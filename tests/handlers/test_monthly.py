@@ -15,6 +15,7 @@ from bot.dates import Month
 from bot.domain import Role
 from bot.services import monthly
 from db.models import Delivery, JobRun, Member, MonthlyReport
+from db.summary_queries import rebuild_upkeep
 from handlers.delivery import run_monthly_jobs
 from handlers.summaries import renders
 
@@ -55,6 +56,7 @@ async def _seed(bot, *, members=8, reported=5, months=12, seed=3):
                 report_rows.append({"member_id": member_id, "cluster_id": batik.id, "month": str(month), "amount": amount,
                                     "no_sales": False, "reported_at": joined, "updated_at": joined, "version": 1})
         await uow.session.execute(insert(MonthlyReport), report_rows)
+        await rebuild_upkeep(uow.session)  # as the bot keeps them when reports are written
         await uow.commit()
     await bot.grant(MEMBER_BASE, Role.KETUA, cluster=batik.name)
     return batik, jambu, reports
