@@ -8,14 +8,18 @@ failures below. Guarantees, given that sendMessage has no idempotency key:
 - A crash can repeat only messages whose result was not yet written: at most
   `concurrency + flush_every` messages per worker. Rows left "sending" are released after
   `lease` and sent again (we prefer a rare duplicate to a member who never hears of a buyer).
+- Sending never waits for the database: the next batch is claimed while one is sent and
+  results are written alongside, so the pace is the gate's (bot/rate_gate.py), not the DB's.
 - Several workers may share one PostgreSQL table: claiming uses FOR UPDATE SKIP LOCKED.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,7 +63,7 @@ Transport = Callable[[int, dict[str, Any]], Awaitable[int | None]]
 class OutboxConfig:
     per_second: float = 25.0
     per_chat_interval: float = 1.0
-    max_attempts: int = 5
+    max_attempts: int = 6
     batch: int = 100
     concurrency: int = 16
     flush_every: int = 20
@@ -68,12 +72,13 @@ class OutboxConfig:
 
 
 def backoff_seconds(attempt: int, cap: float = 300.0) -> float:
-    """Exponential backoff with jitter: about 0.5, 1, 2, 4 ... seconds, at most `cap`.
+    """Exponential backoff with jitter: about 0.25, 0.5, 1, 2, 4 ... seconds, at most `cap`.
 
-    A single 5xx is usually a blip: retrying within a second keeps a big send from
-    trailing long after the rest has gone (B2).
+    A single 5xx is usually a blip: retrying within a fraction of a second keeps a big send
+    from trailing after the rest has gone (B2). Six attempts span about eight seconds, as
+    five did when the first wait was half a second.
     """
-    return min(cap, 0.5 * 2.0 ** (attempt - 1)) * (0.75 + random.random() / 2)
+    return min(cap, 0.25 * 2.0 ** (attempt - 1)) * (0.75 + random.random() / 2)
 
 
 @dataclass
@@ -126,46 +131,184 @@ class Outbox:
             log.warning("outbox: %d interrupted deliveries will be sent again", count)
         return count
 
-    async def drain_once(self) -> DrainStats:
-        """Claim one batch of due rows, send them, record every result."""
+    async def _claim(self) -> list[ClaimedDelivery]:
         async with self.uow() as uow:
             claimed = await uow.deliveries.claim_due(self.clock(), self.config.batch, self.worker_id)
             await uow.commit()
+        return claimed
+
+    async def drain_once(self) -> DrainStats:
+        """Claim one batch of due rows, send them, record every result."""
+        return await self._drain(keep_claiming=False)
+
+    async def _drain(
+        self,
+        *,
+        keep_claiming: bool,
+        stop: asyncio.Event | None = None,
+        on_progress: Callable[[DrainStats], Awaitable[None]] | None = None,
+        progress_every: float = 1.0,
+    ) -> DrainStats:
+        """Send claimed rows as fast as the gate allows; with `keep_claiming`, until none is due.
+
+        Dispatching never waits for the database: the next batch is claimed while the current
+        one is sent, and results are written by a recorder alongside. Results not yet written
+        stay below `flush_every` (the dispatcher waits for the recorder beyond that), so a crash
+        repeats at most `concurrency + flush_every` messages.
+        """
         stats = DrainStats()
-        if not claimed:
+        queue: deque[ClaimedDelivery] = deque(await self._claim())
+        if not queue:
             return stats
+        loop = asyncio.get_running_loop()
         semaphore = asyncio.Semaphore(self.config.concurrency)
-        outcomes: list[_Outcome] = []
+        buffer: list[_Outcome] = []
         tasks: set[asyncio.Task[None]] = set()
+        fatal: list[BaseException] = []
+        recording: asyncio.Task[None] | None = None
+        recording_size = 0
+        prefetch: asyncio.Task[list[ClaimedDelivery]] | None = None
+        progress: asyncio.Task[None] | None = None
+        last_progress = loop.time()
+        flush_at = max(1, self.config.flush_every // 2)
 
         async def send(delivery: ClaimedDelivery) -> None:
             try:
                 message_id = await self.transport(delivery.chat_id, delivery.payload)
-                outcomes.append(_Outcome(delivery, message_id=message_id))
+                buffer.append(_Outcome(delivery, message_id=message_id))
             except RateLimited as failure:
                 self.gate.pause(failure.retry_after)
-                outcomes.append(_Outcome(delivery, failure=failure))
+                buffer.append(_Outcome(delivery, failure=failure))
+            except Transient as failure:
+                # The attempt most likely did not reach the chat: its retry waits for the backoff,
+                # not the chat's interval (a rare pair within a second is a burst Telegram allows).
+                self.gate.forget_chat(delivery.chat_id)
+                buffer.append(_Outcome(delivery, failure=failure))
             except DeliveryFailure as failure:
-                outcomes.append(_Outcome(delivery, failure=failure))
+                buffer.append(_Outcome(delivery, failure=failure))
             except Exception as exc:  # an unknown error is treated as transient, never lost
                 log.exception("outbox: unexpected error sending delivery %s", delivery.id)
-                outcomes.append(_Outcome(delivery, failure=Transient(repr(exc)[:150])))
+                buffer.append(_Outcome(delivery, failure=Transient(repr(exc)[:150])))
             finally:
                 semaphore.release()
 
-        for delivery in claimed:
-            await self.gate.wait_turn(delivery.chat_id)
-            await semaphore.acquire()
-            task = asyncio.create_task(send(delivery))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            if len(outcomes) >= self.config.flush_every:
-                done, outcomes[:] = list(outcomes), []
-                await self._record(done, stats)
-        if tasks:
-            await asyncio.gather(*tasks)
-        await self._record(outcomes, stats)
+        def sent_done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                fatal.append(task.exception())  # a crash (BaseException): stop dispatching
+
+        async def record_and_report(outcomes: list[_Outcome]) -> None:
+            nonlocal progress, last_progress
+            await self._record(outcomes, stats)
+            if on_progress is not None and loop.time() - last_progress >= progress_every and (progress is None or progress.done()):
+                last_progress = loop.time()
+                progress = asyncio.create_task(self._report(on_progress, stats))
+
+        async def finish_recording() -> None:
+            nonlocal recording, recording_size
+            if recording is not None:
+                task, recording, recording_size = recording, None, 0
+                await task
+
+        def start_recording(force: bool = False) -> None:
+            nonlocal recording, recording_size
+            if recording is not None and recording.done():
+                if recording.exception() is not None:
+                    return  # surfaced by finish_recording()
+                recording, recording_size = None, 0
+            if recording is None and buffer and (force or len(buffer) >= flush_at):
+                outcomes = buffer[:]
+                buffer.clear()
+                recording, recording_size = asyncio.create_task(record_and_report(outcomes)), len(outcomes)
+
+        # Rows whose chat must wait (its one-per-interval turn) step aside so that they do not
+        # hold up everyone behind them: (ready at, order, row).
+        deferred: list[tuple[float, int, ClaimedDelivery]] = []
+        order = 0
+        claiming = keep_claiming
+
+        def pick() -> ClaimedDelivery | None:
+            nonlocal order
+            now = self.gate.now()
+            if deferred and deferred[0][0] <= now:
+                return heapq.heappop(deferred)[2]
+            while queue:
+                candidate = queue.popleft()
+                ready = self.gate.chat_ready_at(candidate.chat_id)
+                if ready <= now + self.gate.spacing:
+                    return candidate
+                order += 1
+                heapq.heappush(deferred, (ready, order, candidate))
+            return heapq.heappop(deferred)[2] if deferred else None
+
+        try:
+            while True:
+                if fatal:
+                    raise fatal[0]
+                if stop is not None and stop.is_set():
+                    # Stopping: what is claimed but not dispatched goes back for the next start.
+                    await self._release([d.id for d in queue] + [d.id for _, _, d in deferred])
+                    queue.clear()
+                    deferred.clear()
+                    if prefetch is None:
+                        break
+                    queue.extend(await prefetch)
+                    prefetch = None
+                    continue
+                if claiming and prefetch is None and len(queue) <= self.config.batch // 2:
+                    prefetch = asyncio.create_task(self._claim())
+                if not queue and prefetch is not None and (not deferred or deferred[0][0] > self.gate.now()):
+                    claimed = await prefetch
+                    prefetch = None
+                    # Nothing more is due: finish what is here; the caller sleeps until more is.
+                    claiming = bool(claimed)
+                    queue.extend(claimed)
+                    continue
+                delivery = pick()
+                if delivery is None:
+                    break
+                # Results not yet written stay bounded: wait for the recorder when they pile up.
+                while len(buffer) + recording_size >= self.config.flush_every:
+                    if recording is not None and not recording.done():
+                        await asyncio.wait({recording})
+                    if recording is not None and recording.done():
+                        await finish_recording()
+                    start_recording(force=True)
+                await semaphore.acquire()
+                if fatal:
+                    semaphore.release()
+                    raise fatal[0]
+                await self.gate.wait_turn(delivery.chat_id)
+                task = asyncio.create_task(send(delivery))
+                tasks.add(task)
+                task.add_done_callback(sent_done)
+                start_recording()
+            if tasks:
+                await asyncio.gather(*tasks)
+            await finish_recording()
+            start_recording(force=True)
+            await finish_recording()
+        finally:
+            # On a crash the rows already claimed stay "sending" until the lease runs out.
+            pending = [t for t in (recording, prefetch, progress, *tasks) if t is not None and not t.done()]
+            if pending:
+                await asyncio.wait(pending)
+        if on_progress is not None and (progress is None or progress.done()):
+            await self._report(on_progress, stats)
         return stats
+
+    async def _release(self, ids: list[int]) -> None:
+        if ids:
+            async with self.uow() as uow:
+                await uow.deliveries.release_claimed(ids, self.worker_id)
+                await uow.commit()
+
+    @staticmethod
+    async def _report(on_progress: Callable[[DrainStats], Awaitable[None]], stats: DrainStats) -> None:
+        try:
+            await on_progress(stats)
+        except Exception:
+            log.exception("outbox: progress hook failed")
 
     async def _record(self, outcomes: list[_Outcome], stats: DrainStats) -> None:
         if not outcomes:
@@ -208,26 +351,42 @@ class Outbox:
                         stats.retried += 1
             await uow.commit()
 
-    async def run(self, stop: asyncio.Event, *, idle: float = 1.0, on_batch: Callable[[DrainStats], Awaitable[None]] | None = None) -> None:
-        """Drain until `stop` is set; sleep `idle` seconds (or until woken) when nothing is due."""
+    async def _until_next_due(self, idle: float) -> float:
+        """Seconds to sleep: until the earliest pending row is due, at most `idle`."""
+        async with self.uow(read_only=True) as uow:
+            due = await uow.deliveries.next_due()
+        if due is None:
+            return idle
+        return min(idle, max(0.0, (due - self.clock()).total_seconds()))
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        idle: float = 1.0,
+        on_batch: Callable[[DrainStats], Awaitable[None]] | None = None,
+        progress_every: float = 1.0,
+    ) -> None:
+        """Drain until `stop` is set; when nothing is due, sleep until the next row is (at most
+        `idle` seconds) or until woken. `on_batch` hears of progress about every `progress_every`
+        seconds while sending and once when a stretch of sending ends."""
         await self.release_interrupted()
         while not stop.is_set():
+            self._wake.clear()
             try:
-                stats = await self.drain_once()
+                stats = await self._drain(
+                    keep_claiming=True, stop=stop, on_progress=on_batch, progress_every=progress_every
+                )
+                if stats.sent or stats.blocked or stats.failed or stats.retried:
+                    continue
+                pause = await self._until_next_due(idle)
             except Exception:  # the database may be briefly unavailable: try again shortly
                 log.exception("outbox: drain failed; retrying")
-                stats = DrainStats()
-                await asyncio.sleep(idle)
-            if on_batch is not None and (stats.sent or stats.blocked or stats.failed or stats.retried):
-                try:
-                    await on_batch(stats)
-                except Exception:
-                    log.exception("outbox: progress hook failed")
-            if stats.sent or stats.blocked or stats.failed or stats.retried:
+                pause = idle
+            if pause <= 0:
                 continue
-            self._wake.clear()
             waiter = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({waiter, stopper}, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()

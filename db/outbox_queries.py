@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Announcement, AnnouncementCluster, AnnouncementResponse, Delivery, Member
@@ -73,12 +73,28 @@ class Deliveries:
         return [ClaimedDelivery(*row) for row in rows.all()]
 
     async def mark_sent(self, results: Sequence[tuple[int, int | None]], now: datetime) -> None:
-        for delivery_id, message_id in results:
-            await self.session.execute(
+        """One statement for the whole batch (executemany), not one round trip per row."""
+        if not results:
+            return
+        table = Delivery.__table__
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(status="sent", sent_at=now, telegram_message_id=bindparam("b_message_id"), last_error=None),
+            [{"b_id": delivery_id, "b_message_id": message_id} for delivery_id, message_id in results],
+        )
+
+    async def release_claimed(self, ids: Sequence[int], worker: str) -> int:
+        """Rows this worker claimed but will not send (it is stopping): pending again, now."""
+        released = 0
+        for start in range(0, len(ids), 500):
+            result = await self.session.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status="sent", sent_at=now, telegram_message_id=message_id, last_error=None)
+                .where(Delivery.id.in_(ids[start : start + 500]), Delivery.claimed_by == worker, Delivery.status == "sending")
+                .values(status="pending", claimed_by=None)
             )
+            released += result.rowcount or 0
+        return released
 
     async def mark(self, delivery_id: int, **values: Any) -> None:
         await self.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
 from datetime import timedelta
@@ -85,7 +86,11 @@ def create_outbox(application: Application) -> Outbox:
     return Outbox(
         runtime.uow,
         telegram_transport(application),
-        config=OutboxConfig(per_second=settings.max_messages_per_second),
+        config=OutboxConfig(
+            per_second=settings.max_messages_per_second,
+            # Enough sends in flight to keep the pace when each takes up to ~0.1 s to answer.
+            concurrency=max(16, math.ceil(settings.max_messages_per_second / 10)),
+        ),
         clock=runtime.now,
         worker_id=_worker_id(),
     )

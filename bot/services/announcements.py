@@ -6,7 +6,7 @@ so a crash never leaves an announcement that reaches only some members unknowing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -283,30 +283,47 @@ async def current(uow: UnitOfWork, actor: Actor) -> ComposeView:
     return await _view(uow, actor, step, data)
 
 
-async def _recipients(uow: UnitOfWork, cluster_ids: list[int]) -> tuple[list[tuple[Member, str | None, str]], int]:
-    """Active members of the clusters who have not paused announcements nor blocked the bot."""
+RECIPIENT_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    member_id: int
+    chat_id: int | None
+    language: str | None
+    zone: str
+
+
+async def _recipient_chunks(uow: UnitOfWork, cluster_ids: list[int]) -> AsyncIterator[list[_Recipient]]:
+    """Active members of the clusters who have not paused announcements nor blocked the bot,
+    RECIPIENT_CHUNK at a time in member order: only the four columns a delivery needs, never ORM objects,
+    so 100,000 recipients never sit in memory at once."""
     from db.models import Cluster
 
-    rows = await uow.session.execute(
-        select(Member, TelegramUser.language, Cluster.timezone)
-        .join(Cluster, Cluster.id == Member.cluster_id)
-        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(
-            Member.cluster_id.in_(cluster_ids),
-            Member.status == MemberStatus.ACTIVE.value,
-            Member.announcements_paused.is_(False),
-            Member.blocked_at.is_(None),
-            Member.telegram_user_id.is_not(None),
-        )
-        .order_by(Member.id)
-    )
-    reachable, unreachable = [], 0
-    for member, language, zone in rows.all():
-        if member.chat_id is None:
-            unreachable += 1
-        else:
-            reachable.append((member, language, zone))
-    return reachable, unreachable
+    size = RECIPIENT_CHUNK
+    after = 0
+    while True:
+        rows = (await uow.session.execute(
+            select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone)
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+            .where(
+                Member.cluster_id.in_(cluster_ids),
+                Member.status == MemberStatus.ACTIVE.value,
+                Member.announcements_paused.is_(False),
+                Member.blocked_at.is_(None),
+                Member.telegram_user_id.is_not(None),
+                Member.id > after,
+            )
+            .order_by(Member.id)
+            .limit(size)
+        )).all()
+        if not rows:
+            return
+        yield [_Recipient(*row) for row in rows]
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
 
 
 async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, *, scheduled: bool) -> Sent:
@@ -340,44 +357,54 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
         ),
         cluster_ids,
     )
-    recipients, unreachable = await _recipients(uow, cluster_ids)
+    announcement_id = announcement.id
+    # Rendered once per language; every row of that language shares the one dict.
     payloads: dict[str | None, dict[str, Any]] = {}
-    rows = []
-    for member, language, zone in recipients:
-        if language not in payloads:
-            payloads[language] = render(language, announcement.id)
-        # "Kirim sekarang" sends now; a scheduled send waits for the morning in each zone.
-        not_before = first_allowed(scheduled_for, zone) if scheduled_for else now
-        rows.append(
-            {
-                "kind": "announcement",
-                "dedupe_key": f"ann:{announcement.id}:{member.id}",
-                "announcement_id": announcement.id,
-                "member_id": member.id,
-                "chat_id": member.chat_id,
-                "payload": payloads[language],
-                "status": "pending",
-                "attempts": 0,
-                "not_before": not_before,
-                "created_at": now,
-            }
-        )
-    await uow.deliveries.add_many(rows)
-    announcement.recipients = len(rows)
+    # "Kirim sekarang" sends now; a scheduled send waits for the morning in each zone.
+    not_before: dict[str, datetime] = {}
+    recipients = unreachable = 0
+    first_zone: str | None = None
+    async for chunk in _recipient_chunks(uow, cluster_ids):
+        rows = []
+        for r in chunk:
+            if r.chat_id is None:
+                unreachable += 1
+                continue
+            first_zone = first_zone or r.zone
+            if r.language not in payloads:
+                payloads[r.language] = render(r.language, announcement_id)
+            if r.zone not in not_before:
+                not_before[r.zone] = first_allowed(scheduled_for, r.zone) if scheduled_for else now
+            rows.append(
+                {
+                    "kind": "announcement",
+                    "dedupe_key": f"ann:{announcement_id}:{r.member_id}",
+                    "announcement_id": announcement_id,
+                    "member_id": r.member_id,
+                    "chat_id": r.chat_id,
+                    "payload": payloads[r.language],
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": not_before[r.zone],
+                    "created_at": now,
+                }
+            )
+        # Written chunk by chunk inside the same transaction: all or nothing, still.
+        recipients += await uow.deliveries.add_many(rows)
+    announcement.recipients = recipients
     announcement.unreachable = unreachable
     await uow.conversations.clear(actor.telegram_user_id)
     await uow.audit.record(
         "announcement.create",
         actor=actor.telegram_user_id,
-        subject=f"announcement:{announcement.id}",
+        subject=f"announcement:{announcement_id}",
         kind=data["kind"],
         clusters=cluster_ids,
-        recipients=len(rows),
+        recipients=recipients,
         scheduled_for=scheduled_for.isoformat() if scheduled_for else None,
     )
     await uow.commit()
-    zone = recipients[0][2] if recipients else "Asia/Jakarta"
-    return Sent(announcement.id, len(rows), unreachable, scheduled_for, zone)
+    return Sent(announcement_id, recipients, unreachable, scheduled_for, first_zone or "Asia/Jakarta")
 
 
 async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) -> int:
@@ -559,11 +586,15 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, render: Calla
         if a.training_at.astimezone(tz).date() - now.astimezone(tz).date() > timedelta(days=1):
             continue  # not yet the day before
         rows = []
+        item = PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, Answer.IKUT.value)
+        payloads: dict[str | None, dict[str, Any]] = {}  # one render per language
         for answer, member in await uow.announcements.responses(a.id):
             if answer != Answer.IKUT.value or member.chat_id is None or member.blocked_at is not None:
                 continue
             user = await uow.users.get(member.telegram_user_id) if member.telegram_user_id else None
-            item = PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answer)
+            language = user.language if user else None
+            if language not in payloads:
+                payloads[language] = render(language, item)
             rows.append(
                 {
                     "kind": "training_reminder",
@@ -571,7 +602,7 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, render: Calla
                     "announcement_id": a.id,
                     "member_id": member.id,
                     "chat_id": member.chat_id,
-                    "payload": render(user.language if user else None, item),
+                    "payload": payloads[language],
                     "status": "pending",
                     "attempts": 0,
                     "not_before": first_allowed(now, zone),

@@ -95,32 +95,9 @@ ReminderRender = Callable[[str | None, Month], dict[str, Any]]
 
 async def enqueue_reminders(uow: UnitOfWork, run: DueRun, now: datetime, render: ReminderRender) -> int:
     """One reminder to each active member who has not reported the period and not blocked us."""
-    missing = await summaries.missing_reports(uow, None, run.cluster.id, run.period)
-    ids = [member_id for member_id, _ in missing.names]
-    if not ids:
-        return 0
-    rows = (await uow.session.execute(
-        select(Member.id, Member.chat_id, TelegramUser.language)
-        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(Member.id.in_(ids), Member.blocked_at.is_(None), Member.chat_id.is_not(None))
-    )).all()
-    not_before = first_allowed(now, run.cluster.timezone)
-    deliveries = [
-        {
-            "kind": "omzet_reminder",
-            "dedupe_key": f"remind:{run.period}:{run.step}:{member_id}",
-            "member_id": member_id,
-            "chat_id": chat_id,
-            "payload": render(language, run.period),
-            "status": "pending",
-            "attempts": 0,
-            "not_before": not_before,
-            "created_at": now,
-        }
-        for member_id, chat_id, language in rows
-    ]
-    existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
-    return await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
+    return await summaries.queue_to_unreported(
+        uow, run.cluster, run.period, kind="omzet_reminder", dedupe_prefix=f"remind:{run.period}:{run.step}", now=now, render=render
+    )
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,22 @@ omzet in M against the sum of their baseline means. Shown when at least 3 such m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.dates import Month
 from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound
+from bot.quiet_hours import first_allowed
+from bot.services.clusters import managed_cluster
 from bot.services.converters import cluster_info
 from db import summary_queries as q
-from db.models import ClusterSummary, Member, MonthlyReport
+from db.models import ClusterSummary, Member, MonthlyReport, TelegramUser
 from db.uow import UnitOfWork
 
 MIN_REPORTERS = 3
@@ -232,7 +236,10 @@ class Missing:
 
 
 async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int, month: Month) -> Missing:
-    """Who has not reported the month yet (names only, never figures)."""
+    """Who has not reported the month yet (names only, never figures).
+
+    Read as (id, name) columns, not ORM objects: a 100,000-member cluster would cost some 200 MB.
+    """
     cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
         raise NotFound("cluster")
@@ -240,44 +247,90 @@ async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int,
     if actor is not None and not actor.can_manage(info):
         raise NotAllowed("cluster_scope")
     reported = await q.reporters_of(uow.session, str(month), cluster_id)
-    members = (await uow.session.scalars(
-        select(Member).where(
-            Member.cluster_id == cluster_id, Member.status == "active", Member.telegram_user_id.is_not(None),
-            Member.joined_at < expected_reporters_joined_before(month),
-        ).order_by(Member.name)
+    rows = (await uow.session.execute(
+        select(Member.id, Member.name).where(*_expected_reporters(cluster_id, month)).order_by(Member.name)
     )).all()
-    return Missing(info, month, tuple((m.id, m.name or "") for m in members if m.id not in reported), len(members))
+    return Missing(info, month, tuple((member_id, name or "") for member_id, name in rows if member_id not in reported), len(rows))
+
+
+def _expected_reporters(cluster_id: int, month: Month) -> tuple[Any, ...]:
+    """Who is expected to report the month: active, registered, joined before it began."""
+    return (
+        Member.cluster_id == cluster_id,
+        Member.status == "active",
+        Member.telegram_user_id.is_not(None),
+        Member.joined_at < expected_reporters_joined_before(month),
+    )
+
+
+# Reminders are read and written this many members at a time: memory stays flat and no
+# statement carries more ids than SQLite or asyncpg accept (about 32,000).
+REMINDER_CHUNK = 2000
+
+
+async def queue_to_unreported(
+    uow: UnitOfWork,
+    cluster: ClusterInfo,
+    month: Month,
+    *,
+    kind: str,
+    dedupe_prefix: str,
+    now: datetime,
+    render: Callable[[str | None, Month], dict[str, Any]],
+) -> int:
+    """Queue one message to each expected reporter who has not reported `month` and can be
+    reached (has a chat, has not blocked us). `dedupe_prefix` + member id keys each row, so
+    running the same step twice queues nothing new. The caller commits."""
+    reported = (
+        select(MonthlyReport.member_id)
+        .where(MonthlyReport.member_id == Member.id, MonthlyReport.month == str(month), MonthlyReport.cluster_id == cluster.id)
+        .exists()
+    )
+    not_before = first_allowed(now, cluster.timezone)
+    payloads: dict[str | None, dict[str, Any]] = {}  # rendered once per language, shared by rows
+    queued, after = 0, 0
+    while True:
+        rows = (await uow.session.execute(
+            select(Member.id, Member.chat_id, TelegramUser.language)
+            .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+            .where(
+                *_expected_reporters(cluster.id, month),
+                ~reported,
+                Member.blocked_at.is_(None),
+                Member.chat_id.is_not(None),
+                Member.id > after,
+            )
+            .order_by(Member.id)
+            .limit(REMINDER_CHUNK)
+        )).all()
+        if not rows:
+            break
+        deliveries = []
+        for member_id, chat_id, language in rows:
+            if language not in payloads:
+                payloads[language] = render(language, month)
+            deliveries.append({
+                "kind": kind, "dedupe_key": f"{dedupe_prefix}:{member_id}", "member_id": member_id,
+                "chat_id": chat_id, "payload": payloads[language], "status": "pending", "attempts": 0,
+                "not_before": not_before, "created_at": now,
+            })
+        existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
+        queued += await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
+        if len(rows) < REMINDER_CHUNK:
+            break
+        after = rows[-1][0]
+    return queued
 
 
 async def nudge_missing(
     uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, render
 ) -> int:
     """The chair's one-tap "Ingatkan": one reminder per missing member, at most once a day."""
-    from zoneinfo import ZoneInfo
-
-    from bot.quiet_hours import first_allowed
-    from db.models import TelegramUser
-
-    missing = await missing_reports(uow, actor, cluster_id, month)
-    ids = [member_id for member_id, _ in missing.names]
-    if not ids:
-        return 0
-    day = now.astimezone(ZoneInfo(missing.cluster.timezone)).date().isoformat()
-    rows = (await uow.session.execute(
-        select(Member.id, Member.chat_id, TelegramUser.language)
-        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(Member.id.in_(ids), Member.blocked_at.is_(None), Member.chat_id.is_not(None))
-    )).all()
-    deliveries = [
-        {
-            "kind": "omzet_nudge", "dedupe_key": f"nudge:{month}:{cluster_id}:{member_id}:{day}",
-            "member_id": member_id, "chat_id": chat_id, "payload": render(language, month), "status": "pending",
-            "attempts": 0, "not_before": first_allowed(now, missing.cluster.timezone), "created_at": now,
-        }
-        for member_id, chat_id, language in rows
-    ]
-    existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
-    queued = await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
+    info = await managed_cluster(uow, actor, cluster_id)
+    day = now.astimezone(ZoneInfo(info.timezone)).date().isoformat()
+    queued = await queue_to_unreported(
+        uow, info, month, kind="omzet_nudge", dedupe_prefix=f"nudge:{month}:{cluster_id}:{day}", now=now, render=render
+    )
     await uow.audit.record("omzet.nudge", actor=actor.telegram_user_id, subject=f"cluster:{cluster_id}", month=str(month), queued=queued)
     await uow.commit()
     return queued
@@ -285,11 +338,7 @@ async def nudge_missing(
 
 async def history_of(uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, months: int = 12) -> list[Figures]:
     """The cluster's last `months` summaries up to `month` (for its chart)."""
-    cluster = await uow.clusters.get(cluster_id)
-    if cluster is None:
-        raise NotFound("cluster")
-    if not actor.can_manage(cluster_info(cluster)):
-        raise NotAllowed("cluster_scope")
+    await managed_cluster(uow, actor, cluster_id)
     return [await cluster_figures(uow, cluster_id, month.months_back(back), now) for back in range(months - 1, -1, -1)]
 
 

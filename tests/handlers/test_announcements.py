@@ -214,3 +214,54 @@ async def test_photo_announcement(bot, cluster_with_members):
 async def test_member_count(bot, cluster_with_members):
     async with bot.uow(read_only=True) as uow:
         assert await uow.session.scalar(select(func.count()).select_from(Member)) == 4
+
+
+async def test_publish_in_chunks_gives_each_recipient_exactly_one_delivery(bot, monkeypatch):
+    """Recipients are read and written a chunk at a time within one transaction."""
+    from sqlalchemy import insert
+
+    from bot.services import announcements as ann
+
+    monkeypatch.setattr(ann, "RECIPIENT_CHUNK", 7)
+    batik = await bot.cluster("Batik Simbang Kulon", "Pekalongan", "batik")
+    await bot.grant(CHAIR, Role.KETUA, cluster=batik.name)
+    now = bot.now
+    rows = []
+    for i in range(40):
+        user_id = 90_000 + i
+        bot.api.user(user_id, f"Anggota{i}")
+        rows.append({
+            "telegram_user_id": user_id, "chat_id": None if i % 9 == 4 else user_id, "name": f"Anggota {i}",
+            "business_name": f"Usaha {i}", "main_product": "batik", "cluster_id": batik.id, "status": "active",
+            "joined_at": now, "consent_at": now, "consent_version": "2026-11",
+            "announcements_paused": i % 11 == 3, "blocked_at": now if i % 13 == 5 else None, "updated_at": now,
+        })
+    async with bot.uow() as uow:
+        await uow.session.execute(insert(Member), rows)
+        await uow.commit()
+    eligible = [r for r in rows if not r["announcements_paused"] and r["blocked_at"] is None]
+    reachable = {r["chat_id"] for r in eligible if r["chat_id"] is not None}
+    assert len(reachable) > 3 * 7  # several chunks, with skipped members inside them
+
+    chair = bot.user(CHAIR, "Ketua")
+    await _compose(chair, "Umum", "Rapat anggota hari Sabtu.")
+    await chair.press("Kirim sekarang")
+    async with bot.uow(read_only=True) as uow:
+        chats = (await uow.session.scalars(select(Delivery.chat_id).where(Delivery.kind == "announcement"))).all()
+        announcement = await uow.session.scalar(select(Announcement))
+    assert sorted(chats) == sorted(reachable)
+    assert announcement.recipients == len(reachable)
+    assert announcement.unreachable == len(eligible) - len(reachable)
+    await bot.drain()
+    counts = {chat: n for chat, n in bot.api.delivered_counts("Rapat anggota").items() if chat >= 90_000}
+    assert set(counts) == reachable and set(counts.values()) == {1}
+
+
+async def test_batal_while_composing_says_nothing_was_sent(bot, cluster_with_members):
+    chair = bot.user(CHAIR, "Ketua")
+    await chair.send("/umumkan")
+    await chair.press("Umum")
+    await chair.send("/batal")
+    assert chair.last_text == "Pengumuman dibatalkan. Tidak ada yang dikirim."
+    async with bot.uow(read_only=True) as uow:
+        assert await uow.conversations.get(CHAIR) is None

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 
 from bot.dates import Month
 from bot.domain import Role
-from bot.services import monthly
+from bot.services import monthly, summaries
 from db.models import Delivery, JobRun, Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
 from handlers.delivery import run_monthly_jobs
@@ -241,3 +241,29 @@ def test_schedule_in_the_clusters_zone(when, expected):
 
     cluster = ClusterInfo(1, "X", "K", "Jawa Tengah", "batik", "Asia/Jakarta", "code", False)
     assert [r.step for r in monthly.due_runs_for(cluster, when, monthly.MonthlySchedule())] == expected
+
+
+async def test_reminders_in_chunks_reach_each_non_reporter_once(bot, monkeypatch):
+    """Reminders are read and written a chunk at a time: no one lost or doubled at the seams."""
+    monkeypatch.setattr(summaries, "REMINDER_CHUNK", 3)
+    batik, _, _ = await _seed(bot, members=20, reported=6)
+    async with bot.uow() as uow:
+        # Unreachable or blocked members in the middle of a chunk are skipped.
+        await uow.session.execute(
+            Member.__table__.update().where(Member.telegram_user_id == MEMBER_BASE + 10).values(blocked_at=bot.now)
+        )
+        await uow.commit()
+    bot.now = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    runs = await run_monthly_jobs(bot.app)
+    assert [r.queued for r in runs if r.run.cluster.id == batik.id] == [13]
+    async with bot.uow(read_only=True) as uow:
+        chats = (await uow.session.scalars(select(Delivery.chat_id).where(Delivery.kind == "omzet_reminder"))).all()
+    assert sorted(chats) == [MEMBER_BASE + i for i in range(6, 20) if i != 10]
+    # Run by hand again: the dedupe keys hold across chunks too.
+    reminder, summary_renders = renders(bot.runtime)
+    async with bot.uow() as uow:
+        again = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, reminder, summary_renders)
+    assert [r.queued for r in again] == [13]  # "manual" is its own step: one more round, once
+    async with bot.uow() as uow:
+        twice = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, reminder, summary_renders)
+    assert [r.queued for r in twice] == [0]
