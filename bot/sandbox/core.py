@@ -49,6 +49,11 @@ class Faults:
     retry_after: int = 1
     # Probability that a send answers 5xx (and delivers nothing).
     server_error_rate: float = 0.0
+    # Probability that a send times out before reaching Telegram (nothing delivered), and that
+    # it times out after delivering (the message arrived but the answer was lost: the
+    # ambiguous case). In-process only: SandboxRequest raises TimedOut for these.
+    timeout_before_rate: float = 0.0
+    timeout_after_rate: float = 0.0
     latency_seconds: float = 0.0
     seed: int = 7
 
@@ -117,6 +122,8 @@ class FakeBotApi:
         self._window_count = 0
         self.rejected_429 = 0
         self.rejected_5xx = 0
+        self.timed_out_before = 0
+        self.timed_out_after: list[tuple[int, int]] = []  # (chat, message id) delivered, answer lost
         self._update_waiters: set[asyncio.Event] = set()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -149,6 +156,19 @@ class FakeBotApi:
             if error.parameters:
                 answer["parameters"] = error.parameters
             return answer
+
+    def network_fault(self, method: str) -> str | None:
+        """"before" or "after" when this call should time out (see Faults), else None."""
+        faults = self.faults
+        if method.lower() not in SEND_METHODS or not (faults.timeout_before_rate or faults.timeout_after_rate):
+            return None
+        draw = self._random.random()
+        if draw < faults.timeout_before_rate:
+            self.timed_out_before += 1
+            return "before"
+        if draw < faults.timeout_before_rate + faults.timeout_after_rate:
+            return "after"
+        return None
 
     def _injected_fault(self, method: str) -> JsonDict | None:
         if method.lower() not in SEND_METHODS:

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.sandbox.core import FakeBotApi
@@ -44,6 +45,12 @@ class SandboxRequest(BaseRequest):
             return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         files = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
+        fault = self.api.network_fault(match["method"])
+        if fault == "before":
+            raise TimedOut("sandbox: the request timed out before reaching Telegram")
         answer = self.api.handle(match["method"], params, files)
+        if fault == "after" and answer["ok"]:
+            self.api.timed_out_after.append((int(params["chat_id"]), answer["result"]["message_id"]))
+            raise TimedOut("sandbox: the message arrived but its answer timed out")
         status = 200 if answer["ok"] else answer["error_code"]
         return status, json.dumps(answer).encode()

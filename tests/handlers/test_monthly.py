@@ -92,6 +92,37 @@ async def test_bot_down_for_days_catches_up_once_with_only_the_latest_reminder(b
     assert await run_monthly_jobs(bot.app) == []
 
 
+async def test_two_instances_on_one_database_remind_each_member_once(bot):
+    """F9: two bot processes on the same database fire the same reminder and summary jobs at the
+    same moment and drain the same outbox; every reminder and summary goes out once."""
+    import asyncio
+
+    from tests.support.harness import Harness
+
+    batik, _, _ = await _seed(bot, members=40, reported=10)
+    other = await Harness(bot.settings, bot.api).start()
+    try:
+        other.runtime.outbox.worker_id = "host-b:2"  # another machine's worker
+        for moment in (datetime(2026, 11, 1, 2, 0, tzinfo=UTC), datetime(2026, 11, 10, 11, 0, tzinfo=UTC)):
+            bot.now = other.now = moment  # 1 November 09.00 WIB: reminders; 10 November 18.00: summaries
+            first, second = await asyncio.gather(run_monthly_jobs(bot.app), run_monthly_jobs(other.app))
+            ours = [(r.run.job, r.run.step) for r in [*first, *second] if r.run.cluster.id == batik.id]
+            assert ours and len(ours) == len(set(ours))  # each step claimed by one of the two, never both
+            await asyncio.gather(bot.drain(), other.drain())
+    finally:
+        await other.stop()
+    reminded = [len(_messages(bot, MEMBER_BASE + i, "Pengingat: mohon laporkan omzet Oktober 2026")) for i in range(40)]
+    assert reminded == [0] * 10 + [1] * 30
+    for person in (MEMBER_BASE, KOOR):  # the chair (member 0) and the koordinator
+        assert len(_messages(bot, person, "Ringkasan Batik Simbang Kulon — Oktober 2026")) == 1
+    assert len(_messages(bot, MEMBER_BASE, "Belum melapor omzet Oktober 2026")) == 1
+    cards = [len(_messages(bot, MEMBER_BASE + i, "Terima kasih sudah melapor omzet Oktober 2026")) for i in range(40)]
+    assert cards == [1] * 10 + [0] * 30
+    async with bot.uow(read_only=True) as uow:
+        statuses = dict((await uow.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+    assert set(statuses) == {"sent"}
+
+
 async def test_nothing_is_sent_at_night(bot):
     await _seed(bot)
     bot.now = datetime(2026, 11, 5, 14, 0, tzinfo=UTC)  # 21.00 WIB on the 5th: due, but night

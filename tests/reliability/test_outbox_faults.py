@@ -1,10 +1,12 @@
-"""F1, F4, F5, F6: a 3,000-member announcement against injected 429s, 403s and 5xx, and a crash.
+"""F1, F4, F5, F6: a 3,000-member announcement against injected 429s, 403s, 5xx and timeouts, and a crash.
 
 Every member is reached exactly once except those who blocked the bot, who are marked and
 never retried; a crash mid-way repeats at most the messages in flight.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from sqlalchemy import func, insert, select
 
@@ -101,6 +103,29 @@ async def test_permanent_5xx_gives_up_after_max_attempts_and_reports_failed(bot)
     assert {status for status, _ in rows} == {"failed"}
     assert {attempts for _, attempts in rows} == {OutboxConfig().max_attempts}
     assert "Gagal: 20" in chair.last_text
+
+
+async def test_timeouts_are_retried_and_cost_at_most_one_duplicate_each(bot):
+    """F6, timeouts: a send that times out is retried with backoff. One lost before reaching
+    Telegram is sent again once; one whose answer was lost after delivery may arrive twice
+    (sendMessage has no idempotency key; a duplicate beats a member who never hears)."""
+    await _big_cluster(bot, 400)
+    bot.api.faults.timeout_before_rate = 0.04
+    bot.api.faults.timeout_after_rate = 0.02
+    chair = await _announce(bot)
+    await bot.drain()
+    counts = _member_counts(bot, "Pameran batik")
+    assert bot.api.timed_out_before > 0 and bot.api.timed_out_after
+    assert set(counts) == {100_000 + i for i in range(400)}  # nobody missed
+    twice = {chat for chat, n in counts.items() if n > 1}
+    # Only chats whose answer was lost after delivery may hold a second copy, one per lost answer.
+    lost_answers = Counter(chat for chat, _ in bot.api.timed_out_after)
+    assert all(counts[chat] <= 1 + lost_answers[chat] for chat in counts)
+    assert twice <= set(lost_answers)
+    async with bot.uow(read_only=True) as uow:
+        statuses = dict((await uow.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all())
+    assert statuses == {"sent": 400}
+    assert "Terkirim: 400" in chair.last_text and "Gagal: 0" in chair.last_text
 
 
 class Crash(BaseException):
