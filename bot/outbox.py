@@ -117,6 +117,12 @@ class Outbox:
         self.worker_id = worker_id
         self.gate = gate or RateGate(self.config.per_second, per_chat_interval=self.config.per_chat_interval)
         self._wake = asyncio.Event()
+        # Progress (the author's "terkirim ..." message) is reported by one task of its own, at
+        # most every `progress_every` seconds: sending never waits for that Telegram call.
+        self._progress_next: tuple[Callable[[DrainStats], Awaitable[None]], DrainStats] | None = None
+        self._progress_task: asyncio.Task[None] | None = None
+        self._progress_last = float("-inf")
+        self._progress_every = 1.0
 
     def wake(self) -> None:
         """New rows were written: look now rather than after the idle pause."""
@@ -147,7 +153,6 @@ class Outbox:
         keep_claiming: bool,
         stop: asyncio.Event | None = None,
         on_progress: Callable[[DrainStats], Awaitable[None]] | None = None,
-        progress_every: float = 1.0,
     ) -> DrainStats:
         """Send claimed rows as fast as the gate allows; with `keep_claiming`, until none is due.
 
@@ -160,7 +165,6 @@ class Outbox:
         queue: deque[ClaimedDelivery] = deque(await self._claim())
         if not queue:
             return stats
-        loop = asyncio.get_running_loop()
         semaphore = asyncio.Semaphore(self.config.concurrency)
         buffer: list[_Outcome] = []
         tasks: set[asyncio.Task[None]] = set()
@@ -168,8 +172,6 @@ class Outbox:
         recording: asyncio.Task[None] | None = None
         recording_size = 0
         prefetch: asyncio.Task[list[ClaimedDelivery]] | None = None
-        progress: asyncio.Task[None] | None = None
-        last_progress = loop.time()
         flush_at = max(1, self.config.flush_every // 2)
 
         async def send(delivery: ClaimedDelivery) -> None:
@@ -198,11 +200,9 @@ class Outbox:
                 fatal.append(task.exception())  # a crash (BaseException): stop dispatching
 
         async def record_and_report(outcomes: list[_Outcome]) -> None:
-            nonlocal progress, last_progress
             await self._record(outcomes, stats)
-            if on_progress is not None and loop.time() - last_progress >= progress_every and (progress is None or progress.done()):
-                last_progress = loop.time()
-                progress = asyncio.create_task(self._report(on_progress, stats))
+            if on_progress is not None:
+                self._note_progress(on_progress, stats)
 
         async def finish_recording() -> None:
             nonlocal recording, recording_size
@@ -227,7 +227,9 @@ class Outbox:
         order = 0
         claiming = keep_claiming
 
-        def pick() -> ClaimedDelivery | None:
+        def pick(*, wait_for_turn: bool) -> ClaimedDelivery | None:
+            """The next row to send; a row whose chat's turn is still ahead only with
+            `wait_for_turn` (its sender then sleeps until that turn)."""
             nonlocal order
             now = self.gate.now()
             if deferred and deferred[0][0] <= now:
@@ -239,7 +241,7 @@ class Outbox:
                     return candidate
                 order += 1
                 heapq.heappush(deferred, (ready, order, candidate))
-            return heapq.heappop(deferred)[2] if deferred else None
+            return heapq.heappop(deferred)[2] if deferred and wait_for_turn else None
 
         try:
             while True:
@@ -264,7 +266,29 @@ class Outbox:
                     claiming = bool(claimed)
                     queue.extend(claimed)
                     continue
-                delivery = pick()
+                delivery = pick(wait_for_turn=False)
+                if delivery is None and deferred and prefetch is not None:
+                    continue  # the claim under way comes first (see above)
+                if delivery is None and deferred and keep_claiming:
+                    # Only rows waiting for their chat's turn are left. A retry may fall due in
+                    # the database before that turn comes: send it first rather than holding it
+                    # behind a chat's one-second interval (the end of a big send).
+                    turn = deferred[0][0] - self.gate.now()
+                    # A failure still in flight or not yet written is a retry the database does
+                    # not know of yet: finish and write those first.
+                    if tasks:
+                        await asyncio.wait(set(tasks), timeout=max(turn, 0.0))
+                    await finish_recording()
+                    start_recording(force=True)
+                    await finish_recording()
+                    turn = deferred[0][0] - self.gate.now()
+                    due = await self._until_next_due(max(turn, 0.0))
+                    if due < turn:
+                        await asyncio.sleep(max(due, 0.05))
+                        prefetch = asyncio.create_task(self._claim())
+                        continue
+                if delivery is None:
+                    delivery = pick(wait_for_turn=True)
                 if delivery is None:
                     break
                 # Results not yet written stay bounded: wait for the recorder when they pile up.
@@ -290,11 +314,9 @@ class Outbox:
             await finish_recording()
         finally:
             # On a crash the rows already claimed stay "sending" until the lease runs out.
-            pending = [t for t in (recording, prefetch, progress, *tasks) if t is not None and not t.done()]
+            pending = [t for t in (recording, prefetch, *tasks) if t is not None and not t.done()]
             if pending:
                 await asyncio.wait(pending)
-        if on_progress is not None and (progress is None or progress.done()):
-            await self._report(on_progress, stats)
         return stats
 
     async def _release(self, ids: list[int]) -> None:
@@ -302,6 +324,23 @@ class Outbox:
             async with self.uow() as uow:
                 await uow.deliveries.release_claimed(ids, self.worker_id)
                 await uow.commit()
+
+    def _note_progress(self, on_progress: Callable[[DrainStats], Awaitable[None]], stats: DrainStats) -> None:
+        """Results were written: report them soon (the latest only, at most every `progress_every`)."""
+        self._progress_next = (on_progress, stats)
+        if self._progress_task is None or self._progress_task.done():
+            self._progress_task = asyncio.create_task(self._report_progress())
+
+    async def _report_progress(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._progress_next is not None:
+            wait = self._progress_last + self._progress_every - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            on_progress, stats = self._progress_next
+            self._progress_next = None
+            self._progress_last = loop.time()
+            await self._report(on_progress, stats)
 
     @staticmethod
     async def _report(on_progress: Callable[[DrainStats], Awaitable[None]], stats: DrainStats) -> None:
@@ -369,14 +408,13 @@ class Outbox:
     ) -> None:
         """Drain until `stop` is set; when nothing is due, sleep until the next row is (at most
         `idle` seconds) or until woken. `on_batch` hears of progress about every `progress_every`
-        seconds while sending and once when a stretch of sending ends."""
+        seconds while sending and once more after the last result; sending never waits for it."""
+        self._progress_every = progress_every
         await self.release_interrupted()
         while not stop.is_set():
             self._wake.clear()
             try:
-                stats = await self._drain(
-                    keep_claiming=True, stop=stop, on_progress=on_batch, progress_every=progress_every
-                )
+                stats = await self._drain(keep_claiming=True, stop=stop, on_progress=on_batch)
                 if stats.sent or stats.blocked or stats.failed or stats.retried:
                     continue
                 pause = await self._until_next_due(idle)
@@ -390,3 +428,6 @@ class Outbox:
             await asyncio.wait({waiter, stopper}, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
+        if self._progress_task is not None and not self._progress_task.done():
+            # The last report of what was sent, before the process stops.
+            await asyncio.wait({self._progress_task}, timeout=5)

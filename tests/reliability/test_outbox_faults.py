@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, insert, select
 
 from bot.domain import Role
-from bot.outbox import Outbox, OutboxConfig
+from bot.outbox import Outbox, OutboxConfig, Transient
 from db.models import Delivery, Member
 from handlers.delivery import report_progress, telegram_transport
 
@@ -322,3 +322,74 @@ async def test_a_chat_waiting_for_its_turn_does_not_hold_up_the_others(bot):
     # Dispatch order (without stepping aside it would be 7001, 7001, 7002 ...).
     assert [chat for chat, _ in order] == [7001, 7002, 7003, 7004, 7005, 7001]
     assert order[-1][1] >= 1.0  # the chat's own interval still holds
+
+
+async def test_a_due_retry_goes_before_the_first_attempts_still_waiting(bot):
+    """F6: a message that met a 5xx is retried after its backoff, not after the whole send.
+
+    All first attempts of a big send are due from the start, so in due order alone a retry
+    would queue behind every one of them (an hour at 30 messages a second)."""
+    from datetime import timedelta
+
+    await _big_cluster(bot, 300)
+    await _announce(bot, "Pesanan seragam")
+    transport = telegram_transport(bot.app)
+    outbox = Outbox(bot.runtime.uow, transport, config=OutboxConfig(per_second=5000, batch=50), clock=bot.runtime.now, worker_id="w")
+    bot.api.faults.server_error_rate = 1.0
+    first = await outbox.drain_once()
+    assert first.retried == 50
+    failed_chats = {int(c.params["chat_id"]) for c in bot.api.calls_to("sendMessage") if c.status == 502}
+    bot.api.faults.server_error_rate = 0.0
+    bot.now += timedelta(seconds=5)  # past every backoff
+    calls_before = len(bot.api.calls_to("sendMessage"))
+    second = await outbox.drain_once()
+    assert second.sent == 50
+    resent = {int(c.params["chat_id"]) for c in bot.api.calls_to("sendMessage")[calls_before:]}
+    assert resent == failed_chats
+    await bot.drain()
+    counts = _member_counts(bot, "Pesanan seragam")
+    assert len(counts) == 300 and set(counts.values()) == {1}
+
+
+async def test_a_retry_does_not_wait_behind_a_chat_waiting_for_its_turn(bot):
+    """At the end of a send, the last row may wait a second for its chat's turn; a retry
+    falling due meanwhile goes first instead of waiting behind it (B2's tail)."""
+    import asyncio
+    import time
+
+    now = bot.now
+    rows = [(7001, "satu"), (7002, "gagal sekali"), (7001, "dua")]
+    async with bot.uow() as uow:
+        await uow.deliveries.add_many([
+            {"kind": "summary_card", "dedupe_key": f"turn:{i}", "chat_id": chat, "payload": {"text": text},
+             "status": "pending", "attempts": 0, "not_before": now, "created_at": now}
+            for i, (chat, text) in enumerate(rows)
+        ])
+        await uow.commit()
+    real = telegram_transport(bot.app)
+    sent: list[tuple[str, float]] = []
+    failed_once = False
+    started = time.monotonic()
+
+    async def transport(chat_id, payload):
+        nonlocal failed_once
+        if chat_id == 7002 and not failed_once:
+            failed_once = True
+            raise Transient("502 Bad Gateway")
+        sent.append((payload["text"], time.monotonic() - started))
+        return await real(chat_id, payload)
+
+    config = OutboxConfig(per_second=1000, per_chat_interval=1.0)
+    outbox = Outbox(bot.runtime.uow, transport, config=config, clock=_real_time_clock(bot), worker_id="w")
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop, idle=0.05))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if len(sent) == 3:
+            break
+    stop.set()
+    await asyncio.wait_for(runner, 5)
+    assert [text for text, _ in sent] == ["satu", "gagal sekali", "dua"]
+    retried_at = sent[1][1]
+    assert retried_at < 0.6  # its backoff (about 0.25 s), not the other chat's full second
+    assert sent[2][1] >= 1.0  # and the waiting chat still gets its interval
