@@ -88,6 +88,12 @@ def b1_row(db: str, r: dict[str, Any], quick: bool) -> Row:
         f"(p50 {r['bot_p50_ms']:.0f}; echo p99 {r['echo_p99_ms']:.0f}); {r['updates']} updates from "
         f"{r['workers']} users at a time; saved {r['reports_saved']}/{r['reports_expected']}"
         + ("" if complete else f"; {r['bot_failures']} flows failed, {r['bot_errors_logged']} errors logged")
+        + (
+            f"; CPU per update: bot {r['bot_cpu_ms_per_update']:.1f} ms (busy {r['bot_busy']:.0%}) vs echo "
+            f"{r['echo_cpu_ms_per_update']:.1f} ms (busy {r['echo_busy']:.0%}), emulator {r['driver_cpu_ms_per_update']:.1f} "
+            f"vs {r['echo_driver_cpu_ms_per_update']:.1f} ms"
+            if "bot_cpu_ms_per_update" in r else ""
+        )
     )
     return Row(name, target, measured, f"{r['ratio']:.2f}", verdict(r["ratio"] >= 0.7 and complete))
 

@@ -25,6 +25,7 @@ from benchmarks.support import (
     BotProcess,
     bot_messages_after,
     cluster_with_chair,
+    cpu_seconds,
     fresh_database,
     inline_labels,
     median,
@@ -105,7 +106,9 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         echo_users = [ECHO_USERS + u for u in range(workers)]
         await _closed_loop(echo_users * 2, workers, echo_flow)  # warm-up
         # As many updates as the bot gets below (two per report).
+        echo_cpu = cpu_seconds(echo.process.pid), cpu_seconds()
         echo_elapsed, echo_latency, echo_failures = await _closed_loop(echo_users * (2 * flows // workers), workers, echo_flow)
+        echo_cpu = cpu_seconds(echo.process.pid) - echo_cpu[0], cpu_seconds() - echo_cpu[1]
         echo_proc = await echo.stop()
 
         # -- klasterbot: "/omzet 12,5 jt", then "Benar"
@@ -150,7 +153,9 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         await bot.start(api)
         members = [FIRST_MEMBER + i for i in range(warmup + flows)]
         await _closed_loop(members[:warmup], workers, omzet_flow)
+        bot_cpu = cpu_seconds(bot.process.pid), cpu_seconds()
         bot_elapsed, bot_latency, bot_failures = await _closed_loop(members[warmup:], workers, omzet_flow)
+        bot_cpu = cpu_seconds(bot.process.pid) - bot_cpu[0], cpu_seconds() - bot_cpu[1]
         bot_proc = await bot.stop()
         from db.models import MonthlyReport
 
@@ -176,6 +181,14 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         "ratio": bot_rate / echo_rate,
         "bot_errors_logged": bot_proc.get("errors_logged", 0), "echo_errors_logged": echo_proc.get("errors_logged", 0),
         "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"),
+        # Where the time goes: CPU seconds per update of the bot process and of this driver
+        # (the emulator and the simulated users), and how busy the bot process was.
+        "bot_cpu_ms_per_update": bot_cpu[0] / len(bot_latency) * 1000,
+        "bot_busy": bot_cpu[0] / bot_elapsed,
+        "driver_cpu_ms_per_update": bot_cpu[1] / len(bot_latency) * 1000,
+        "echo_cpu_ms_per_update": echo_cpu[0] / len(echo_latency) * 1000,
+        "echo_busy": echo_cpu[0] / echo_elapsed,
+        "echo_driver_cpu_ms_per_update": echo_cpu[1] / len(echo_latency) * 1000,
     }
 
 
