@@ -221,6 +221,30 @@ class Outbox:
                 buffer.clear()
                 recording, recording_size = asyncio.create_task(record_and_report(outcomes)), len(outcomes)
 
+        async def write_all() -> None:
+            """Write every result so far: the batch being written, then what is buffered."""
+            await finish_recording()
+            start_recording(force=True)
+            await finish_recording()
+
+        async def retry_falls_due_first() -> bool:
+            """Only rows waiting for their chat's turn are left. A retry may fall due in the
+            database before that turn comes: True (after sleeping until then) when it does, so
+            that it is claimed and sent first rather than held behind a chat's one-second
+            interval (the end of a big send)."""
+            turn = deferred[0][0] - self.gate.now()
+            # A failure still in flight or not yet written is a retry the database does not
+            # know of yet: finish and write those first.
+            if tasks:
+                await asyncio.wait(set(tasks), timeout=max(turn, 0.0))
+            await write_all()
+            turn = deferred[0][0] - self.gate.now()
+            due = await self._until_next_due(max(turn, 0.0))
+            if due >= turn:
+                return False
+            await asyncio.sleep(max(due, 0.05))
+            return True
+
         # Rows whose chat must wait (its one-per-interval turn) step aside so that they do not
         # hold up everyone behind them: (ready at, order, row).
         deferred: list[tuple[float, int, ClaimedDelivery]] = []
@@ -269,24 +293,9 @@ class Outbox:
                 delivery = pick(wait_for_turn=False)
                 if delivery is None and deferred and prefetch is not None:
                     continue  # the claim under way comes first (see above)
-                if delivery is None and deferred and keep_claiming:
-                    # Only rows waiting for their chat's turn are left. A retry may fall due in
-                    # the database before that turn comes: send it first rather than holding it
-                    # behind a chat's one-second interval (the end of a big send).
-                    turn = deferred[0][0] - self.gate.now()
-                    # A failure still in flight or not yet written is a retry the database does
-                    # not know of yet: finish and write those first.
-                    if tasks:
-                        await asyncio.wait(set(tasks), timeout=max(turn, 0.0))
-                    await finish_recording()
-                    start_recording(force=True)
-                    await finish_recording()
-                    turn = deferred[0][0] - self.gate.now()
-                    due = await self._until_next_due(max(turn, 0.0))
-                    if due < turn:
-                        await asyncio.sleep(max(due, 0.05))
-                        prefetch = asyncio.create_task(self._claim())
-                        continue
+                if delivery is None and deferred and keep_claiming and await retry_falls_due_first():
+                    prefetch = asyncio.create_task(self._claim())
+                    continue
                 if delivery is None:
                     delivery = pick(wait_for_turn=True)
                 if delivery is None:
@@ -309,9 +318,7 @@ class Outbox:
                 start_recording()
             if tasks:
                 await asyncio.gather(*tasks)
-            await finish_recording()
-            start_recording(force=True)
-            await finish_recording()
+            await write_all()
         finally:
             # On a crash the rows already claimed stay "sending" until the lease runs out.
             pending = [t for t in (recording, prefetch, *tasks) if t is not None and not t.done()]

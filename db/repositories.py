@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, delete, func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,12 +21,11 @@ from db.models import (
     RoleGrant,
     TelegramUser,
 )
+from db.sql import dialect_insert
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(**values).on_conflict_do_nothing()
+    return dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
 
 
 class _Repository:

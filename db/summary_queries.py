@@ -21,13 +21,8 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from db.models import (
-    Cluster,
-    ClusterMonthTotal,
-    ClusterSummary,
-    Member,
-    MonthlyReport,
-)
+from db.models import Cluster, ClusterMonthTotal, ClusterSummary, Member, MonthlyReport
+from db.sql import dialect_insert
 
 # Months in a baseline: its mean is the mean of a member's first this-many reported months.
 BASELINE_MONTHS = 3
@@ -194,9 +189,7 @@ async def store_snapshots(session: AsyncSession, month: str, rows: Sequence[dict
             "figures": [json.dumps(row["figures"]) for row in rows],
         })
         return
-    from sqlalchemy.dialects.sqlite import insert as upsert
-
-    statement = upsert(ClusterSummary)
+    statement = dialect_insert(session)(ClusterSummary)
     statement = statement.on_conflict_do_update(
         index_elements=[ClusterSummary.cluster_id, ClusterSummary.month],
         set_={c: statement.excluded[c] for c in _SNAPSHOT_COLUMNS},
@@ -267,10 +260,7 @@ async def refresh_month_totals(
             MonthlyReport.cluster_id, MonthlyReport.month
         )))
         return
-    if _is_postgresql(session):
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    upsert = dialect_insert(session)
     for cluster_id, month in sorted(set(keys)):
         counted = (
             select(MonthlyReport.cluster_id, MonthlyReport.month, func.count(), func.sum(MonthlyReport.amount))

@@ -28,6 +28,7 @@ from bot.domain import (
 from bot.quiet_hours import first_allowed
 from bot.services.converters import cluster_info
 from db.models import Announcement, Member, TelegramUser
+from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
 FLOW = "announce"
@@ -300,30 +301,20 @@ async def _recipient_chunks(uow: UnitOfWork, cluster_ids: list[int]) -> AsyncIte
     so 100,000 recipients never sit in memory at once."""
     from db.models import Cluster
 
-    size = RECIPIENT_CHUNK
-    after = 0
-    while True:
-        rows = (await uow.session.execute(
-            select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone)
-            .join(Cluster, Cluster.id == Member.cluster_id)
-            .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-            .where(
-                Member.cluster_id.in_(cluster_ids),
-                Member.status == MemberStatus.ACTIVE.value,
-                Member.announcements_paused.is_(False),
-                Member.blocked_at.is_(None),
-                Member.telegram_user_id.is_not(None),
-                Member.id > after,
-            )
-            .order_by(Member.id)
-            .limit(size)
-        )).all()
-        if not rows:
-            return
+    query = (
+        select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone)
+        .join(Cluster, Cluster.id == Member.cluster_id)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+        .where(
+            Member.cluster_id.in_(cluster_ids),
+            Member.status == MemberStatus.ACTIVE.value,
+            Member.announcements_paused.is_(False),
+            Member.blocked_at.is_(None),
+            Member.telegram_user_id.is_not(None),
+        )
+    )
+    async for rows in keyset_pages(uow.session, query, Member.id, RECIPIENT_CHUNK):
         yield [_Recipient(*row) for row in rows]
-        if len(rows) < size:
-            return
-        after = rows[-1][0]
 
 
 async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, *, scheduled: bool) -> Sent:

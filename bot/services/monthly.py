@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.dates import Month
 from bot.domain import ClusterInfo, Recipient
@@ -22,6 +21,7 @@ from bot.quiet_hours import first_allowed
 from bot.services import summaries
 from bot.services.converters import cluster_info
 from db.models import JobRun, Member, MonthlyReport, TelegramUser
+from db.sql import dialect_insert
 from db.uow import UnitOfWork
 
 
@@ -58,9 +58,8 @@ def due_runs_for(cluster: ClusterInfo, now: datetime, schedule: MonthlySchedule)
 
 async def claim(uow: UnitOfWork, run: DueRun, worker: str, now: datetime) -> bool:
     """Take the run; False when someone (a previous start, another instance) already did."""
-    insert = postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
     result = await uow.session.execute(
-        insert(JobRun)
+        dialect_insert(uow.session)(JobRun)
         .values(job=run.job, period=str(run.period), cluster_id=run.cluster.id, step=run.step,
                 started_at=now, worker=worker, result={})
         .on_conflict_do_nothing()

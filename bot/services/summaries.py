@@ -27,6 +27,7 @@ from bot.services.clusters import managed_cluster
 from bot.services.converters import cluster_info
 from db import summary_queries as q
 from db.models import ClusterSummary, Member, MonthlyReport, TelegramUser
+from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
 MIN_REPORTERS = 3
@@ -288,23 +289,13 @@ async def queue_to_unreported(
     )
     not_before = first_allowed(now, cluster.timezone)
     payloads: dict[str | None, dict[str, Any]] = {}  # rendered once per language, shared by rows
-    queued, after = 0, 0
-    while True:
-        rows = (await uow.session.execute(
-            select(Member.id, Member.chat_id, TelegramUser.language)
-            .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-            .where(
-                *_expected_reporters(cluster.id, month),
-                ~reported,
-                Member.blocked_at.is_(None),
-                Member.chat_id.is_not(None),
-                Member.id > after,
-            )
-            .order_by(Member.id)
-            .limit(REMINDER_CHUNK)
-        )).all()
-        if not rows:
-            break
+    query = (
+        select(Member.id, Member.chat_id, TelegramUser.language)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+        .where(*_expected_reporters(cluster.id, month), ~reported, Member.blocked_at.is_(None), Member.chat_id.is_not(None))
+    )
+    queued = 0
+    async for rows in keyset_pages(uow.session, query, Member.id, REMINDER_CHUNK):
         deliveries = []
         for member_id, chat_id, language in rows:
             if language not in payloads:
@@ -316,9 +307,6 @@ async def queue_to_unreported(
             })
         existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
         queued += await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
-        if len(rows) < REMINDER_CHUNK:
-            break
-        after = rows[-1][0]
     return queued
 
 

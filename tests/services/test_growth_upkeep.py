@@ -23,8 +23,7 @@ from bot.services import reports, summaries
 from bot.services.reports import ReportValue
 from db.migrate import alembic_config, upgrade_to_head
 from db.models import ClusterMonthTotal, Member, MonthlyReport
-from db.session import create_engine, create_session_factory
-from db.uow import UnitOfWorkFactory
+from db.session import create_engine
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # the month just ended is October 2026
@@ -32,15 +31,6 @@ JOINED = datetime(2025, 1, 1, tzinfo=UTC)
 M = {name: Month(2026, number) for number, name in enumerate(
     ["jan", "feb", "mar", "apr", "mei", "jun", "jul", "agu", "sep", "okt"], start=1
 )}
-
-
-@pytest.fixture
-async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(database_url)
-    try:
-        yield UnitOfWorkFactory(create_session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 async def _cluster(uow, name="Batik Simbang Kulon"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,23 +24,12 @@ from bot.services.reports import (
     is_report_message,
 )
 from db.models import Member, MonthlyReport, ReportVersion
-from db.session import create_engine, create_session_factory
 from db.summary_queries import rebuild_upkeep
-from db.uow import UnitOfWorkFactory
 
 # 28 November 2026, 10.00 WIB: the month just ended is October 2026.
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 OCTOBER = Month(2026, 10)
 JOINED = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uow(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(database_url)
-    try:
-        yield UnitOfWorkFactory(create_session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 async def _cluster(uow, name="Batik Simbang Kulon", timezone="Asia/Jakarta"):
