@@ -24,9 +24,9 @@ from benchmarks.support import TOKEN
 
 
 def klasterbot_application(args: argparse.Namespace):
-    from bot.app import build_application
     from bot.config import Settings
-    from bot.logs import configure_logging
+    from bot.shell.app import build_application
+    from bot.shell.logs import configure_logging
     from db.migrate import upgrade_to_head
     from db.session import create_engine
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from bot.sandbox.core import SEND_METHODS, ApiCall, Chat, FakeBotApi, JsonDict
-from bot.sandbox.http import SandboxServer
+from bot.shell.sandbox.core import SEND_METHODS, ApiCall, Chat, FakeBotApi, JsonDict
+from bot.shell.sandbox.http import SandboxServer
 
 TOKEN = "123456789:benchbenchbenchbenchbenchbenchbench1"
 # The PostgreSQL the project uses for tests; the benchmarks keep to a database of their own

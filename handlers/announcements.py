@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import KlasterContext
 from bot.dates import format_clock, format_day
 from bot.domain import DomainError, NotFound
 from bot.i18n import Translator
@@ -18,6 +17,7 @@ from bot.money import format_count
 from bot.services import announcements as ann
 from bot.services.announcements import Answer, ComposeView, Kind, Step
 from handlers import callbacks as cb
+from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
 

@@ -7,7 +7,6 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import KlasterContext
 from bot.domain import Actor, ClusterInfo, DomainError, MemberStatus, NotAllowed, StaleAction
 from bot.services import approval as approval_service
 from bot.services import cluster_setup
@@ -16,6 +15,7 @@ from bot.services import registration as reg
 from bot.services import roles as role_service
 from bot.services.clusters import ClusterChoices, invite_link
 from handlers import callbacks as cb
+from handlers.context import KlasterContext
 from handlers.keyboards import MAX_LIST_BUTTONS, cluster_choice_keyboard, inline
 from handlers.replies import refuse, say
 

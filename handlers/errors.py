@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.context import KlasterContext
+from handlers.context import KlasterContext
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ import asyncio
 from telegram import Update
 
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
-from bot.context import KlasterContext
 from bot.dates import format_month
 from bot.domain import DomainError
 from bot.i18n import Translator
 from bot.money import format_percent_change, format_rupiah
 from bot.services import reports
 from bot.services.reports import History, HistoryMonth
+from handlers.context import KlasterContext
 from handlers.replies import refuse, say
 
 

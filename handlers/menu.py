@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import Application
 
-from bot.context import runtime_of
 from bot.domain import DEFAULT_LANGUAGE
 from bot.i18n import N_
+from bot.runtime import runtime_of
 
 # Only what every user can use; role commands are listed by /bantuan for those who have them.
 MENU = (

@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor
 
-from bot.context import KlasterContext
 from bot.services import actors
+from handlers.context import KlasterContext
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ import logging
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
-from bot.context import KlasterContext
 from bot.domain import DomainError, MemberStatus, StaleAction
 from bot.services import registration as reg
 from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
 from handlers import callbacks as cb
+from handlers.context import KlasterContext
 from handlers.keyboards import cluster_choice_keyboard, inline, share_phone_keyboard, skip_words
 from handlers.replies import refuse, say
 from handlers.texts import explain_error, help_text

@@ -6,8 +6,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import KlasterContext
 from bot.domain import DomainError
+from handlers.context import KlasterContext
 from handlers.texts import explain_error
 
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from telegram import InputFile, Update
 
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
-from bot.context import KlasterContext
 from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import DomainError, NotAllowed, NotFound
 from bot.export import summary_workbook
@@ -20,6 +19,7 @@ from bot.services import summaries as summary_service
 from bot.services.summaries import Figures, Missing
 from handlers import callbacks as cb
 from handlers.cluster_admin import ask_for_cluster
+from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
 

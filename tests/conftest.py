@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.sandbox.core import FakeBotApi
+from bot.shell.sandbox.core import FakeBotApi
 from db.migrate import upgrade_to_head
 from db.models import Base
 from db.session import create_engine

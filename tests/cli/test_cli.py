@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from bot.cli import main
+from bot.shell.cli import main
 from tests.support.harness import TEST_TOKEN
 
 
 def test_run_without_token_exits_2_with_one_clear_line(tmp_path):
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=environment, capture_output=True, text=True
+        [sys.executable, "-m", "bot.shell.cli", "run"], cwd=tmp_path, env=environment, capture_output=True, text=True
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from bot.demo import run_demo
+from bot.shell.demo import run_demo
 
 SCRIPT = """\
 # a new person registers, then reports last month's omzet
@@ -49,7 +49,7 @@ async def test_demo_script_registers_reports_and_announces(tmp_path):
 
 def test_demo_console_script_needs_no_token(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", "--dir", str(tmp_path / "d")],
+        [sys.executable, "-m", "bot.shell.cli", "demo", "--dir", str(tmp_path / "d")],
         input="/bantuan\n",
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.shell.cli import main
 from db.models import Member, RosterEntry
 
 

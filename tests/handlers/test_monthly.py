@@ -14,9 +14,9 @@ from sqlalchemy import func, insert, select
 from bot.dates import Month
 from bot.domain import Role
 from bot.services import monthly, summaries
+from bot.shell.background import run_monthly_jobs
 from db.models import Delivery, JobRun, Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
-from handlers.delivery import run_monthly_jobs
 from handlers.summaries import renders
 
 CHAIR, KOOR, KOOR_DEMAK, MEMBER_BASE = 800, 801, 802, 30_000

@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot.app import build_application
-from bot.sandbox.core import FakeBotApi
-from bot.sandbox.http import SandboxServer
+from bot.shell.app import build_application
+from bot.shell.sandbox.core import FakeBotApi
+from bot.shell.sandbox.http import SandboxServer
 from db.models import Member
 
 

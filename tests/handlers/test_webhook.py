@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import httpx
 
-from bot.app import build_application
-from bot.sandbox.core import FakeBotApi
-from bot.sandbox.http import SandboxServer
-from bot.webhook import serve_webhook
+from bot.shell.app import build_application
+from bot.shell.sandbox.core import FakeBotApi
+from bot.shell.sandbox.http import SandboxServer
+from bot.shell.webhook import serve_webhook
 
 
 async def _until(condition, within=10.0):

@@ -12,8 +12,8 @@ from sqlalchemy import func, insert, select
 
 from bot.domain import Role
 from bot.outbox import Outbox, OutboxConfig, Transient
+from bot.shell.background import report_progress, telegram_transport
 from db.models import Delivery, Member
-from handlers.delivery import report_progress, telegram_transport
 
 CHAIR = 50
 MEMBERS = 3000

@@ -9,14 +9,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.config import Settings
-from bot.context import Runtime, runtime_of
 from bot.domain import Role
-from bot.sandbox.core import FakeBotApi, SandboxUser
-from bot.sandbox.request import SandboxRequest
+from bot.runtime import Runtime, runtime_of
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
+from bot.shell.app import build_application
+from bot.shell.sandbox.core import FakeBotApi, SandboxUser
+from bot.shell.sandbox.request import SandboxRequest
 from db.uow import UnitOfWork
 
 TEST_TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken1"
@@ -84,7 +84,7 @@ class Harness:
 
     async def drain(self, *, follow_retries: bool = True, max_rounds: int = 500) -> None:
         """Run the outbox until nothing is due; jump the clock to retries that wait for later."""
-        from handlers.delivery import queue_due_work, report_progress
+        from bot.shell.background import queue_due_work, report_progress
 
         await queue_due_work(self.app)
         outbox = self.runtime.outbox

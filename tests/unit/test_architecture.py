@@ -58,7 +58,7 @@ def test_the_checker_sees_a_violation(tmp_path):
 
 def test_no_import_time_side_effects_in_composition_root():
     """Importing the app must not read settings, open a database or build the application."""
-    source = (ROOT / "bot" / "app.py").read_text()
+    source = (ROOT / "bot" / "shell" / "app.py").read_text()
     tree = ast.parse(source)
     top_level_calls = [
         node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)

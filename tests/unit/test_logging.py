@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import REDACTED, configure_logging
+from bot.shell.logs import REDACTED, configure_logging
 from tests.support.harness import TEST_TOKEN
 
 

@@ -27,15 +27,15 @@ from typing import Any, TextIO
 from sqlalchemy import insert
 from telegram import Update
 
-from bot.app import build_application
 from bot.config import Settings
-from bot.context import runtime_of
 from bot.dates import Month
 from bot.domain import CONSENT_VERSION, Role
-from bot.sandbox.core import FakeBotApi, SandboxUser
-from bot.sandbox.request import SandboxRequest
+from bot.runtime import runtime_of
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
+from bot.shell.app import build_application
+from bot.shell.sandbox.core import FakeBotApi, SandboxUser
+from bot.shell.sandbox.request import SandboxRequest
 from db import summary_queries
 from db.migrate import upgrade_to_head
 from db.models import Member, MonthlyReport
@@ -179,7 +179,7 @@ class Demo:
 
     async def _settle(self) -> None:
         """Let the outbox deliver what is due (announcements), as the background sender would."""
-        from handlers.delivery import queue_due_work, report_progress
+        from bot.shell.background import queue_due_work, report_progress
 
         runtime = runtime_of(self.app)
         await queue_due_work(self.app)

@@ -14,7 +14,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from bot.context import runtime_of
 from bot.money import format_count
 from bot.outbox import (
     Blocked,
@@ -26,6 +25,7 @@ from bot.outbox import (
     Transient,
     Transport,
 )
+from bot.runtime import runtime_of
 from bot.services import announcements as ann
 from bot.services import monthly
 from handlers import callbacks as cb

@@ -15,8 +15,8 @@ from typing import Any
 
 from tornado.web import RequestHandler
 
-from bot.http_server import TornadoServer
-from bot.sandbox.core import FakeBotApi
+from bot.shell.http_server import TornadoServer
+from bot.shell.sandbox.core import FakeBotApi
 
 
 def _decode(value: str) -> Any:

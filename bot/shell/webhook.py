@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.web import RequestHandler
 
-from bot.context import runtime_of
-from bot.http_server import TornadoServer
+from bot.runtime import runtime_of
+from bot.shell.http_server import TornadoServer
 
 log = logging.getLogger(__name__)
 

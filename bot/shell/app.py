@@ -9,8 +9,9 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.config import Settings
-from bot.context import RUNTIME_KEY, KlasterContext, Runtime, runtime_of
-from handlers.delivery import start_background, stop_background
+from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
+from bot.shell.background import start_background, stop_background
+from handlers.context import KlasterContext
 from handlers.menu import publish_menu
 from handlers.pipeline import PerSenderUpdateProcessor
 

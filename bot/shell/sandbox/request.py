@@ -9,7 +9,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.sandbox.core import FakeBotApi
+from bot.shell.sandbox.core import FakeBotApi
 
 _METHOD = re.compile(r"/bot[^/]+/(?P<method>\w+)$")
 

@@ -317,8 +317,8 @@ def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from telegram import Update
 
-    from bot.app import build_application
-    from bot.logs import configure_logging
+    from bot.shell.app import build_application
+    from bot.shell.logs import configure_logging
     from db.migrate import upgrade_to_head
     from db.session import create_engine
 
@@ -344,7 +344,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
         log.info("starting long polling against %s", settings.api_base_url)
         application.run_polling(allowed_updates=Update.ALL_TYPES)
         return
-    from bot.webhook import serve_webhook
+    from bot.shell.webhook import serve_webhook
 
     # Telegram echoes the secret in a header on every update; a random one is safe by default.
     secret = secret or secrets.token_urlsafe(32)
@@ -360,8 +360,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
-    from bot.sandbox.core import FakeBotApi
-    from bot.sandbox.http import SandboxServer
+    from bot.shell.sandbox.core import FakeBotApi
+    from bot.shell.sandbox.http import SandboxServer
 
     async def serve() -> None:
         server = await SandboxServer(FakeBotApi(), port=args.port).start()
@@ -378,7 +378,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     import shutil
     from pathlib import Path
 
-    from bot.demo import run_demo
+    from bot.shell.demo import run_demo
 
     workdir = Path(args.dir).resolve()
     # A fresh world each time: the demo is for trying, not for keeping.
