@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum, auto
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
 
@@ -233,3 +234,21 @@ def parse_day_and_time(text: str, now: datetime, zone: str) -> datetime:
         # "25 Desember" in late December after the 25th means next year's.
         moment = moment.replace(year=moment.year + 1)
     return moment.astimezone(UTC)
+
+
+# --- zones ---------------------------------------------------------------------------------
+
+# Indonesia's three zones (no daylight saving), by the names people use for them.
+ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+_ZONE_LABELS = {zone: label for label, zone in ZONES.items()}
+
+
+def zone_label(zone: str) -> str:
+    """"WIB", "WITA" or "WIT" for Indonesia's zones; the zone's own name otherwise."""
+    return _ZONE_LABELS.get(zone, zone)
+
+
+def format_moment(moment: datetime, zone: str, locale: str) -> tuple[str, str, str]:
+    """A moment in `zone` as (day, clock, zone label): ("2 Desember 2026", "09.00", "WIT")."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return format_day(local.date(), locale), format_clock(local, locale), zone_label(zone)

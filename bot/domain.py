@@ -19,6 +19,20 @@ class Role(StrEnum):
     KOORDINATOR = "koordinator"
 
 
+class AnnouncementKind(StrEnum):
+    PELUANG = "peluang"  # peluang pasar: a buyer, an exhibition, a bazar
+    PELATIHAN = "pelatihan"
+    UMUM = "umum"
+
+
+class AnswerChoice(StrEnum):
+    """A member's one-tap answer to an announcement."""
+
+    IKUT = "ikut"
+    TIDAK = "tidak"
+    TERTARIK = "tertarik"
+
+
 class MemberStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"  # waiting for the chair's approval

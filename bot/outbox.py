@@ -3,8 +3,9 @@
 Telegram-free: it is given a `transport` (chat id, payload) -> message id that raises the
 failures below. Guarantees, given that sendMessage has no idempotency key:
 
-- Every row is sent at least once unless Telegram refuses it (403 blocked, 400 rejected) or it
-  fails `max_attempts` times on 5xx / network errors.
+- Every row is sent at least once unless Telegram refuses it (403 blocked, 400 rejected) or a
+  bulk row fails `max_attempts` times on 5xx / network errors; a notice to one person (first in
+  line) is retried until it is taken.
 - A crash can repeat only messages whose result was not yet written: at most
   `concurrency + flush_every` messages per worker. Rows left "sending" are released after
   `lease` and sent again (we prefer a rare duplicate to a member who never hears of a buyer).
@@ -385,7 +386,9 @@ class Outbox:
                     stats.retried += 1
                 else:
                     attempts = d.attempts + 1
-                    if attempts >= self.config.max_attempts:
+                    # A notice to one person is never given up on a 5xx or a timeout: it waits
+                    # (at most max_backoff between tries) until Telegram takes it.
+                    if attempts >= self.config.max_attempts and not d.first_in_line:
                         await uow.deliveries.mark(d.id, status="failed", attempts=attempts, last_error=str(failure)[:200])
                         stats.failed += 1
                     else:

@@ -303,9 +303,11 @@ class AnnouncementResponse(Base):
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-# Written out as SQL (not bound parameters) so that both SQLite and PostgreSQL see that a query
-# with this condition may use the partial index below.
-RETRY_WAITING = "status = 'pending' AND attempts > 0"
+# Rows that must not wait behind a big send: retries waiting for their backoff, and notices to
+# one person (a join request, "Peminat baru", a decision). Few rows, so a partial index finds
+# the due ones at once. Written out as SQL (not bound parameters) so that both SQLite and
+# PostgreSQL see that a query with this condition may use that index.
+FIRST_IN_LINE = "status = 'pending' AND (attempts > 0 OR first_in_line)"
 
 
 class Delivery(Base):
@@ -314,11 +316,11 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         Index("ix_deliveries_due", "status", "not_before"),
-        # Retries waiting for their backoff: few rows, so the sender finds due ones at once
-        # instead of behind every first attempt of a big send (see Deliveries.claim_due).
+        # The sender finds due retries and notices at once instead of behind every first
+        # attempt of a big send (see Deliveries.claim_due).
         Index(
-            "ix_deliveries_retry_due", "not_before",
-            sqlite_where=text(RETRY_WAITING), postgresql_where=text(RETRY_WAITING),
+            "ix_deliveries_first_in_line", "not_before",
+            sqlite_where=text(FIRST_IN_LINE), postgresql_where=text(FIRST_IN_LINE),
         ),
     )
 
@@ -336,6 +338,8 @@ class Delivery(Base):
     # pending -> sending -> sent | blocked | failed; cancelled before sending.
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A notice to one person: sent ahead of bulk rows in the same rate budget.
+    first_in_line: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     not_before: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

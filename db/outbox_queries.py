@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, func, insert, literal_column, select, te
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    RETRY_WAITING,
+    FIRST_IN_LINE,
     Announcement,
     AnnouncementCluster,
     AnnouncementResponse,
@@ -29,6 +29,7 @@ class ClaimedDelivery:
     attempts: int
     member_id: int | None
     announcement_id: int | None
+    first_in_line: bool = False
 
 
 class Deliveries:
@@ -55,24 +56,25 @@ class Deliveries:
     async def claim_due(self, now: datetime, limit: int, worker: str) -> list[ClaimedDelivery]:
         """Take up to `limit` due rows for this worker; other workers skip them (PostgreSQL).
 
-        Due retries come first: in due order alone they would wait behind every first attempt
-        of a big send (those are all due since it was sent), and a member whose message met a
-        5xx would hear of it only at the end, maybe an hour later at 30 messages a second.
+        Due retries and notices come first: in due order alone they would wait behind every
+        first attempt of a big send (those are all due since it was sent), and a member whose
+        message met a 5xx, or a chair asked to approve a joiner, would hear of it only at the
+        end, maybe an hour later at 30 messages a second.
         """
         dialect = self.session.bind.dialect.name
         if dialect == "sqlite":
             # SQLite keeps no statistics to prefer the small partial index over the big one: name it.
             retries = (
                 select(literal_column("id"))
-                .select_from(text("deliveries INDEXED BY ix_deliveries_retry_due"))
-                .where(text(RETRY_WAITING), literal_column("not_before") <= bindparam("now", now, type_=UtcDateTime))
+                .select_from(text("deliveries INDEXED BY ix_deliveries_first_in_line"))
+                .where(text(FIRST_IN_LINE), literal_column("not_before") <= bindparam("now", now, type_=UtcDateTime))
                 .order_by(literal_column("not_before"), literal_column("id"))
                 .limit(limit)
             )
         else:
             retries = (
                 select(Delivery.id)
-                .where(text(RETRY_WAITING), Delivery.not_before <= now)
+                .where(text(FIRST_IN_LINE), Delivery.not_before <= now)
                 .order_by(Delivery.not_before, Delivery.id)
                 .limit(limit)
             )
@@ -99,7 +101,7 @@ class Deliveries:
         rows = await self.session.execute(
             select(
                 Delivery.id, Delivery.chat_id, Delivery.payload, Delivery.attempts,
-                Delivery.member_id, Delivery.announcement_id,
+                Delivery.member_id, Delivery.announcement_id, Delivery.first_in_line,
             )
             .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, Delivery.status == "sending")
         )
@@ -168,6 +170,19 @@ class Deliveries:
         )
         return result.rowcount or 0
 
+    async def cancel_key(self, dedupe_key: str) -> int:
+        """A notice not yet sent that is no longer wanted."""
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.dedupe_key == dedupe_key, Delivery.status == "pending").values(status="cancelled")
+        )
+        return result.rowcount or 0
+
+    async def sent_message_id(self, dedupe_key: str) -> int | None:
+        """The Telegram message id of a notice once it was sent (to edit it later)."""
+        return await self.session.scalar(
+            select(Delivery.telegram_message_id).where(Delivery.dedupe_key == dedupe_key, Delivery.status == "sent")
+        )
+
     async def next_due(self) -> datetime | None:
         return await self.session.scalar(select(func.min(Delivery.not_before)).where(Delivery.status == "pending"))
 
@@ -234,12 +249,30 @@ class Announcements:
         )
         return [(answer, member) for answer, member in rows.all()]
 
+    async def finish(self, announcement_id: int, sent: int, now: datetime) -> bool:
+        """Claim the end of a send: True for the one caller that moved it to "done"."""
+        result = await self.session.execute(
+            update(Announcement)
+            .where(Announcement.id == announcement_id, Announcement.status == "sending")
+            .values(status="done", reported_at=now, progress_sent=sent)
+        )
+        return result.rowcount == 1
+
+    async def advance_progress(self, announcement_id: int, sent: int) -> bool:
+        """Claim showing `sent`: True for the one caller that raised the shown number."""
+        result = await self.session.execute(
+            update(Announcement)
+            .where(Announcement.id == announcement_id, Announcement.status == "sending", Announcement.progress_sent < sent)
+            .values(progress_sent=sent)
+        )
+        return result.rowcount == 1
+
     async def trainings_needing_reminder(self, window_start: datetime, window_end: datetime) -> Sequence[Announcement]:
+        """Trainings that start within the window (their reminders may still be due)."""
         query = select(Announcement).where(
             Announcement.kind == "pelatihan",
             Announcement.status.in_(("sending", "done")),
             Announcement.training_at >= window_start,
             Announcement.training_at < window_end,
-            Announcement.training_reminder_queued_at.is_(None),
         )
         return (await self.session.scalars(query)).all()

@@ -12,6 +12,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks as cb
 from handlers import (
     announcements,
     cluster_admin,
@@ -23,7 +24,6 @@ from handlers import (
     registration,
     summaries,
 )
-from handlers import callbacks as cb
 from handlers.errors import on_error
 
 

@@ -3,95 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.dates import format_clock, format_day
+from bot import callbacks as cb
+from bot.dates import format_day
 from bot.domain import DomainError, NotFound
-from bot.i18n import Translator
+from bot.messages import announcements as msg
 from bot.money import format_count
 from bot.services import announcements as ann
 from bot.services.announcements import Answer, ComposeView, Kind, Step
-from handlers import callbacks as cb
 from handlers.context import KlasterContext
-from handlers.keyboards import inline
-from handlers.replies import refuse, say
+from handlers.keyboards import inline, markup
+from handlers.replies import refuse, reply_payload, say
 
 log = logging.getLogger(__name__)
-
-
-def _when(t: Translator, moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    return t.gettext("{tanggal}, pukul {jam}", tanggal=format_day(local.date(), t.locale), jam=format_clock(local, t.locale))
-
-
-def _header(t: Translator, kind: Kind) -> str:
-    return {
-        Kind.PELUANG: t.gettext("PELUANG PASAR"),
-        Kind.PELATIHAN: t.gettext("PELATIHAN"),
-        Kind.UMUM: t.gettext("PENGUMUMAN"),
-    }[kind]
-
-
-def member_message(
-    t: Translator,
-    kind: Kind,
-    text: str,
-    *,
-    training_at: datetime | None,
-    training_place: str | None,
-    zone: str,
-) -> str:
-    """The text members read: header, body, training details, what the buttons do."""
-    parts = [_header(t, kind), "", text] if text else [_header(t, kind)]
-    if kind is Kind.PELATIHAN and training_at is not None:
-        parts += ["", t.gettext("Waktu: {waktu}", waktu=_when(t, training_at, zone))]
-        if training_place:
-            parts.append(t.gettext("Tempat: {tempat}", tempat=training_place))
-        parts += ["", t.gettext("Apakah Anda akan ikut? Jawaban bisa diubah nanti.")]
-    if kind is Kind.PELUANG:
-        parts += [
-            "",
-            t.gettext(
-                "Tekan \"Saya tertarik\" jika Anda berminat. Nama, nama usaha, dan nomor telepon "
-                "Anda akan dikirim kepada pengirim pengumuman ini."
-            ),
-        ]
-    return "\n".join(parts)
-
-
-def member_buttons(t: Translator, kind: Kind, announcement_id: int) -> list[list[dict[str, str]]]:
-    if kind is Kind.PELATIHAN:
-        return [[
-            {"text": t.gettext("Ikut"), "data": cb.answer("ikut", announcement_id)},
-            {"text": t.gettext("Tidak bisa"), "data": cb.answer("tidak", announcement_id)},
-        ]]
-    if kind is Kind.PELUANG:
-        return [[{"text": t.gettext("Saya tertarik"), "data": cb.answer("tertarik", announcement_id)}]]
-    return []
-
-
-def _payload_renderer(context: KlasterContext, view: ComposeView):
-    draft = view.draft
-
-    def render(language: str | None, announcement_id: int) -> dict[str, Any]:
-        t = context.runtime.i18n.translator(language)
-        payload: dict[str, Any] = {
-            "text": member_message(
-                t, draft.kind, draft.text or "", training_at=draft.training_at,
-                training_place=draft.training_place, zone=draft.zone,
-            ),
-            "buttons": member_buttons(t, draft.kind, announcement_id),
-        }
-        if draft.attachment_type:
-            payload[draft.attachment_type] = draft.attachment_file_id
-        return payload
-
-    return render
 
 
 async def _show(update: Update, context: KlasterContext, view: ComposeView) -> None:
@@ -154,19 +82,11 @@ async def _show(update: Update, context: KlasterContext, view: ComposeView) -> N
 async def _preview(update: Update, context: KlasterContext, view: ComposeView) -> None:
     t, draft = context.t, view.draft
     await say(update, context, t.gettext("Pratinjau — anggota akan menerima pesan seperti ini:"))
-    payload = _payload_renderer(context, view)(context.t.locale, 0)
-    markup = inline([[(b["text"], b["data"]) for b in row] for row in payload["buttons"]]) if payload["buttons"] else None
-    chat_id = update.effective_chat.id
-    if draft.attachment_type == "photo":
-        await context.bot.send_photo(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
-    elif draft.attachment_type == "document":
-        await context.bot.send_document(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
-    else:
-        await say(update, context, payload["text"], reply_markup=markup)
+    await reply_payload(update, context, ann.member_copy(t, draft, announcement_id=0))
     rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send"))]]
     if draft.scheduled_for is not None:
         rows.append(
-            [(t.gettext("Jadwalkan {waktu}", waktu=_when(t, draft.scheduled_for, draft.zone)), cb.compose_action("schedok"))]
+            [(t.gettext("Jadwalkan {waktu}", waktu=msg.when(t, draft.scheduled_for, draft.zone)), cb.compose_action("schedok"))]
         )
     rows += [
         [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
@@ -219,10 +139,7 @@ async def on_compose_button(update: Update, context: KlasterContext) -> None:
             elif match["action"] == "sched":
                 view = await ann.ask_schedule(uow, actor)
             else:
-                current = await ann.current(uow, actor)
-                sent = await ann.publish(
-                    uow, actor, now, _payload_renderer(context, current), scheduled=match["action"] == "schedok"
-                )
+                sent = await ann.publish(uow, actor, now, context.runtime.i18n, scheduled=match["action"] == "schedok")
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -251,22 +168,21 @@ async def _confirm_sent(update: Update, context: KlasterContext, sent: ann.Sent)
             t.gettext(
                 "Pengumuman dijadwalkan {waktu} untuk {n} anggota. Anda akan melihat laporan "
                 "pengirimannya di sini.",
-                waktu=_when(t, sent.scheduled_for, sent.zone),
+                waktu=msg.when(t, sent.scheduled_for, sent.zone),
                 n=format_count(sent.recipients, t.locale),
             ),
             reply_markup=inline([[(t.gettext("Batalkan jadwal"), cb.unschedule(sent.announcement_id))]]),
         )
     else:
-        message = await context.bot.send_message(
-            update.effective_chat.id,
+        # The progress message itself comes from the outbox, first in line: one owner.
+        await say(
+            update,
+            context,
             t.gettext(
-                "Mengirim pengumuman: terkirim {terkirim} dari {jumlah}.",
-                terkirim=format_count(0, t.locale),
-                jumlah=format_count(sent.recipients, t.locale),
+                "Pengumuman sedang dikirim ke {n} anggota. Laporan pengirimannya akan muncul di sini.",
+                n=format_count(sent.recipients, t.locale),
             ),
         )
-        async with context.uow() as uow:
-            await ann.record_progress(uow, sent.announcement_id, message_id=message.message_id, sent=0, finished=False, now=context.runtime.now())
     outbox = context.runtime.outbox
     if outbox is not None:
         outbox.wake()
@@ -308,7 +224,9 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
         return
     try:
         async with context.uow() as uow:
-            response = await ann.respond(uow, update.effective_user.id, announcement_id, Answer(match["answer"]), context.runtime.now())
+            response = await ann.respond(
+                uow, update.effective_user.id, announcement_id, Answer(match["answer"]), context.runtime.now(), context.runtime.i18n
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -319,21 +237,8 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
     }
     await query.answer(confirmations[response.answer][:190])
     await say(update, context, confirmations[response.answer])
-    if response.answer is Answer.TERTARIK and response.previous is None:
-        author_t = context.runtime.i18n.translator(response.author_language)
-        try:
-            await context.bot.send_message(
-                response.author_telegram_user_id,
-                author_t.gettext(
-                    "Peminat baru untuk peluang pasar Anda:\n{nama} — {usaha}\nTelepon: {telepon}",
-                    nama=response.member_name,
-                    usaha=response.business_name,
-                    telepon=response.phone or author_t.gettext("tidak dibagikan"),
-                ),
-                reply_markup=inline([[(author_t.gettext("Daftar peminat"), cb.answer("list", announcement_id))]]),
-            )
-        except TelegramError as exc:
-            log.warning("interest not delivered to author %s: %s", response.author_telegram_user_id, exc)
+    if response.answer is Answer.TERTARIK and response.previous is None and context.runtime.outbox is not None:
+        context.runtime.outbox.wake()  # the author's "Peminat baru" is queued
 
 
 async def _send_list(update: Update, context: KlasterContext, announcement_id: int) -> None:
@@ -376,11 +281,9 @@ async def info_command(update: Update, context: KlasterContext) -> None:
         return
     await say(update, context, t.gettext("Pengumuman terakhir untuk klaster Anda:"))
     for item in reversed(items):
-        text = member_message(t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone=zone)
+        text = msg.member_text(t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone=zone)
         stamp = format_day(item.created_at.astimezone(ZoneInfo(zone)).date(), t.locale)
-        buttons = member_buttons(t, item.kind, item.id)
-        markup = inline([[(b["text"], b["data"]) for b in row] for row in buttons]) if buttons else None
-        await say(update, context, f"{stamp}\n{text}", reply_markup=markup)
+        await say(update, context, f"{stamp}\n{text}", reply_markup=markup(msg.member_buttons(t, item.kind, item.id)))
 
 
 async def pause_command(update: Update, context: KlasterContext) -> None:

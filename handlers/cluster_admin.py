@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import callbacks as cb
 from bot.domain import Actor, ClusterInfo, DomainError, MemberStatus, NotAllowed, StaleAction
 from bot.services import approval as approval_service
 from bot.services import cluster_setup
@@ -14,7 +15,6 @@ from bot.services import clusters as cluster_service
 from bot.services import registration as reg
 from bot.services import roles as role_service
 from bot.services.clusters import ClusterChoices, invite_link
-from handlers import callbacks as cb
 from handlers.context import KlasterContext
 from handlers.keyboards import MAX_LIST_BUTTONS, cluster_choice_keyboard, inline
 from handlers.replies import refuse, say
@@ -232,6 +232,8 @@ async def on_chair_button(update: Update, context: KlasterContext) -> None:
                 int(match["cluster"]),
                 int(match["member"]),
                 appoint=match["action"] == "set",
+                now=context.runtime.now(),
+                i18n=context.runtime.i18n,
             )
     except DomainError as error:
         await refuse(update, context, error)
@@ -243,21 +245,12 @@ async def on_chair_button(update: Update, context: KlasterContext) -> None:
     else:
         text = t.gettext("{nama} bukan lagi ketua {klaster}.", nama=change.member_name, klaster=change.cluster.name)
     await say(update, context, text)
-    async with context.uow(read_only=True) as uow:
-        user = await uow.users.get(change.telegram_user_id)
-    member_t = context.runtime.i18n.translator(user.language if user else None)
-    note = (
-        member_t.gettext(
-            "Anda diangkat menjadi ketua {klaster}. Ketik /bantuan untuk melihat perintah ketua.",
-            klaster=change.cluster.name,
-        )
-        if change.appointed
-        else member_t.gettext("Anda tidak lagi menjadi ketua {klaster}.", klaster=change.cluster.name)
-    )
-    try:
-        await context.bot.send_message(chat_id=change.telegram_user_id, text=note)
-    except TelegramError as exc:
-        log.warning("chair change not delivered to %s: %s", change.telegram_user_id, exc)
+    _wake_outbox(context)  # the member's notice is queued
+
+
+def _wake_outbox(context: KlasterContext) -> None:
+    if context.runtime.outbox is not None:
+        context.runtime.outbox.wake()
 
 
 async def on_approval(update: Update, context: KlasterContext) -> None:
@@ -269,7 +262,8 @@ async def on_approval(update: Update, context: KlasterContext) -> None:
     try:
         async with context.uow() as uow:
             decision = await approval_service.decide(
-                uow, context.require_actor(), int(match["member"]), accept=accept, now=context.runtime.now()
+                uow, context.require_actor(), int(match["member"]), accept=accept, now=context.runtime.now(),
+                i18n=context.runtime.i18n,
             )
     except StaleAction:
         await query.answer(context.t.gettext("Permintaan ini sudah diputuskan."))
@@ -294,25 +288,7 @@ async def on_approval(update: Update, context: KlasterContext) -> None:
         if accept
         else t.gettext("Permintaan {nama} ditolak.", nama=member.name),
     )
-    member_t = context.runtime.i18n.translator(decision.member_language)
-    text = (
-        member_t.gettext(
-            "Selamat! Permintaan Anda diterima. Anda sekarang anggota {klaster}. Ketik /bantuan "
-            "untuk melihat apa yang bisa Anda lakukan.",
-            klaster=member.cluster.name,
-        )
-        if accept
-        else member_t.gettext(
-            "Maaf, permintaan Anda untuk bergabung dengan {klaster} tidak diterima. Data Anda "
-            "sudah kami hapus. Jika ada pertanyaan, hubungi ketua klaster.",
-            klaster=member.cluster.name,
-        )
-    )
-    if decision.member_chat_id is not None:
-        try:
-            await context.bot.send_message(chat_id=decision.member_chat_id, text=text)
-        except TelegramError as exc:
-            log.warning("decision not delivered to member %s: %s", member.id, exc)
+    _wake_outbox(context)  # the member's notice is queued
 
 
 async def klaster_command(update: Update, context: KlasterContext) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
 
+from bot import callbacks as cb
 from bot.domain import SUPPORTED_LANGUAGES, DomainError
 from bot.i18n import I18n
 from bot.services import actors, announcements, cluster_setup, reports
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from handlers import announcements as announcement_handlers
-from handlers import callbacks as cb
 from handlers import cluster_admin, omzet, profile, registration
 from handlers.context import KlasterContext
 from handlers.keyboards import inline, skip_words

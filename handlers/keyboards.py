@@ -1,4 +1,4 @@
-"""Keyboards: short verbs on buttons, callback data from handlers.callbacks."""
+"""Keyboards: short verbs on buttons, callback data from bot.callbacks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.domain import ClusterInfo
 from bot.i18n import Translator
+from bot.messages import Rows
 from bot.services.clusters import ClusterChoices
 
 # Telegram allows 100 inline buttons; stay well below on small screens.
@@ -15,10 +16,15 @@ MAX_LIST_BUTTONS = 60
 
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback data) pairs."""
+    """Rows of Buttons, or of (label, callback data) pairs: the same shape."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def markup(rows: Rows) -> InlineKeyboardMarkup | None:
+    """A rendered payload's buttons as Telegram's keyboard (None without buttons)."""
+    return inline(rows) if rows else None
 
 
 def cluster_choice_keyboard(

@@ -8,13 +8,13 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot import callbacks as cb
 from bot.dates import Month, MonthError, format_month
 from bot.domain import DomainError, StaleAction
 from bot.i18n import Translator
 from bot.money import MICRO_MONTHLY_CEILING, format_rupiah
 from bot.services import reports
 from bot.services.reports import Doubt, Outcome, Question, Recorded, ReportValue, Step, Unchanged
-from handlers import callbacks as cb
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say

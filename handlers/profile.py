@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import ReplyKeyboardRemove, Update
 
+from bot import callbacks as cb
 from bot.dates import format_day
 from bot.domain import DomainError, MemberProfile, MemberStatus, NotFound, StaleAction
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from bot.services.profile import Field
-from handlers import callbacks as cb
 from handlers.context import KlasterContext
 from handlers.keyboards import inline, share_phone_keyboard
 from handlers.registration import resume_or_point

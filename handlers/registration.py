@@ -7,10 +7,10 @@ import logging
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
+from bot import callbacks as cb
 from bot.domain import DomainError, MemberStatus, StaleAction
 from bot.services import registration as reg
 from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
-from handlers import callbacks as cb
 from handlers.context import KlasterContext
 from handlers.keyboards import cluster_choice_keyboard, inline, share_phone_keyboard, skip_words
 from handlers.replies import refuse, say
@@ -273,7 +273,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             elif match["edit"]:
                 view = await reg.edit_field(uow, user_id, Step(match["edit"]))
             elif match["ok"]:
-                done = await reg.confirm(uow, user_id, update.effective_chat.id, now)
+                done = await reg.confirm(uow, user_id, update.effective_chat.id, now, context.runtime.i18n)
             else:  # "Ubah" on the summary: only valid while the summary is current
                 view = await reg.current(uow, user_id)
                 if view is None or view.step is not Step.CONFIRM:
@@ -363,7 +363,7 @@ async def _registered(update: Update, context: KlasterContext, done: reg.Registe
                 klaster=member.cluster.name,
             ),
         )
-        await _ask_approvers(context, done)
+        _ask_approvers(context, done)
         return
     await say(
         update,
@@ -377,30 +377,12 @@ async def _registered(update: Update, context: KlasterContext, done: reg.Registe
     )
 
 
-async def _ask_approvers(context: KlasterContext, done: reg.Registered) -> None:
-    member = done.member
-    for approver in done.approvers:
-        t = context.runtime.i18n.translator(approver.language)
-        try:
-            await context.bot.send_message(
-                chat_id=approver.telegram_user_id,
-                text=t.gettext(
-                    "Permintaan bergabung ke {klaster}:\n\nNama: {nama}\nNama usaha: {usaha}\n"
-                    "Produk utama: {produk}\n\nTerima anggota ini?",
-                    klaster=member.cluster.name,
-                    nama=member.name,
-                    usaha=member.business_name,
-                    produk=member.main_product,
-                ),
-                reply_markup=inline(
-                    [[(t.gettext("Terima"), cb.approval(True, member.id)), (t.gettext("Tolak"), cb.approval(False, member.id))]]
-                ),
-            )
-        except TelegramError as exc:
-            # The chair may never have opened the bot; the others still get the request.
-            log.warning("join request not delivered to %s: %s", approver.telegram_user_id, exc)
+def _ask_approvers(context: KlasterContext, done: reg.Registered) -> None:
+    """The join request is already queued for every approver: send it now."""
     if not done.approvers:
-        log.warning("cluster %s requires approval but has no chair or koordinator", member.cluster.id)
+        log.warning("cluster %s requires approval but has no chair or koordinator", done.member.cluster.id)
+    elif context.runtime.outbox is not None:
+        context.runtime.outbox.wake()
 
 
 async def on_text(update: Update, context: KlasterContext) -> None:

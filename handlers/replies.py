@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Message, Update
 
 from bot.domain import DomainError
+from bot.messages import Payload
 from handlers.context import KlasterContext
+from handlers.keyboards import markup
 from handlers.texts import explain_error
 
 
@@ -16,6 +18,23 @@ async def say(update: Update, context: KlasterContext, text: str, **kwargs: Any)
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_message(chat_id=chat.id, text=text, **kwargs)
+
+
+async def send_payload(bot: Bot, chat_id: int, payload: Payload) -> Message:
+    """Send a rendered payload (text, or a photo or document with it as caption, and buttons)."""
+    keyboard = markup(payload.buttons)
+    if payload.photo:
+        return await bot.send_photo(chat_id, payload.photo, caption=payload.text or None, reply_markup=keyboard)
+    if payload.document:
+        return await bot.send_document(chat_id, payload.document, caption=payload.text or None, reply_markup=keyboard)
+    return await bot.send_message(chat_id, payload.text, reply_markup=keyboard)
+
+
+async def reply_payload(update: Update, context: KlasterContext, payload: Payload) -> Message:
+    """Answer the person who acted with a rendered payload."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await send_payload(context.bot, chat.id, payload)
 
 
 async def refuse(update: Update, context: KlasterContext, error: DomainError) -> None:

@@ -2,127 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Update
 
+from bot import callbacks as cb
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
 from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import DomainError, NotAllowed, NotFound
 from bot.export import summary_workbook
-from bot.i18n import Translator
+from bot.messages import summaries as texts
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
 from bot.services import clusters as cluster_service
-from bot.services import monthly
 from bot.services import summaries as summary_service
-from bot.services.summaries import Figures, Missing
-from handlers import callbacks as cb
+from bot.services.summaries import Figures
 from handlers.cluster_admin import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
-
-
-def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
-    """The summary as chairs and koordinator read it; money figures only with 3+ reporters."""
-    month = format_month(f.month, t.locale)
-    title = f.title or t.gettext("semua klaster di wilayah Anda")
-    lines = [t.gettext("Ringkasan {nama} — {bulan}", nama=title, bulan=month), ""]
-    lines.append(t.gettext("Anggota: {n}", n=format_count(f.members, t.locale)))
-    lines.append(
-        t.gettext(
-            "Sudah melapor: {n} ({persen})",
-            n=format_count(f.reporters, t.locale),
-            persen=format_share(f.reporting_rate, t.locale),
-        )
-    )
-    if f.suppressed:
-        lines.append(t.gettext("Angka omzet: data belum cukup (kurang dari 3 anggota melapor)."))
-        return "\n".join(lines)
-    lines += [
-        t.gettext("Total omzet: {jumlah}", jumlah=format_rupiah(f.total, t.locale)),
-        t.gettext("Median omzet: {jumlah}", jumlah=format_rupiah(f.median, t.locale)),
-        t.gettext("Rata-rata omzet: {jumlah}", jumlah=format_rupiah(f.mean, t.locale)),
-        t.gettext("Dibanding bulan lalu: {persen}", persen=format_percent_change(f.change_previous, t.locale)),
-        t.gettext("Dibanding tahun lalu: {persen}", persen=format_percent_change(f.change_year, t.locale)),
-    ]
-    if f.growth_since_joining is not None:
-        lines.append(
-            t.gettext(
-                "Pertumbuhan sejak bergabung: {persen} ({n} anggota: omzet bulan ini dibanding rata-rata "
-                "3 bulan pertama mereka melapor)",
-                persen=format_percent_change(f.growth_since_joining, t.locale),
-                n=format_count(f.growth_members, t.locale),
-            )
-        )
-    return "\n".join(lines)
-
-
-def missing_text(t: Translator, missing: Missing) -> str:
-    month = format_month(missing.month, t.locale)
-    if not missing.names:
-        return t.gettext("Semua anggota {klaster} sudah melapor omzet {bulan}.", klaster=missing.cluster.name, bulan=month)
-    lines = [
-        t.gettext(
-            "Belum melapor omzet {bulan} di {klaster}: {n} dari {jumlah} anggota.",
-            bulan=month, klaster=missing.cluster.name,
-            n=format_count(len(missing.names), t.locale), jumlah=format_count(missing.members, t.locale),
-        ),
-        "",
-    ]
-    lines += [f"{i}. {name}" for i, (_, name) in enumerate(missing.names, 1)]
-    return "\n".join(lines)[:3900]
-
-
-def reminder_payload(t: Translator, month: Month) -> dict[str, Any]:
-    return {
-        "text": t.gettext(
-            "Pengingat: mohon laporkan omzet {bulan}. Cukup ketik, misalnya: omzet 12,5 jt\n"
-            "Jika tidak ada penjualan, ketik: omzet 0. Terima kasih!",
-            bulan=format_month(month, t.locale),
-        ),
-        "buttons": [],
-    }
-
-
-def renders(context_or_runtime) -> tuple[Any, monthly.SummaryRenders]:
-    """The payload builders the monthly jobs need, in each recipient's language."""
-    i18n = context_or_runtime.i18n
-
-    def reminder(language: str | None, month: Month) -> dict[str, Any]:
-        return reminder_payload(i18n.translator(language), month)
-
-    def summary(language: str | None, f: Figures) -> dict[str, Any]:
-        t = i18n.translator(language)
-        buttons = [] if f.cluster_id is None else [[{"text": t.gettext("Lihat grafik"), "data": cb.summary_action("chart", f.cluster_id, str(f.month))}]]
-        return {"text": summary_text(t, f), "buttons": buttons}
-
-    def missing(language: str | None, m: Missing) -> dict[str, Any]:
-        t = i18n.translator(language)
-        return {
-            "text": missing_text(t, m),
-            "buttons": [[{"text": t.gettext("Ingatkan"), "data": cb.summary_action("nudge", m.cluster.id, str(m.month))}]],
-        }
-
-    def card(language: str | None, f: Figures, amount: int) -> dict[str, Any]:
-        t = i18n.translator(language)
-        position = (
-            t.gettext("di atas median klaster") if amount > (f.median or 0)
-            else t.gettext("sama dengan median klaster") if amount == f.median
-            else t.gettext("di bawah median klaster")
-        )
-        return {
-            "text": t.gettext(
-                "Terima kasih sudah melapor omzet {bulan}. Omzet Anda {jumlah}, {posisi} ({median}). "
-                "Perubahan omzet klaster dari bulan lalu: {persen}. Lihat riwayat Anda dengan /riwayat.",
-                bulan=format_month(f.month, t.locale), jumlah=format_rupiah(amount, t.locale), posisi=position,
-                median=format_rupiah(f.median, t.locale), persen=format_percent_change(f.change_previous, t.locale),
-            ),
-            "buttons": [],
-        }
-
-    return reminder, monthly.SummaryRenders(summary=summary, missing=missing, card=card)
 
 
 def _default_month(context: KlasterContext) -> Month:
@@ -154,7 +51,7 @@ async def _send_summary(update: Update, context: KlasterContext, cluster_id: int
     await say(
         update,
         context,
-        summary_text(t, figures),
+        texts.summary_text(t, figures),
         reply_markup=inline(
             [
                 [(format_month(m, t.locale, short=True), cb.summary_action("m", cluster_id, str(m))) for m in months],
@@ -211,7 +108,7 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
     if comparison is not None:
         await _send_comparison(update, context, comparison, month)
     elif region is not None:
-        await say(update, context, summary_text(t, region))
+        await say(update, context, texts.summary_text(t, region))
     elif choices is not None:
         await ask_for_cluster(
             update, context, "ringkasan", choices,
@@ -277,7 +174,7 @@ async def send_missing(update: Update, context: KlasterContext, cluster_id: int,
         await refuse(update, context, error)
         return
     markup = inline([[(t.gettext("Ingatkan"), cb.summary_action("nudge", cluster_id, str(month)))]]) if missing.names else None
-    await say(update, context, missing_text(t, missing), reply_markup=markup)
+    await say(update, context, texts.missing_text(t, missing), reply_markup=markup)
 
 
 async def on_pick(update: Update, context: KlasterContext, purpose: str, cluster_id: int) -> None:
@@ -310,11 +207,10 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     elif action == "chart":
         await _send_chart(update, context, cluster_id, month)
     else:
-        reminder, _ = renders(context.runtime)
         try:
             async with context.uow() as uow:
                 queued = await summary_service.nudge_missing(
-                    uow, context.require_actor(), cluster_id, month, context.runtime.now(), reminder
+                    uow, context.require_actor(), cluster_id, month, context.runtime.now(), context.runtime.i18n
                 )
         except DomainError as error:
             await refuse(update, context, error)

@@ -6,7 +6,7 @@ so a crash never leaves an announcement that reaches only some members unknowing
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,7 +25,17 @@ from bot.domain import (
     NotFound,
     StaleAction,
 )
+from bot.domain import (
+    AnnouncementKind as Kind,
+)
+from bot.domain import (
+    AnswerChoice as Answer,
+)
+from bot.i18n import I18n, Translator
+from bot.messages import Payload
+from bot.messages import announcements as texts
 from bot.quiet_hours import first_allowed
+from bot.services import notices
 from bot.services.converters import cluster_info
 from db.models import Announcement, Member, TelegramUser
 from db.sql import keyset_pages
@@ -38,12 +48,6 @@ PLACE_MAX = 200
 RECENT_LIMIT = 10
 
 
-class Kind(StrEnum):
-    PELUANG = "peluang"  # peluang pasar: a buyer, an exhibition, a bazar
-    PELATIHAN = "pelatihan"
-    UMUM = "umum"
-
-
 class Step(StrEnum):
     TARGET = "target"
     KIND = "kind"
@@ -52,12 +56,6 @@ class Step(StrEnum):
     TRAINING_PLACE = "training_place"
     PREVIEW = "preview"
     SCHEDULE_WHEN = "schedule_when"
-
-
-class Answer(StrEnum):
-    IKUT = "ikut"
-    TIDAK = "tidak"
-    TERTARIK = "tertarik"
 
 
 @dataclass(frozen=True)
@@ -96,10 +94,6 @@ class Sent:
     unreachable: int
     scheduled_for: datetime | None
     zone: str
-
-
-# A payload is rendered by the glue layer for one language and one announcement id.
-Render = Callable[[str | None, int], dict[str, Any]]
 
 
 def _scope_clusters(clusters: list[ClusterInfo], actor: Actor) -> list[ClusterInfo]:
@@ -317,8 +311,23 @@ async def _recipient_chunks(uow: UnitOfWork, cluster_ids: list[int]) -> AsyncIte
         yield [_Recipient(*row) for row in rows]
 
 
-async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, *, scheduled: bool) -> Sent:
-    """Create the announcement and one delivery per recipient, in one transaction."""
+def member_copy(t: Translator, draft: Draft, *, announcement_id: int, zone: str | None = None) -> Payload:
+    """A member's copy of a draft (also the author's preview, with announcement id 0)."""
+    assert draft.kind is not None
+    return texts.announcement(
+        t, announcement_id, draft.kind, draft.text or "", training_at=draft.training_at,
+        training_place=draft.training_place, zone=zone or draft.zone,
+        attachment_type=draft.attachment_type, attachment_file_id=draft.attachment_file_id,
+    )
+
+
+def _progress_key(announcement_id: int) -> str:
+    return f"progress:{announcement_id}"
+
+
+async def publish(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, scheduled: bool) -> Sent:
+    """Create the announcement, one delivery per recipient and the author's progress message,
+    in one transaction."""
     _, data = await _state(uow, actor, Step.PREVIEW)
     cluster_ids = data.get("cluster_ids") or []
     clusters = await _clusters_in_scope(uow, actor)
@@ -331,6 +340,7 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
     scheduled_for = datetime.fromisoformat(data["scheduled_for"]) if scheduled and data.get("scheduled_for") else None
     if scheduled and scheduled_for is None:
         raise StaleAction("announce_schedule_missing")
+    draft = (await _view(uow, actor, Step.PREVIEW, data)).draft
     user = await uow.users.get(actor.telegram_user_id)
     announcement = await uow.announcements.add(
         Announcement(
@@ -349,8 +359,9 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
         cluster_ids,
     )
     announcement_id = announcement.id
-    # Rendered once per language; every row of that language shares the one dict.
-    payloads: dict[str | None, dict[str, Any]] = {}
+    # Rendered once per language and zone (a training's hour is each cluster's own); every row
+    # of that language and zone shares the one dict.
+    payloads: dict[tuple[str | None, str], dict[str, Any]] = {}
     # "Kirim sekarang" sends now; a scheduled send waits for the morning in each zone.
     not_before: dict[str, datetime] = {}
     recipients = unreachable = 0
@@ -362,8 +373,9 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
                 unreachable += 1
                 continue
             first_zone = first_zone or r.zone
-            if r.language not in payloads:
-                payloads[r.language] = render(r.language, announcement_id)
+            if (r.language, r.zone) not in payloads:
+                copy = member_copy(i18n.translator(r.language), draft, announcement_id=announcement_id, zone=r.zone)
+                payloads[r.language, r.zone] = copy.to_json()
             if r.zone not in not_before:
                 not_before[r.zone] = first_allowed(scheduled_for, r.zone) if scheduled_for else now
             rows.append(
@@ -373,7 +385,7 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
                     "announcement_id": announcement_id,
                     "member_id": r.member_id,
                     "chat_id": r.chat_id,
-                    "payload": payloads[r.language],
+                    "payload": payloads[r.language, r.zone],
                     "status": "pending",
                     "attempts": 0,
                     "not_before": not_before[r.zone],
@@ -384,6 +396,16 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, render: Render, 
         recipients += await uow.deliveries.add_many(rows)
     announcement.recipients = recipients
     announcement.unreachable = unreachable
+    # The author's progress message is the outbox's to send, once (its dedupe key); the
+    # progress driver only edits it after that (see progress_updates).
+    author_t = i18n.translator(announcement.author_language)
+    await notices.enqueue(uow, [
+        notices.Notice(
+            "progress", _progress_key(announcement_id), actor.telegram_user_id,
+            Payload(texts.progress(author_t, 0, recipients)),
+            not_before=min(not_before.values(), default=scheduled_for or now),
+        )
+    ], now)
     await uow.conversations.clear(actor.telegram_user_id)
     await uow.audit.record(
         "announcement.create",
@@ -408,6 +430,7 @@ async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) 
     if announcement.status != "scheduled":
         raise StaleAction("announcement_not_scheduled")
     cancelled = await uow.deliveries.cancel_pending(announcement_id)
+    await uow.deliveries.cancel_key(_progress_key(announcement_id))
     announcement.status = "cancelled"
     await uow.audit.record("announcement.cancel", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}")
     await uow.commit()
@@ -427,7 +450,9 @@ class Response:
     author_language: str | None
 
 
-async def respond(uow: UnitOfWork, telegram_user_id: int, announcement_id: int, answer: Answer, now: datetime) -> Response:
+async def respond(
+    uow: UnitOfWork, telegram_user_id: int, announcement_id: int, answer: Answer, now: datetime, i18n: I18n
+) -> Response:
     """A member taps Ikut / Tidak bisa / Saya tertarik; the answer can be changed."""
     member = await uow.members.by_telegram_id(telegram_user_id)
     announcement = await uow.announcements.get(announcement_id)
@@ -440,6 +465,16 @@ async def respond(uow: UnitOfWork, telegram_user_id: int, announcement_id: int, 
     if answer not in valid:
         raise StaleAction("announcement_answer")
     previous = await uow.announcements.respond(announcement_id, member.id, answer.value, now)
+    if answer is Answer.TERTARIK and previous is None:
+        # The author hears of each new interested member once, even through a 429 or a 5xx.
+        t = i18n.translator(announcement.author_language)
+        await notices.enqueue(uow, [
+            notices.Notice(
+                "interest", f"interest:{announcement_id}:{member.id}", announcement.author_telegram_user_id,
+                texts.new_interest(t, announcement_id, name=member.name or "", business=member.business_name or "", phone=member.phone),
+                member_id=None,
+            )
+        ], now)
     await uow.commit()
     return Response(
         announcement_id, kind, answer, previous, member.name or "", member.business_name or "", member.phone,
@@ -504,52 +539,50 @@ async def set_paused(uow: UnitOfWork, telegram_user_id: int, paused: bool) -> bo
 
 
 @dataclass(frozen=True)
-class Progress:
+class ProgressEdit:
+    """The author's progress message, to be edited to `text` (claimed: nobody else will)."""
+
     announcement_id: int
-    kind: Kind
-    author_chat_id: int
-    author_language: str | None
-    progress_message_id: int | None
-    total: int
-    sent: int
-    blocked: int
-    failed: int
-    unreachable: int
-    finished: bool
+    chat_id: int
+    message_id: int
+    text: str
 
 
-async def progress_to_report(uow: UnitOfWork) -> list[Progress]:
-    """Announcements whose author should see new numbers (or the final report)."""
-    items = []
+async def progress_updates(uow: UnitOfWork, now: datetime, i18n: I18n) -> tuple[list[ProgressEdit], int]:
+    """New numbers for each author's progress message, and the final report when all is resolved.
+
+    Every change is claimed with a conditional write, so two drivers (the outbox's hook and the
+    periodic job, or two instances) never edit the same numbers twice nor queue two final reports:
+    the final report is queued in the transaction that moves the announcement to "done". The
+    caller commits, then makes the edits. Returns the edits and how many final reports were queued.
+    """
+    edits = []
+    reports = 0
     for a in await uow.announcements.in_progress():
-        if a.status == "scheduled":
+        if a.status != "sending":
             continue
         counts = await uow.deliveries.counts_for(a.id)
-        open_rows = counts.get("pending", 0) + counts.get("sending", 0)
         sent = counts.get("sent", 0)
-        finished = open_rows == 0
-        if not finished and sent == a.progress_sent:
-            continue
-        items.append(
-            Progress(
-                a.id, Kind(a.kind), a.author_telegram_user_id, a.author_language, a.progress_message_id, a.recipients, sent,
-                counts.get("blocked", 0), counts.get("failed", 0), a.unreachable, finished,
+        finished = counts.get("pending", 0) + counts.get("sending", 0) == 0
+        message_id = await uow.deliveries.sent_message_id(_progress_key(a.id))
+        t = i18n.translator(a.author_language)
+        if finished:
+            if not await uow.announcements.finish(a.id, sent, now):
+                continue  # another driver finished it
+            # A progress message not yet sent would only say less than the report.
+            await uow.deliveries.cancel_key(_progress_key(a.id))
+            report = texts.final_report(
+                t, Kind(a.kind), a.id, sent=sent, blocked=counts.get("blocked", 0),
+                failed=counts.get("failed", 0), unreachable=a.unreachable,
             )
-        )
-    return items
-
-
-async def record_progress(uow: UnitOfWork, announcement_id: int, *, message_id: int | None, sent: int, finished: bool, now: datetime) -> None:
-    announcement = await uow.announcements.get(announcement_id)
-    if announcement is None:
-        return
-    if message_id is not None:
-        announcement.progress_message_id = message_id
-    announcement.progress_sent = sent
-    if finished:
-        announcement.status = "done"
-        announcement.reported_at = now
-    await uow.commit()
+            reports += await notices.enqueue(
+                uow, [notices.Notice("final_report", f"final:{a.id}", a.author_telegram_user_id, report)], now
+            )
+        elif message_id is None or not await uow.announcements.advance_progress(a.id, sent):
+            continue  # nothing to edit yet, or these numbers are already shown
+        if message_id is not None:
+            edits.append(ProgressEdit(a.id, a.author_telegram_user_id, message_id, texts.progress(t, sent, a.recipients)))
+    return edits, reports
 
 
 async def start_due_scheduled(uow: UnitOfWork, now: datetime) -> list[int]:
@@ -564,28 +597,37 @@ async def start_due_scheduled(uow: UnitOfWork, now: datetime) -> list[int]:
     return started
 
 
-async def queue_training_reminders(uow: UnitOfWork, now: datetime, render: Callable[[str | None, PastAnnouncement], dict[str, Any]]) -> int:
-    """The day before a training, remind those who said Ikut (through the outbox, once)."""
+async def queue_training_reminders(uow: UnitOfWork, now: datetime, i18n: I18n) -> int:
+    """From the day before a training until it starts, remind each member who said Ikut, once,
+    at their own cluster's hour. Checked again and again in that window (each member's row has
+    its key), so whoever says Ikut after the first reminders went out is reminded too."""
     count = 0
-    for a in await uow.announcements.trainings_needing_reminder(now, now + timedelta(hours=36)):
-        zone = "Asia/Jakarta"
-        cluster_ids = await uow.announcements.cluster_ids(a.id)
-        if cluster_ids:
-            cluster = await uow.clusters.get(cluster_ids[0])
-            zone = cluster.timezone if cluster else zone
-        tz = ZoneInfo(zone)
-        if a.training_at.astimezone(tz).date() - now.astimezone(tz).date() > timedelta(days=1):
-            continue  # not yet the day before
+    zones: dict[int, str] = {}
+    for a in await uow.announcements.trainings_needing_reminder(now, now + timedelta(hours=48)):
         rows = []
-        item = PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, Answer.IKUT.value)
-        payloads: dict[str | None, dict[str, Any]] = {}  # one render per language
+        payloads: dict[tuple[str | None, str, bool], dict[str, Any]] = {}  # one render per language, zone, day
         for answer, member in await uow.announcements.responses(a.id):
             if answer != Answer.IKUT.value or member.chat_id is None or member.blocked_at is not None:
                 continue
+            if member.cluster_id not in zones:
+                cluster = await uow.clusters.get(member.cluster_id)
+                zones[member.cluster_id] = cluster.timezone if cluster else "Asia/Jakarta"
+            zone = zones[member.cluster_id]
+            tz = ZoneInfo(zone)
+            training_day = a.training_at.astimezone(tz).date()
+            if training_day - now.astimezone(tz).date() > timedelta(days=1):
+                continue  # not yet the day before, in this member's zone
+            arrives = first_allowed(now, zone)
+            if arrives >= a.training_at:
+                continue  # too late to be of use
+            same_day = arrives.astimezone(tz).date() == training_day
             user = await uow.users.get(member.telegram_user_id) if member.telegram_user_id else None
             language = user.language if user else None
-            if language not in payloads:
-                payloads[language] = render(language, item)
+            if (language, zone, same_day) not in payloads:
+                payloads[language, zone, same_day] = texts.training_reminder(
+                    i18n.translator(language), Kind(a.kind), a.text, training_at=a.training_at,
+                    training_place=a.training_place, zone=zone, today=same_day,
+                ).to_json()
             rows.append(
                 {
                     "kind": "training_reminder",
@@ -593,17 +635,16 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, render: Calla
                     "announcement_id": a.id,
                     "member_id": member.id,
                     "chat_id": member.chat_id,
-                    "payload": payloads[language],
+                    "payload": payloads[language, zone, same_day],
                     "status": "pending",
                     "attempts": 0,
-                    "not_before": first_allowed(now, zone),
+                    "not_before": arrives,
                     "created_at": now,
                 }
             )
         existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
         count += await uow.deliveries.add_many([r for r in rows if r["dedupe_key"] not in existing])
-        a.training_reminder_queued_at = now
+        if a.training_reminder_queued_at is None and rows:
+            a.training_reminder_queued_at = now
     await uow.commit()
     return count
-
-

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Actor, MemberProfile, MemberStatus, NotAllowed, StaleAction
+from bot.i18n import I18n
+from bot.messages import people
+from bot.services import notices
 from bot.services.converters import cluster_info, member_profile
 from db.uow import UnitOfWork
 
@@ -19,9 +22,10 @@ class Decision:
 
 
 async def decide(
-    uow: UnitOfWork, actor: Actor, member_id: int, *, accept: bool, now: datetime
+    uow: UnitOfWork, actor: Actor, member_id: int, *, accept: bool, now: datetime, i18n: I18n
 ) -> Decision:
-    """Settle a pending request once; a second press (or another chair's) is stale."""
+    """Settle a pending request once; a second press (or another chair's) is stale. The member
+    is told through the outbox, in this transaction."""
     member = await uow.members.get(member_id)
     if member is None or member.telegram_user_id is None:
         raise StaleAction("request_gone")
@@ -41,8 +45,14 @@ async def decide(
     )
     profile = member_profile(member)
     chat_id = member.chat_id
+    language = user.language if user else None
+    if chat_id is not None:
+        await notices.enqueue(uow, [
+            notices.Notice("join_decision", f"decision:{member.id}", chat_id,
+                           people.join_decision(i18n.translator(language), profile, accept))
+        ], now)
     if not accept:
         # A refused request keeps no personal data: the person may ask again later.
         await uow.members.delete(member)
     await uow.commit()
-    return Decision(profile, accept, chat_id, user.language if user else None)
+    return Decision(profile, accept, chat_id, language)

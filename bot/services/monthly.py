@@ -7,16 +7,16 @@ PostgreSQL never run it twice. Messages go through the outbox and respect quiet 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.dates import Month
 from bot.domain import ClusterInfo, Recipient
+from bot.i18n import I18n
+from bot.messages import summaries as texts
 from bot.quiet_hours import first_allowed
 from bot.services import summaries
 from bot.services.converters import cluster_info
@@ -89,23 +89,11 @@ async def pending_runs(uow: UnitOfWork, now: datetime, schedule: MonthlySchedule
     return result
 
 
-ReminderRender = Callable[[str | None, Month], dict[str, Any]]
-
-
-async def enqueue_reminders(uow: UnitOfWork, run: DueRun, now: datetime, render: ReminderRender) -> int:
+async def enqueue_reminders(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
     """One reminder to each active member who has not reported the period and not blocked us."""
     return await summaries.queue_to_unreported(
-        uow, run.cluster, run.period, kind="omzet_reminder", dedupe_prefix=f"remind:{run.period}:{run.step}", now=now, render=render
+        uow, run.cluster, run.period, kind="omzet_reminder", dedupe_prefix=f"remind:{run.period}:{run.step}", now=now, i18n=i18n
     )
-
-
-@dataclass(frozen=True)
-class SummaryRenders:
-    """Glue-supplied renderers: the summary for a chair/koordinator, the missing list, a member card."""
-
-    summary: Callable[[str | None, summaries.Figures], dict[str, Any]]
-    missing: Callable[[str | None, summaries.Missing], dict[str, Any]]
-    card: Callable[[str | None, summaries.Figures, int], dict[str, Any]]
 
 
 async def _recipient_rows(uow: UnitOfWork, cluster: ClusterInfo) -> list[Recipient]:
@@ -119,7 +107,7 @@ async def _recipient_rows(uow: UnitOfWork, cluster: ClusterInfo) -> list[Recipie
     return people
 
 
-async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, render: SummaryRenders) -> int:
+async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
     """Compile the cluster's summary; send it to chair and koordinator, the missing list to the
     chair, and each reporter a short card against the median."""
     [figures] = await summaries.compile_month(uow, run.period, now, [run.cluster.id])
@@ -129,13 +117,14 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, rende
     rows = []
     key = f"{run.period}:{run.cluster.id}:{run.step}"
     for person in await _recipient_rows(uow, run.cluster):
-        payloads = [("summary", render.summary(person.language, figures))]
+        t = i18n.translator(person.language)
+        payloads = [("summary", texts.summary(t, figures))]
         if person.telegram_user_id in chairs and missing.names:
-            payloads.append(("missing", render.missing(person.language, missing)))
+            payloads.append(("missing", texts.missing(t, missing)))
         for kind, payload in payloads:
             rows.append({
                 "kind": f"summary_{kind}", "dedupe_key": f"sum:{kind}:{key}:{person.telegram_user_id}",
-                "member_id": None, "chat_id": person.telegram_user_id, "payload": payload, "status": "pending",
+                "member_id": None, "chat_id": person.telegram_user_id, "payload": payload.to_json(), "status": "pending",
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
     if not figures.suppressed:
@@ -149,7 +138,7 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, rende
         for member_id, chat_id, language, amount in reports:
             rows.append({
                 "kind": "summary_card", "dedupe_key": f"sum:card:{key}:{member_id}", "member_id": member_id,
-                "chat_id": chat_id, "payload": render.card(language, figures, amount), "status": "pending",
+                "chat_id": chat_id, "payload": texts.card(i18n.translator(language), figures, amount).to_json(), "status": "pending",
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
     existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
@@ -164,7 +153,7 @@ class RunResult:
 
 
 async def run_due(uow: UnitOfWork, now: datetime, worker: str, schedule: MonthlySchedule,
-                  reminder: ReminderRender, render: SummaryRenders) -> list[RunResult]:
+                  i18n: I18n) -> list[RunResult]:
     """Claim and run everything due (each in its own commit, so one failure loses nothing)."""
     results = []
     for run in await pending_runs(uow, now, schedule):
@@ -175,15 +164,15 @@ async def run_due(uow: UnitOfWork, now: datetime, worker: str, schedule: Monthly
             await uow.commit()
             results.append(RunResult(run, 0, skipped=True))
             continue
-        queued = await (enqueue_reminders(uow, run, now, reminder) if run.job == "reminders"
-                        else compile_and_deliver(uow, run, now, render))
+        queued = await (enqueue_reminders(uow, run, now, i18n) if run.job == "reminders"
+                        else compile_and_deliver(uow, run, now, i18n))
         await uow.commit()
         results.append(RunResult(run, queued))
     return results
 
 
 async def run_by_hand(uow: UnitOfWork, job: str, period: Month, cluster_name: str | None, now: datetime,
-                      reminder: ReminderRender, render: SummaryRenders) -> list[RunResult]:
+                      i18n: I18n) -> list[RunResult]:
     """`klasterbot jobs run`: idempotent — a second run finds every message already queued."""
     clusters = [cluster_info(c) for c in await uow.clusters.all()]
     if cluster_name is not None:
@@ -197,8 +186,8 @@ async def run_by_hand(uow: UnitOfWork, job: str, period: Month, cluster_name: st
     for cluster in clusters:
         run = DueRun(job, period, cluster, "manual")
         await claim(uow, run, "cli", now)  # recorded for `jobs list`; the dedupe keys do the rest
-        queued = await (enqueue_reminders(uow, run, now, reminder) if job == "reminders"
-                        else compile_and_deliver(uow, run, now, render))
+        queued = await (enqueue_reminders(uow, run, now, i18n) if job == "reminders"
+                        else compile_and_deliver(uow, run, now, i18n))
         await uow.commit()
         results.append(RunResult(run, queued))
     return results

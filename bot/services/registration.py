@@ -21,8 +21,10 @@ from bot.domain import (
     Recipient,
     StaleAction,
 )
+from bot.i18n import I18n
+from bot.messages import people
 from bot.phone import PhoneError, normalize_phone
-from bot.services import roster
+from bot.services import notices, roster
 from bot.services.clusters import ClusterChoices, cluster_choices, is_well_formed_invite
 from bot.services.converters import cluster_info, member_profile
 from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
@@ -308,8 +310,9 @@ async def edit_field(uow: UnitOfWork, user_id: int, step: Step) -> RegistrationV
     return await _view(uow, step, data)
 
 
-async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) -> Registered:
-    """Save the member; pending when the cluster's chair must approve."""
+async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i18n: I18n) -> Registered:
+    """Save the member; pending when the cluster's chair must approve (who is asked through
+    the outbox, in this transaction: a 429 or a 5xx delays the request, never loses it)."""
     _, data = await _require(uow, user_id, Step.CONFIRM)
     view = await _view(uow, Step.CONFIRM, data)
     draft = view.draft
@@ -354,8 +357,16 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime) ->
         consent_version=data["consent_version"],
     )
     recipients = []
+    profile = member_profile(member)
     for approver in approvers:
         user = await uow.users.get(approver)
         recipients.append(Recipient(approver, user.language if user else None))
+    await notices.enqueue(uow, [
+        notices.Notice(
+            "join_request", f"joinreq:{member.id}:{r.telegram_user_id}", r.telegram_user_id,
+            people.join_request(i18n.translator(r.language), profile),
+        )
+        for r in recipients
+    ], now)
     await uow.commit()
-    return Registered(member=member_profile(member), approvers=tuple(recipients))
+    return Registered(member=profile, approvers=tuple(recipients))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain import (
     Actor,
@@ -14,6 +15,9 @@ from bot.domain import (
     Role,
     StaleAction,
 )
+from bot.i18n import I18n
+from bot.messages import people
+from bot.services import notices
 from bot.services.converters import cluster_info
 from bot.services.text_fields import PLACE_MAX, clean_text
 from db.models import RoleGrant
@@ -184,9 +188,10 @@ class ChairChange:
 
 
 async def set_chair(
-    uow: UnitOfWork, actor: Actor, cluster_id: int, member_id: int, *, appoint: bool
+    uow: UnitOfWork, actor: Actor, cluster_id: int, member_id: int, *, appoint: bool, now: datetime, i18n: I18n
 ) -> ChairChange:
-    """A koordinator appoints (or removes) a member as the chair of a cluster in scope."""
+    """A koordinator appoints (or removes) a member as the chair of a cluster in scope; the
+    member is told through the outbox, in this transaction."""
     cluster = await uow.clusters.get(cluster_id)
     member = await uow.members.get(member_id)
     if cluster is None or member is None or member.telegram_user_id is None:
@@ -219,5 +224,9 @@ async def set_chair(
         role=Role.KETUA.value,
         cluster_id=cluster_id,
     )
+    user = await uow.users.get(member.telegram_user_id)
+    note = people.chair_change(i18n.translator(user.language if user else None), info.name, appoint)
+    key = f"chair:{cluster_id}:{member.telegram_user_id}:{'set' if appoint else 'unset'}:{now.isoformat()}"
+    await notices.enqueue(uow, [notices.Notice("chair_change", key, member.telegram_user_id, note)], now)
     await uow.commit()
     return ChairChange(info, member.name or "", member.telegram_user_id, appoint)

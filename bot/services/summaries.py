@@ -11,7 +11,7 @@ omzet in M against the sum of their baseline means. Shown when at least 3 such m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 
 from bot.dates import Month
 from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound
+from bot.i18n import I18n
+from bot.messages import reminders
 from bot.quiet_hours import first_allowed
 from bot.services.clusters import managed_cluster
 from bot.services.converters import cluster_info
@@ -277,7 +279,7 @@ async def queue_to_unreported(
     kind: str,
     dedupe_prefix: str,
     now: datetime,
-    render: Callable[[str | None, Month], dict[str, Any]],
+    i18n: I18n,
 ) -> int:
     """Queue one message to each expected reporter who has not reported `month` and can be
     reached (has a chat, has not blocked us). `dedupe_prefix` + member id keys each row, so
@@ -299,7 +301,7 @@ async def queue_to_unreported(
         deliveries = []
         for member_id, chat_id, language in rows:
             if language not in payloads:
-                payloads[language] = render(language, month)
+                payloads[language] = reminders.reminder(i18n.translator(language), month).to_json()
             deliveries.append({
                 "kind": kind, "dedupe_key": f"{dedupe_prefix}:{member_id}", "member_id": member_id,
                 "chat_id": chat_id, "payload": payloads[language], "status": "pending", "attempts": 0,
@@ -311,13 +313,13 @@ async def queue_to_unreported(
 
 
 async def nudge_missing(
-    uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, render
+    uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, i18n: I18n
 ) -> int:
     """The chair's one-tap "Ingatkan": one reminder per missing member, at most once a day."""
     info = await managed_cluster(uow, actor, cluster_id)
     day = now.astimezone(ZoneInfo(info.timezone)).date().isoformat()
     queued = await queue_to_unreported(
-        uow, info, month, kind="omzet_nudge", dedupe_prefix=f"nudge:{month}:{cluster_id}:{day}", now=now, render=render
+        uow, info, month, kind="omzet_nudge", dedupe_prefix=f"nudge:{month}:{cluster_id}:{day}", now=now, i18n=i18n
     )
     await uow.audit.record("omzet.nudge", actor=actor.telegram_user_id, subject=f"cluster:{cluster_id}", month=str(month), queued=queued)
     await uow.commit()

@@ -1,4 +1,4 @@
-"""Glue between the outbox (Telegram-free) and PTB: the transport, progress, periodic jobs."""
+"""The background runtime: the outbox over PTB (the transport), progress, the periodic jobs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
-from bot.money import format_count
+from bot.messages import Payload
 from bot.outbox import (
     Blocked,
     DrainStats,
@@ -28,36 +27,22 @@ from bot.outbox import (
 from bot.runtime import runtime_of
 from bot.services import announcements as ann
 from bot.services import monthly
-from handlers import callbacks as cb
-from handlers.announcements import member_message
+from handlers.replies import send_payload
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY_SECONDS = 3.0
+# The outbox reports progress as results are written; this slower job only catches what no
+# send of this process triggers (another instance's sends, an announcement without recipients).
+PROGRESS_EVERY_SECONDS = 10.0
 SCHEDULE_CHECK_SECONDS = 60.0
-TRAINING_REMINDER_CHECK = timedelta(minutes=30)
-
-
-def _markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("buttons") or []
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows])
 
 
 def telegram_transport(application: Application) -> Transport:
     """Send one rendered payload; translate Telegram's answers into the outbox's failures."""
 
-    async def send(chat_id: int, payload: dict[str, Any]) -> int | None:
-        bot = application.bot
-        markup = _markup(payload)
+    async def send(chat_id: int, stored: dict[str, Any]) -> int | None:
         try:
-            if payload.get("photo"):
-                message = await bot.send_photo(chat_id, payload["photo"], caption=payload.get("text"), reply_markup=markup)
-            elif payload.get("document"):
-                message = await bot.send_document(chat_id, payload["document"], caption=payload.get("text"), reply_markup=markup)
-            else:
-                message = await bot.send_message(chat_id, payload["text"], reply_markup=markup)
+            message = await send_payload(application.bot, chat_id, Payload.from_json(stored))
         except RetryAfter as exc:
             wait = exc.retry_after
             raise RateLimited(wait.total_seconds() if isinstance(wait, timedelta) else float(wait)) from exc
@@ -96,87 +81,43 @@ def create_outbox(application: Application) -> Outbox:
     )
 
 
-async def report_progress(application: Application) -> None:
-    """Edit each author's progress message; send the final report when all is resolved."""
+async def report_progress(application: Application) -> bool:
+    """Edit each author's progress message to the latest numbers, and queue the final report
+    when all is resolved. Every edit and every final report is claimed in the database (see
+    announcements.progress_updates): the outbox's hook, the periodic job and another instance
+    may all call this, and still each number is shown once and each report sent once. True when
+    anything changed."""
     runtime = runtime_of(application)
-    async with runtime.uow(read_only=True) as uow:
-        items = await ann.progress_to_report(uow)
-    for item in items:
-        t = runtime.i18n.translator(item.author_language)
-        message_id = item.progress_message_id
-        text = t.gettext(
-            "Mengirim pengumuman: terkirim {terkirim} dari {jumlah}.",
-            terkirim=format_count(item.sent, t.locale),
-            jumlah=format_count(item.total, t.locale),
-        )
+    async with runtime.uow() as uow:
+        edits, reports = await ann.progress_updates(uow, runtime.now(), runtime.i18n)
+        await uow.commit()
+    for edit in edits:
         try:
-            if message_id is None:
-                message_id = (await application.bot.send_message(item.author_chat_id, text)).message_id
-            else:
-                try:
-                    await application.bot.edit_message_text(text, chat_id=item.author_chat_id, message_id=message_id)
-                except BadRequest as exc:  # "not modified", or too old to edit: harmless
-                    log.debug("progress message not edited: %s", exc)
-            if item.finished:
-                await application.bot.send_message(
-                    item.author_chat_id, _final_report(t, item), reply_markup=_list_button(t, item)
-                )
-        except TelegramError as exc:
-            log.warning("progress for announcement %s not delivered: %s", item.announcement_id, exc)
-            continue
-        async with runtime.uow() as uow:
-            await ann.record_progress(uow, item.announcement_id, message_id=message_id, sent=item.sent, finished=item.finished, now=runtime.now())
-
-
-def _final_report(t, item: ann.Progress) -> str:
-    return t.gettext(
-        "Laporan pengiriman pengumuman:\nTerkirim: {terkirim}\nMemblokir bot: {blokir}\nGagal: {gagal}\n"
-        "Belum pernah memulai bot: {belum}",
-        terkirim=format_count(item.sent, t.locale),
-        blokir=format_count(item.blocked, t.locale),
-        gagal=format_count(item.failed, t.locale),
-        belum=format_count(item.unreachable, t.locale),
-    )
-
-
-def _list_button(t, item: ann.Progress) -> InlineKeyboardMarkup | None:
-    if item.kind is ann.Kind.PELATIHAN:
-        label = t.gettext("Daftar hadir")
-    elif item.kind is ann.Kind.PELUANG:
-        label = t.gettext("Daftar peminat")
-    else:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cb.answer("list", item.announcement_id))]])
+            await application.bot.edit_message_text(edit.text, chat_id=edit.chat_id, message_id=edit.message_id)
+        except TelegramError as exc:  # "not modified", or too old to edit: the next edit carries on
+            log.debug("progress message of announcement %s not edited: %s", edit.announcement_id, exc)
+    if reports and runtime.outbox is not None:
+        runtime.outbox.wake()  # a final report is waiting
+    return bool(edits or reports)
 
 
 async def queue_due_work(application: Application) -> None:
-    """Scheduled announcements that are due start; trainings of tomorrow get their reminders."""
+    """Scheduled announcements that are due start; trainings get their reminders."""
     runtime = runtime_of(application)
     now = runtime.now()
-
-    def render(language, item) -> dict[str, Any]:
-        t = runtime.i18n.translator(language)
-        text = t.gettext("Pengingat: besok Anda ikut pelatihan ini.") + "\n\n" + member_message(
-            t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone="Asia/Jakarta"
-        )
-        return {"text": text, "buttons": []}
-
     async with runtime.uow() as uow:
         await ann.start_due_scheduled(uow, now)
     async with runtime.uow() as uow:
-        queued = await ann.queue_training_reminders(uow, now, render)
+        queued = await ann.queue_training_reminders(uow, now, runtime.i18n)
     if queued and runtime.outbox is not None:
         runtime.outbox.wake()
 
 
 async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
     """Reminders, the deadline and summaries that are due now (each claimed once, ever)."""
-    from handlers.summaries import renders
-
     runtime = runtime_of(application)
-    reminder, summary_renders = renders(runtime)
     async with runtime.uow() as uow:
-        runs = await monthly.run_due(uow, runtime.now(), _worker_id(), runtime.settings.schedule, reminder, summary_renders)
+        runs = await monthly.run_due(uow, runtime.now(), _worker_id(), runtime.settings.schedule, runtime.i18n)
     if any(r.queued for r in runs) and runtime.outbox is not None:
         runtime.outbox.wake()
     return runs

@@ -265,14 +265,9 @@ def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
     except MonthError:
         raise CommandFailed(f"--period harus YYYY-MM, contoh 2026-10 / must be YYYY-MM: {args.period}", EXIT_USAGE) from None
 
-    class _Texts:
-        i18n = I18n()
-
-    from handlers.summaries import renders
-
-    reminder, summary_renders = renders(_Texts)
+    i18n = I18n()
     results = asyncio.run(
-        _with_uow(settings, lambda uow: monthly.run_by_hand(uow, args.job, period, args.cluster, now, reminder, summary_renders))
+        _with_uow(settings, lambda uow: monthly.run_by_hand(uow, args.job, period, args.cluster, now, i18n))
     )
     total = sum(r.queued for r in results)
     for r in results:

@@ -185,9 +185,8 @@ class Demo:
         await queue_due_work(self.app)
         for _ in range(50):
             stats = await runtime.outbox.drain_once()
-            if not (stats.sent or stats.retried or stats.blocked or stats.failed):
+            if not (stats.sent or stats.retried or stats.blocked or stats.failed) and not await report_progress(self.app):
                 break
-        await report_progress(self.app)
 
     async def handle(self, line: str) -> bool:
         """One line of input; False when the person wants to stop."""

@@ -135,6 +135,7 @@ async def test_koordinator_appoints_and_removes_a_chair(bot, programme):
     assert koor.buttons() == ["Angkat Siti Aminah"]
     await koor.press("Angkat Siti Aminah")
     assert "sekarang ketua" in koor.last_text
+    await bot.drain()  # the member's notice leaves through the outbox
     assert "diangkat menjadi ketua" in member.last_text
     await member.send("/undang")
     assert batik.invite_code in member.last_text

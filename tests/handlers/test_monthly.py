@@ -17,7 +17,6 @@ from bot.services import monthly, summaries
 from bot.shell.background import run_monthly_jobs
 from db.models import Delivery, JobRun, Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
-from handlers.summaries import renders
 
 CHAIR, KOOR, KOOR_DEMAK, MEMBER_BASE = 800, 801, 802, 30_000
 OCTOBER = Month(2026, 10)
@@ -164,16 +163,15 @@ async def test_summaries_after_deadline_to_chair_and_koordinator_with_missing_li
 
 async def test_jobs_run_by_hand_are_idempotent(bot):
     await _seed(bot)
-    reminder, summary_renders = renders(bot.runtime)
     async with bot.uow() as uow:
-        first = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, reminder, summary_renders)
+        first = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, bot.runtime.i18n)
     async with bot.uow() as uow:
-        second = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, reminder, summary_renders)
+        second = await monthly.run_by_hand(uow, "reminders", OCTOBER, None, bot.now, bot.runtime.i18n)
     assert sum(r.queued for r in first) == 3 and sum(r.queued for r in second) == 0
     async with bot.uow() as uow:
-        await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, reminder, summary_renders)
+        await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, bot.runtime.i18n)
     async with bot.uow() as uow:
-        again = await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, reminder, summary_renders)
+        again = await monthly.run_by_hand(uow, "summaries", OCTOBER, "Batik Simbang Kulon", bot.now, bot.runtime.i18n)
     assert sum(r.queued for r in again) == 0
 
 
@@ -291,10 +289,9 @@ async def test_reminders_in_chunks_reach_each_non_reporter_once(bot, monkeypatch
         chats = (await uow.session.scalars(select(Delivery.chat_id).where(Delivery.kind == "omzet_reminder"))).all()
     assert sorted(chats) == [MEMBER_BASE + i for i in range(6, 20) if i != 10]
     # Run by hand again: the dedupe keys hold across chunks too.
-    reminder, summary_renders = renders(bot.runtime)
     async with bot.uow() as uow:
-        again = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, reminder, summary_renders)
+        again = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, bot.runtime.i18n)
     assert [r.queued for r in again] == [13]  # "manual" is its own step: one more round, once
     async with bot.uow() as uow:
-        twice = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, reminder, summary_renders)
+        twice = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, bot.runtime.i18n)
     assert [r.queued for r in twice] == [0]

@@ -150,6 +150,7 @@ async def test_approval_required_chair_accepts(bot):
     siti = bot.user(507)
     await bot.register(siti, cluster)
     assert "menunggu" not in siti.last_text and "dikirim ke ketua" in siti.last_text
+    await bot.drain()  # the join request leaves through the outbox
     assert "Permintaan bergabung ke Batik Simbang Kulon" in chair.last_text
     assert chair.buttons() == ["Terima", "Tolak"]
     [member] = await _members(bot)
@@ -157,6 +158,7 @@ async def test_approval_required_chair_accepts(bot):
 
     await chair.press("Terima")
     assert "diterima sebagai anggota" in chair.last_text
+    await bot.drain()
     assert "Permintaan Anda diterima" in siti.last_text
     [member] = await _members(bot)
     assert member.status == "active"
@@ -175,7 +177,9 @@ async def test_approval_refused_deletes_personal_data_and_tells_member(bot):
     await bot.grant(601, Role.KETUA, cluster=cluster.name)
     siti = bot.user(508)
     await bot.register(siti, cluster)
+    await bot.drain()
     await chair.press("Tolak")
+    await bot.drain()
     assert "tidak diterima" in siti.last_text
     assert await _members(bot) == []
 

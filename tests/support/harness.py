@@ -92,6 +92,8 @@ class Harness:
             stats = await outbox.drain_once()
             if stats.sent or stats.retried or stats.blocked or stats.failed:
                 continue
+            if await report_progress(self.app):
+                continue  # a final report was queued, or progress edited: send what follows
             async with self.uow(read_only=True) as uow:
                 due = await uow.deliveries.next_due()
             if due is None or not follow_retries:

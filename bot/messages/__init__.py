@@ -1,0 +1,58 @@
+"""Telegram-free renderers: a domain result -> a Payload in the reader's language and zone.
+
+Services and jobs render here what they hand to the outbox; handlers render here what they
+answer with. Nobody else builds message texts for other people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class Button(NamedTuple):
+    """One inline button: a short verb and its callback data (built in bot.callbacks)."""
+
+    text: str
+    data: str
+
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+def rows(*lines: Iterable[Button | tuple[str, str]]) -> Rows:
+    """Button rows from (text, data) pairs or Buttons."""
+    return tuple(tuple(Button(*b) for b in line) for line in lines)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What one message carries: text (or a caption), buttons, and a photo or document file id."""
+
+    text: str
+    buttons: Rows = field(default_factory=tuple)
+    photo: str | None = None
+    document: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The form kept in the deliveries table."""
+        data: dict[str, Any] = {"text": self.text, "buttons": [[list(b) for b in line] for line in self.buttons]}
+        if self.photo:
+            data["photo"] = self.photo
+        if self.document:
+            data["document"] = self.document
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Payload:
+        """Read a stored payload (buttons as [text, data] pairs, or the older {"text", "data"})."""
+        def button(b: Sequence[str] | dict[str, str]) -> Button:
+            return Button(b["text"], b["data"]) if isinstance(b, dict) else Button(*b)
+
+        return cls(
+            text=data.get("text") or "",
+            buttons=tuple(tuple(button(b) for b in line) for line in data.get("buttons") or ()),
+            photo=data.get("photo"),
+            document=data.get("document"),
+        )

@@ -1,0 +1,90 @@
+"""What chairs, koordinator and members read about a month: summaries, missing lists, the
+member's card."""
+
+from __future__ import annotations
+
+from bot import callbacks as cb
+from bot.dates import format_month
+from bot.i18n import Translator
+from bot.messages import Button, Payload
+from bot.money import format_count, format_percent_change, format_rupiah, format_share
+from bot.services.summaries import Figures, Missing
+
+
+def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
+    """The summary as chairs and koordinator read it; money figures only with 3+ reporters."""
+    month = format_month(f.month, t.locale)
+    title = f.title or t.gettext("semua klaster di wilayah Anda")
+    lines = [t.gettext("Ringkasan {nama} — {bulan}", nama=title, bulan=month), ""]
+    lines.append(t.gettext("Anggota: {n}", n=format_count(f.members, t.locale)))
+    lines.append(
+        t.gettext(
+            "Sudah melapor: {n} ({persen})",
+            n=format_count(f.reporters, t.locale),
+            persen=format_share(f.reporting_rate, t.locale),
+        )
+    )
+    if f.suppressed:
+        lines.append(t.gettext("Angka omzet: data belum cukup (kurang dari 3 anggota melapor)."))
+        return "\n".join(lines)
+    lines += [
+        t.gettext("Total omzet: {jumlah}", jumlah=format_rupiah(f.total, t.locale)),
+        t.gettext("Median omzet: {jumlah}", jumlah=format_rupiah(f.median, t.locale)),
+        t.gettext("Rata-rata omzet: {jumlah}", jumlah=format_rupiah(f.mean, t.locale)),
+        t.gettext("Dibanding bulan lalu: {persen}", persen=format_percent_change(f.change_previous, t.locale)),
+        t.gettext("Dibanding tahun lalu: {persen}", persen=format_percent_change(f.change_year, t.locale)),
+    ]
+    if f.growth_since_joining is not None:
+        lines.append(
+            t.gettext(
+                "Pertumbuhan sejak bergabung: {persen} ({n} anggota: omzet bulan ini dibanding rata-rata "
+                "3 bulan pertama mereka melapor)",
+                persen=format_percent_change(f.growth_since_joining, t.locale),
+                n=format_count(f.growth_members, t.locale),
+            )
+        )
+    return "\n".join(lines)
+
+
+def missing_text(t: Translator, missing: Missing) -> str:
+    month = format_month(missing.month, t.locale)
+    if not missing.names:
+        return t.gettext("Semua anggota {klaster} sudah melapor omzet {bulan}.", klaster=missing.cluster.name, bulan=month)
+    lines = [
+        t.gettext(
+            "Belum melapor omzet {bulan} di {klaster}: {n} dari {jumlah} anggota.",
+            bulan=month, klaster=missing.cluster.name,
+            n=format_count(len(missing.names), t.locale), jumlah=format_count(missing.members, t.locale),
+        ),
+        "",
+    ]
+    lines += [f"{i}. {name}" for i, (_, name) in enumerate(missing.names, 1)]
+    return "\n".join(lines)[:3900]
+
+
+def summary(t: Translator, f: Figures) -> Payload:
+    """A cluster's monthly summary for its chair and koordinator, with the chart button."""
+    buttons = () if f.cluster_id is None else ((Button(t.gettext("Lihat grafik"), cb.summary_action("chart", f.cluster_id, str(f.month))),),)
+    return Payload(summary_text(t, f), buttons)
+
+
+def missing(t: Translator, m: Missing) -> Payload:
+    """To the chair after the deadline: who has not reported, with the one-tap nudge."""
+    return Payload(missing_text(t, m), ((Button(t.gettext("Ingatkan"), cb.summary_action("nudge", m.cluster.id, str(m.month))),),))
+
+
+def card(t: Translator, f: Figures, amount: int) -> Payload:
+    """To each reporter after the deadline: where they stand against the cluster."""
+    position = (
+        t.gettext("di atas median klaster") if amount > (f.median or 0)
+        else t.gettext("sama dengan median klaster") if amount == f.median
+        else t.gettext("di bawah median klaster")
+    )
+    return Payload(
+        t.gettext(
+            "Terima kasih sudah melapor omzet {bulan}. Omzet Anda {jumlah}, {posisi} ({median}). "
+            "Perubahan omzet klaster dari bulan lalu: {persen}. Lihat riwayat Anda dengan /riwayat.",
+            bulan=format_month(f.month, t.locale), jumlah=format_rupiah(amount, t.locale), posisi=position,
+            median=format_rupiah(f.median, t.locale), persen=format_percent_change(f.change_previous, t.locale),
+        )
+    )

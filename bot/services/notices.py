@@ -1,0 +1,49 @@
+"""Notices to other people leave through the outbox, written in the acting transaction.
+
+A notice is "first in line": the sender takes it ahead of a big announcement in the same rate
+budget, and a 429, 5xx or timeout only delays it (see bot/outbox.py). Its dedupe key makes the
+action that creates it safe to repeat: a second attempt finds the row already there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.messages import Payload
+from db.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    dedupe_key: str
+    chat_id: int
+    payload: Payload
+    member_id: int | None = None
+    not_before: datetime | None = None
+
+
+async def enqueue(uow: UnitOfWork, notices: list[Notice], now: datetime, *, first_in_line: bool = True) -> int:
+    """Write the notices not yet written (by dedupe key); returns how many were added."""
+    if not notices:
+        return 0
+    existing = await uow.deliveries.existing_keys([n.dedupe_key for n in notices])
+    rows = [
+        {
+            "kind": n.kind,
+            "dedupe_key": n.dedupe_key,
+            "announcement_id": None,
+            "member_id": n.member_id,
+            "chat_id": n.chat_id,
+            "payload": n.payload.to_json(),
+            "status": "pending",
+            "attempts": 0,
+            "first_in_line": first_in_line,
+            "not_before": n.not_before or now,
+            "created_at": now,
+        }
+        for n in notices
+        if n.dedupe_key not in existing
+    ]
+    return await uow.deliveries.add_many(rows)
