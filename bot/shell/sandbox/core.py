@@ -130,6 +130,8 @@ class FakeBotApi:
         # Set by the HTTP layer: POSTs an update to the webhook, returns the HTTP status.
         self.webhook_poster: Callable[[str, str | None, JsonDict], Awaitable[int]] | None = None
         self.webhook_statuses: list[int] = []
+        # Answers scripted per chat (fail_next), before the random faults.
+        self._scripted: dict[int, list[int]] = {}
 
     # ---- server side -------------------------------------------------------------------
 
@@ -146,7 +148,7 @@ class FakeBotApi:
         if handler is None:
             self.unknown_methods.append(method)
             return {"ok": False, "error_code": 404, "description": f"Not Found: method {method} unknown to sandbox"}
-        fault = self._injected_fault(method)
+        fault = self._scripted_fault(method, params) or self._injected_fault(method)
         if fault is not None:
             return fault
         try:
@@ -169,6 +171,28 @@ class FakeBotApi:
         if draw < faults.timeout_before_rate + faults.timeout_after_rate:
             return "after"
         return None
+
+    def fail_next(self, chat_id: int, *statuses: int) -> None:
+        """The next sends to `chat_id` answer these statuses in turn (429 carries retry_after)."""
+        self._scripted.setdefault(int(chat_id), []).extend(statuses)
+
+    def _scripted_fault(self, method: str, params: JsonDict) -> JsonDict | None:
+        if method.lower() not in SEND_METHODS or "chat_id" not in params:
+            return None
+        queue = self._scripted.get(int(params["chat_id"]))
+        if not queue:
+            return None
+        status = queue.pop(0)
+        if status == 429:
+            self.rejected_429 += 1
+            return {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {self.faults.retry_after}",
+                "parameters": {"retry_after": self.faults.retry_after},
+            }
+        self.rejected_5xx += 1
+        return {"ok": False, "error_code": status, "description": "Bad Gateway" if status == 502 else "Internal Server Error"}
 
     def _injected_fault(self, method: str) -> JsonDict | None:
         if method.lower() not in SEND_METHODS:
