@@ -16,6 +16,7 @@ from bot import callbacks as cb
 from handlers import (
     announcements,
     cluster_admin,
+    cluster_picker,
     general,
     history,
     omzet,
@@ -64,7 +65,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(cluster_admin.on_approval, pattern=cb.APPROVAL_PATTERN))
     app.add_handler(CallbackQueryHandler(general.on_language, pattern=cb.LANGUAGE_PATTERN))
     app.add_handler(CallbackQueryHandler(profile.on_button, pattern=cb.PROFILE_PATTERN))
-    app.add_handler(CallbackQueryHandler(cluster_admin.on_pick, pattern=cb.PICK_PATTERN))
+    picked = {**cluster_admin.PICKED, **summaries.PICKED}
+    app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked), pattern=cb.PICK_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)

@@ -14,9 +14,10 @@ from bot.services import cluster_setup
 from bot.services import clusters as cluster_service
 from bot.services import registration as reg
 from bot.services import roles as role_service
-from bot.services.clusters import ClusterChoices, invite_link
+from bot.services.clusters import invite_link
+from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
-from handlers.keyboards import MAX_LIST_BUTTONS, cluster_choice_keyboard, inline
+from handlers.keyboards import MAX_LIST_BUTTONS, inline
 from handlers.replies import refuse, say
 
 log = logging.getLogger(__name__)
@@ -59,37 +60,8 @@ async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose:
     await ask_for_cluster(update, context, purpose, choices)
 
 
-async def ask_for_cluster(
-    update: Update, context: KlasterContext, purpose: str, choices: ClusterChoices, question: str | None = None
-) -> None:
-    """Buttons for the clusters in scope (by kabupaten first when there are many)."""
-    t = context.t
-    default = t.gettext("Pilih kabupaten/kota:") if choices.kabupaten else t.gettext("Pilih klaster:")
-    await say(
-        update,
-        context,
-        question if question and not choices.kabupaten else default,
-        reply_markup=cluster_choice_keyboard(
-            t,
-            choices,
-            kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
-            cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
-        ),
-    )
-
-
 async def _run(update: Update, context: KlasterContext, purpose: str, cluster: ClusterInfo) -> None:
-    if purpose in ("ringkasan", "belumlapor"):
-        # Imported here: the summaries glue uses this module's cluster picker.
-        from handlers import summaries
-
-        await summaries.on_pick(update, context, purpose, cluster.id)
-    elif purpose == "undang":
-        await _send_invite(update, context, cluster)
-    elif purpose == "anggota":
-        await _send_members(update, context, cluster)
-    else:
-        await _send_chair_choice(update, context, cluster)
+    await PICKED[purpose](update, context, cluster)
 
 
 async def undang_command(update: Update, context: KlasterContext) -> None:
@@ -107,35 +79,7 @@ async def ketua_command(update: Update, context: KlasterContext) -> None:
     await _pick_cluster_or_run(update, context, "ketua")
 
 
-async def on_pick(update: Update, context: KlasterContext) -> None:
-    """A cluster or kabupaten button of /undang, /anggota or /ketua."""
-    query = update.callback_query
-    match = cb.PICK_PATTERN.match(query.data or "")
-    assert match is not None
-    actor = context.require_actor()
-    purpose = match["purpose"]
-    try:
-        async with context.uow(read_only=True) as uow:
-            if match["cluster"]:
-                cluster = await cluster_service.managed_cluster(uow, actor, int(match["cluster"]))
-                choices = None
-            else:
-                cluster = None
-                index = None if match["kab"] == "all" else int(match["kab"])
-                choices = await cluster_service.cluster_choices(uow, actor, kabupaten_index=index)
-                if not actor.roles:
-                    raise NotAllowed("role")
-    except DomainError as error:
-        await refuse(update, context, error)
-        return
-    await query.answer()
-    if cluster is not None:
-        await _run(update, context, purpose, cluster)
-        return
-    await ask_for_cluster(update, context, purpose, choices)
-
-
-async def _send_invite(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+async def send_invite(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
     link = invite_link(context.bot.username, cluster)
     await say(
         update,
@@ -151,7 +95,7 @@ async def _send_invite(update: Update, context: KlasterContext, cluster: Cluster
     )
 
 
-async def _send_members(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+async def send_members(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
     t = context.t
     try:
         async with context.uow(read_only=True) as uow:
@@ -186,7 +130,7 @@ async def _send_members(update: Update, context: KlasterContext, cluster: Cluste
     await say(update, context, "\n".join(chunk))
 
 
-async def _send_chair_choice(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+async def send_chair_choice(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
     t = context.t
     try:
         async with context.uow(read_only=True) as uow:
@@ -366,3 +310,7 @@ async def on_cluster_setup_button(update: Update, context: KlasterContext) -> No
             tautan=invite_link(context.bot.username, cluster),
         ),
     )
+
+
+# What a cluster picked from /undang, /anggota or /ketua leads to (the picker's table for them).
+PICKED = {"undang": send_invite, "anggota": send_members, "ketua": send_chair_choice}

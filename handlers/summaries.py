@@ -9,14 +9,14 @@ from telegram import InputFile, Update
 from bot import callbacks as cb
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
 from bot.dates import Month, MonthError, format_month, parse_month
-from bot.domain import DomainError, NotAllowed, NotFound
+from bot.domain import ClusterInfo, DomainError, NotAllowed, NotFound
 from bot.export import summary_workbook
 from bot.messages import summaries as texts
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
 from bot.services import clusters as cluster_service
 from bot.services import summaries as summary_service
 from bot.services.summaries import Figures
-from handlers.cluster_admin import ask_for_cluster
+from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
@@ -177,12 +177,17 @@ async def send_missing(update: Update, context: KlasterContext, cluster_id: int,
     await say(update, context, texts.missing_text(t, missing), reply_markup=markup)
 
 
-async def on_pick(update: Update, context: KlasterContext, purpose: str, cluster_id: int) -> None:
-    """A cluster chosen from the buttons of /ringkasan or /belumlapor."""
-    if purpose == "ringkasan":
-        await _send_summary(update, context, cluster_id, _default_month(context))
-    else:
-        await send_missing(update, context, cluster_id, _default_month(context))
+async def summary_of_picked(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    """A cluster chosen from the buttons of /ringkasan."""
+    await _send_summary(update, context, cluster.id, _default_month(context))
+
+
+async def missing_of_picked(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    """A cluster chosen from the buttons of /belumlapor."""
+    await send_missing(update, context, cluster.id, _default_month(context))
+
+
+PICKED = {"ringkasan": summary_of_picked, "belumlapor": missing_of_picked}
 
 
 async def on_button(update: Update, context: KlasterContext) -> None:

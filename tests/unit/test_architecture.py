@@ -35,19 +35,110 @@ def _violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
     return found
 
 
+SHELL = ("bot.shell",)
+TELEGRAM = ("telegram",)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _core_files() -> list[Path]:
+    """Every module of bot/ except the shell: the Telegram-free core."""
+    return [p for p in _files("bot") if "shell" not in p.relative_to(ROOT / "bot").parts]
+
+
+def test_the_core_is_every_module_of_bot_but_the_shell():
+    names = {_module_name(p) for p in _core_files()}
+    assert {"bot.domain", "bot.outbox", "bot.services.announcements", "bot.messages.announcements", "bot.runtime"} <= names
+    assert not any(n.startswith("bot.shell") for n in names)
+
+
 @pytest.mark.parametrize(
     "where, forbidden",
     [
+        ("core", ("telegram", "handlers", *SHELL)),
         (("bot", "domain.py"), ("telegram", "handlers", "sqlalchemy", "db")),
-        (("bot", "services"), ("telegram", "handlers")),
+        (("bot", "messages"), ("telegram", "handlers", "sqlalchemy", "db", *SHELL)),
         (("bot", "money.py"), ("telegram", "handlers", "sqlalchemy", "db")),
         (("bot", "dates.py"), ("telegram", "handlers", "sqlalchemy", "db")),
-        (("handlers",), ("sqlalchemy", "db.models")),
-        (("db",), ("telegram", "handlers")),
+        (("handlers",), ("sqlalchemy", "db.models", *SHELL)),
+        (("db",), ("telegram", "handlers", "bot")),
     ],
 )
 def test_layer_rules(where, forbidden):
-    assert _violations(_files(*where), forbidden) == []
+    files = _core_files() if where == "core" else _files(*where)
+    assert _violations(files, forbidden) == []
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (a `from package import module` counts as the module)."""
+    files = [*_files("bot"), *_files("handlers"), *_files("db")]
+    modules = {_module_name(p): p for p in files}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names if a.name in modules)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    targets.add(full if full in modules else node.module)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_modules_import_each_other():
+    """No circle of imports between any modules of bot/, handlers/ and db/ (a package's
+    __init__ counts as a module of its own)."""
+    graph = _import_graph()
+    # A package __init__ that only re-exports is imported by its modules' importers, not the
+    # reverse; any other circle is a fault.
+    assert _circles(graph) == []
+
+
+def test_the_circle_finder_sees_a_circle():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
 
 
 def test_the_checker_sees_a_violation(tmp_path):
