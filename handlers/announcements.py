@@ -163,10 +163,13 @@ async def _preview(update: Update, context: KlasterContext, view: ComposeView) -
         await context.bot.send_document(chat_id, draft.attachment_file_id, caption=payload["text"], reply_markup=markup)
     else:
         await say(update, context, payload["text"], reply_markup=markup)
-    rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send"))]]
+    rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send", draft.key))]]
     if draft.scheduled_for is not None:
         rows.append(
-            [(t.gettext("Jadwalkan {waktu}", waktu=_when(t, draft.scheduled_for, draft.zone)), cb.compose_action("schedok"))]
+            [(
+                t.gettext("Jadwalkan {waktu}", waktu=_when(t, draft.scheduled_for, draft.zone)),
+                cb.compose_action("schedok", draft.key),
+            )]
         )
     rows += [
         [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
@@ -219,9 +222,13 @@ async def on_compose_button(update: Update, context: KlasterContext) -> None:
             elif match["action"] == "sched":
                 view = await ann.ask_schedule(uow, actor)
             else:
-                current = await ann.current(uow, actor)
                 sent = await ann.publish(
-                    uow, actor, now, _payload_renderer(context, current), scheduled=match["action"] == "schedok"
+                    uow,
+                    actor,
+                    now,
+                    lambda view: _payload_renderer(context, view),
+                    scheduled=match["action"] == "schedok",
+                    key=match["draft"],
                 )
     except DomainError as error:
         await refuse(update, context, error)
