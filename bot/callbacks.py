@@ -130,9 +130,12 @@ def omzet_replace(month: str, rupiah: int) -> str:
 
 
 # Composing an announcement (/umumkan)
+# "send" and "schedok" name the draft they send (its key), so a button of a draft sent
+# already is recognised, and never sends the draft composed after it; without a key (buttons
+# from before keys) they send the draft at its preview.
 COMPOSE_PATTERN = re.compile(
     r"^umum:(?:t:(?P<target>all|(?:kab|kom|cl):\d{1,10})|k:(?P<kind>peluang|pelatihan|umum)"
-    r"|(?P<action>send|sched|schedok|edit|abort)|unsched:(?P<unsched>\d{1,10}))$"
+    r"|(?P<action>send|sched|schedok|edit|abort)(?::(?P<draft>[0-9a-f]{8}))?|unsched:(?P<unsched>\d{1,10}))$"
 )
 
 
@@ -144,8 +147,8 @@ def compose_kind(kind: str) -> str:
     return f"umum:k:{kind}"
 
 
-def compose_action(action: str) -> str:
-    return f"umum:{action}"
+def compose_action(action: str, draft_key: str | None = None) -> str:
+    return f"umum:{action}:{draft_key}" if draft_key else f"umum:{action}"
 
 
 def unschedule(announcement_id: int) -> str:

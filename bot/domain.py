@@ -153,6 +153,17 @@ class StaleAction(DomainError):
     """A button or step that no longer applies (an old message, a finished flow)."""
 
 
+class AlreadyDone(StaleAction):
+    """The action was claimed already (a double press, another chair, a second instance);
+    `what` names it, so the second press is told what happened instead of "no longer valid";
+    `names` fill the sentence (a member's name, a cluster's)."""
+
+    def __init__(self, what: str, **names: str) -> None:
+        super().__init__(what)
+        self.what = what
+        self.names = names
+
+
 @dataclass
 class InvalidInput(DomainError):
     """What the person typed cannot be used; `reason` picks the message shown."""

@@ -122,6 +122,9 @@ class Member(Base):
     cluster: Mapped[Cluster] = relationship(back_populates="members")
 
 
+CHAIR_GRANT = "role = 'ketua'"
+
+
 class RoleGrant(Base):
     """A role with its scope.
 
@@ -130,7 +133,19 @@ class RoleGrant(Base):
     """
 
     __tablename__ = "role_grants"
-    __table_args__ = (Index("ix_role_grants_user_role", "telegram_user_id", "role"),)
+    __table_args__ = (
+        Index("ix_role_grants_user_role", "telegram_user_id", "role"),
+        # One chair grant per person and cluster: appointing is an insert this index decides,
+        # so a double press or a second instance cannot appoint twice.
+        Index(
+            "uq_role_grants_chair",
+            "telegram_user_id",
+            "cluster_id",
+            unique=True,
+            sqlite_where=text(CHAIR_GRANT),
+            postgresql_where=text(CHAIR_GRANT),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger)
@@ -277,6 +292,9 @@ class Announcement(Base):
     progress_sent: Mapped[int] = mapped_column(Integer, default=0)
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     training_reminder_queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The draft it was published from: publishing claims the draft, and a second press of
+    # its "Kirim sekarang" finds the announcement by this key and is told it was sent.
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class AnnouncementCluster(Base):

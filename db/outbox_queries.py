@@ -19,6 +19,7 @@ from db.models import (
     Member,
     UtcDateTime,
 )
+from db.sql import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,26 @@ class Deliveries:
             for start in range(0, len(rows), 1000):
                 await self.session.execute(insert(Delivery), rows[start : start + 1000])
         return len(rows)
+
+    async def add_new(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert the rows whose dedupe_key is not there yet; returns how many were added.
+
+        The unique key decides, not a reading before the insert: two transactions queueing
+        the same messages at once (a double tap, a second instance) add each row once, and
+        the second finds nothing left to add instead of failing on the constraint.
+        """
+        rows = list(rows)
+        added = 0
+        # Multi-row VALUES: 500 rows x 10 columns stays far below either driver's bind limit.
+        for start in range(0, len(rows), 500):
+            statement = (
+                dialect_insert(self.session)(Delivery)
+                .values(rows[start : start + 500])
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(Delivery.id)
+            )
+            added += len((await self.session.execute(statement)).all())
+        return added
 
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -201,6 +222,34 @@ class Announcements:
 
     async def get(self, announcement_id: int) -> Announcement | None:
         return await self.session.get(Announcement, announcement_id)
+
+    async def from_draft(self, draft_key: str) -> Announcement | None:
+        return await self.session.scalar(select(Announcement).where(Announcement.draft_key == draft_key))
+
+    async def move(self, announcement_id: int, from_status: str, to_status: str) -> bool:
+        """Change the status only from `from_status`: False when another transaction moved it."""
+        result = await self.session.execute(
+            update(Announcement)
+            .where(Announcement.id == announcement_id, Announcement.status == from_status)
+            .values(status=to_status)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def status_of(self, announcement_id: int) -> str | None:
+        """The committed status (not the copy this session read before waiting for a lock)."""
+        return await self.session.scalar(select(Announcement.status).where(Announcement.id == announcement_id))
+
+    async def start_due(self, now: datetime) -> list[int]:
+        """Scheduled announcements that are due become 'sending', each by one transaction."""
+        result = await self.session.execute(
+            update(Announcement)
+            .where(Announcement.status == "scheduled", Announcement.scheduled_for <= now)
+            .values(status="sending")
+            .returning(Announcement.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(result.scalars().all())
 
     async def cluster_ids(self, announcement_id: int) -> list[int]:
         rows = await self.session.scalars(

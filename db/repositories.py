@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, delete, func, literal, or_, select
+from sqlalchemy import BigInteger, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -119,6 +119,15 @@ class Members(_Repository):
     async def delete(self, member: Member) -> None:
         await self.session.delete(member)
 
+    async def settle_pending(self, member_id: int, status: str, *, now: datetime, by: int) -> bool:
+        """Decide a join request once: False when it is no longer pending (decided meanwhile)."""
+        result = await self.session.execute(
+            update(Member)
+            .where(Member.id == member_id, Member.status == "pending")
+            .values(status=status, decided_at=now, decided_by=by)
+        )
+        return result.rowcount == 1
+
     async def of_cluster(self, cluster_id: int) -> Sequence[Member]:
         query = (
             select(Member)
@@ -192,6 +201,34 @@ class Roles(_Repository):
             await self.session.delete(grant)
         await self.session.flush()
 
+    async def add_chair(self, telegram_user_id: int, cluster_id: int, *, granted_by: int | None) -> bool:
+        """Appoint a chair once: False when the grant exists (uq_role_grants_chair decides, so
+        two koordinators, or two instances, at the same moment add one row)."""
+        result = await self.session.execute(
+            _insert_ignoring_duplicates(
+                self.session,
+                RoleGrant,
+                {
+                    "telegram_user_id": telegram_user_id,
+                    "role": "ketua",
+                    "cluster_id": cluster_id,
+                    "granted_by": granted_by,
+                },
+            )
+        )
+        return result.rowcount == 1
+
+    async def remove_chair(self, telegram_user_id: int, cluster_id: int) -> bool:
+        """Remove a chair once: False when there was no such grant (removed meanwhile)."""
+        result = await self.session.execute(
+            delete(RoleGrant).where(
+                RoleGrant.telegram_user_id == telegram_user_id,
+                RoleGrant.role == "ketua",
+                RoleGrant.cluster_id == cluster_id,
+            )
+        )
+        return (result.rowcount or 0) > 0
+
     async def all(self) -> Sequence[RoleGrant]:
         query = select(RoleGrant).order_by(RoleGrant.role, RoleGrant.telegram_user_id)
         return (await self.session.scalars(query)).all()
@@ -229,6 +266,10 @@ class AuditLog(_Repository):
             )
         )
         await self.session.flush()
+
+    async def entries_about(self, subject: str, actions: Sequence[str]) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).where(AuditEntry.subject == subject, AuditEntry.action.in_(list(actions)))
+        return (await self.session.scalars(query.order_by(AuditEntry.id))).all()
 
     async def entries(self, action: str | None = None) -> Sequence[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.id)
@@ -275,6 +316,27 @@ class Conversations(_Repository):
         await self.session.execute(
             delete(ConversationState).where(ConversationState.telegram_user_id == telegram_user_id)
         )
+
+    async def take(
+        self, telegram_user_id: int, flow: str, steps: Sequence[str]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Claim the user's state at one of `steps` by deleting it: (step, data), or None when
+        another transaction took it first (or it is elsewhere). The condition is in the DELETE,
+        so on PostgreSQL a second taker waits for the first and then finds nothing; a reading
+        before it would race (READ COMMITTED). A caller that refuses afterwards raises, and the
+        rollback puts the state back."""
+        row = (
+            await self.session.execute(
+                delete(ConversationState)
+                .where(
+                    ConversationState.telegram_user_id == telegram_user_id,
+                    ConversationState.flow == flow,
+                    ConversationState.step.in_(list(steps)),
+                )
+                .returning(ConversationState.step, ConversationState.data)
+            )
+        ).first()
+        return (row[0], dict(row[1] or {})) if row is not None else None
 
 
 class Reports(_Repository):

@@ -83,10 +83,13 @@ async def _preview(update: Update, context: KlasterContext, view: ComposeView) -
     t, draft = context.t, view.draft
     await say(update, context, t.gettext("Pratinjau — anggota akan menerima pesan seperti ini:"))
     await reply_payload(update, context, ann.member_copy(t, draft, announcement_id=0))
-    rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send"))]]
+    rows = [[(t.gettext("Kirim sekarang"), cb.compose_action("send", draft.key))]]
     if draft.scheduled_for is not None:
         rows.append(
-            [(t.gettext("Jadwalkan {waktu}", waktu=msg.when(t, draft.scheduled_for, draft.zone)), cb.compose_action("schedok"))]
+            [(
+                t.gettext("Jadwalkan {waktu}", waktu=msg.when(t, draft.scheduled_for, draft.zone)),
+                cb.compose_action("schedok", draft.key),
+            )]
         )
     rows += [
         [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
@@ -139,7 +142,9 @@ async def on_compose_button(update: Update, context: KlasterContext) -> None:
             elif match["action"] == "sched":
                 view = await ann.ask_schedule(uow, actor)
             else:
-                sent = await ann.publish(uow, actor, now, context.runtime.i18n, scheduled=match["action"] == "schedok")
+                sent = await ann.publish(
+                    uow, actor, now, context.runtime.i18n, scheduled=match["action"] == "schedok", key=match["draft"]
+                )
     except DomainError as error:
         await refuse(update, context, error)
         return

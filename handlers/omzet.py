@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 
 from bot import callbacks as cb
 from bot.dates import Month, MonthError, format_month
-from bot.domain import DomainError, StaleAction
+from bot.domain import AlreadyDone, DomainError, StaleAction
 from bot.i18n import Translator
 from bot.money import MICRO_MONTHLY_CEILING, format_rupiah
 from bot.services import reports
@@ -336,7 +336,7 @@ async def _stale(update: Update, context: KlasterContext, error: StaleAction) ->
     await say(update, context, explain_error(t, error))
     if question is not None:
         await show_question(update, context, question)
-    else:
+    elif not isinstance(error, AlreadyDone):  # saved by the first press: nothing to point to
         await say(update, context, t.gettext("Ketik /omzet untuk melapor omzet."))
 
 

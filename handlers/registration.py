@@ -8,7 +8,7 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
-from bot.domain import DomainError, MemberStatus, StaleAction
+from bot.domain import AlreadyDone, DomainError, MemberStatus, StaleAction
 from bot.services import registration as reg
 from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
 from handlers.context import KlasterContext
@@ -329,7 +329,8 @@ async def _drop_buttons(update: Update) -> None:
 
 async def _stale_or_refuse(update: Update, context: KlasterContext, error: DomainError) -> None:
     """A button from an old message: say so, then show where the person really is."""
-    if not isinstance(error, StaleAction):
+    if not isinstance(error, StaleAction) or isinstance(error, AlreadyDone):
+        # Done already (the first of two presses registered them): say so, point nowhere.
         await refuse(update, context, error)
         return
     if update.callback_query is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain import (
     Actor,
+    AlreadyDone,
     DomainError,
     InvalidInput,
     MemberNotActive,
@@ -112,6 +113,24 @@ def explain_invalid(t: Translator, reason: str) -> str:
     return texts.get(reason, t.gettext("Jawaban itu tidak bisa kami pakai. Silakan coba lagi."))
 
 
+def explain_done(t: Translator, error: AlreadyDone) -> str:
+    """The second press of a button whose action happened already: what became of it."""
+    names = error.names
+    if error.what == "chair_appointed":
+        return t.gettext("{nama} sudah menjadi ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
+    if error.what == "chair_removed":
+        return t.gettext("{nama} sudah bukan ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
+    texts = {
+        "announcement_sent": t.gettext("Pengumuman ini sudah dikirim."),
+        "announcement_scheduled": t.gettext("Pengumuman ini sudah dijadwalkan."),
+        "schedule_cancelled": t.gettext("Jadwal ini sudah dibatalkan."),
+        "report_saved": t.gettext("Laporan omzet ini sudah tersimpan."),
+        "registered": t.gettext("Pendaftaran Anda sudah kami terima."),
+        "request_decided": t.gettext("Permintaan ini sudah diputuskan."),
+    }
+    return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
+
+
 def explain_error(t: Translator, error: DomainError) -> str:
     """A polite sentence for any domain refusal."""
     if isinstance(error, InvalidInput):
@@ -121,6 +140,8 @@ def explain_error(t: Translator, error: DomainError) -> str:
             "Maaf, Anda tidak memiliki hak untuk itu. Ketik /bantuan untuk melihat perintah "
             "yang bisa Anda pakai."
         )
+    if isinstance(error, AlreadyDone):
+        return explain_done(t, error)
     if isinstance(error, StaleAction):
         return t.gettext("Tombol atau langkah ini sudah tidak berlaku.")
     if isinstance(error, NotRegistered):

@@ -6,6 +6,7 @@ so a crash never leaves an announcement that reaches only some members unknowing
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,9 @@ from sqlalchemy import select
 from bot.dates import MonthError, parse_day_and_time
 from bot.domain import (
     Actor,
+    AlreadyDone,
     ClusterInfo,
+    DomainError,
     InvalidInput,
     MemberStatus,
     NotAllowed,
@@ -78,6 +81,8 @@ class Draft:
     training_place: str | None = None
     zone: str = "Asia/Jakarta"
     scheduled_for: datetime | None = None
+    # Names this draft on its send buttons, and the announcement it becomes (draft_key).
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,7 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
         training_place=data.get("training_place"),
         zone=zone,
         scheduled_for=datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None,
+        key=data.get("key"),
     )
     targets: tuple[TargetOption, ...] = ()
     if step is Step.TARGET:
@@ -185,9 +191,11 @@ async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
     clusters = await _clusters_in_scope(uow, actor)
     if not clusters:
         raise NotFound("no_clusters_in_scope")
+    # A fresh key per draft: a send button of an older draft never sends this one.
+    key = secrets.token_hex(4)
     if len(clusters) == 1:
-        return await _save(uow, actor, Step.KIND, {"cluster_ids": [clusters[0].id]})
-    return await _save(uow, actor, Step.TARGET, {})
+        return await _save(uow, actor, Step.KIND, {"cluster_ids": [clusters[0].id], "key": key})
+    return await _save(uow, actor, Step.TARGET, {"key": key})
 
 
 async def choose_target(uow: UnitOfWork, actor: Actor, key: str) -> ComposeView:
@@ -325,10 +333,28 @@ def _progress_key(announcement_id: int) -> str:
     return f"progress:{announcement_id}"
 
 
-async def publish(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, scheduled: bool) -> Sent:
-    """Create the announcement, one delivery per recipient and the author's progress message,
-    in one transaction."""
-    _, data = await _state(uow, actor, Step.PREVIEW)
+async def _claim_draft(uow: UnitOfWork, actor: Actor, key: str | None) -> dict[str, Any]:
+    """Take the draft at its preview, once: the claim is the DELETE of its state row.
+
+    Whoever loses (a double press, the same press on a second instance, an old button of a
+    draft already sent) is told what became of the draft, or that the button is stale.
+    """
+    taken = await uow.conversations.take(actor.telegram_user_id, FLOW, [Step.PREVIEW.value])
+    if taken is not None and (key is None or taken[1].get("key") == key):
+        return taken[1]
+    if taken is not None:
+        # A newer draft, not the one on the button: it stays where it is, unsent.
+        await uow.conversations.save(actor.telegram_user_id, FLOW, taken[0], taken[1])
+    published = await uow.announcements.from_draft(key) if key else None
+    if published is not None and published.author_telegram_user_id == actor.telegram_user_id:
+        raise AlreadyDone("announcement_scheduled" if published.status == "scheduled" else "announcement_sent")
+    raise StaleAction("announce_step")
+
+
+async def _sendable(
+    uow: UnitOfWork, actor: Actor, data: dict[str, Any], scheduled: bool
+) -> tuple[list[int], datetime | None]:
+    """The draft's clusters and send time, when it may still be sent as it is."""
     cluster_ids = data.get("cluster_ids") or []
     clusters = await _clusters_in_scope(uow, actor)
     allowed = {c.id for c in clusters}
@@ -340,6 +366,24 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, s
     scheduled_for = datetime.fromisoformat(data["scheduled_for"]) if scheduled and data.get("scheduled_for") else None
     if scheduled and scheduled_for is None:
         raise StaleAction("announce_schedule_missing")
+    return cluster_ids, scheduled_for
+
+
+async def publish(
+    uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, scheduled: bool, key: str | None = None
+) -> Sent:
+    """Create the announcement, one delivery per recipient and the author's progress message,
+    in one transaction.
+
+    `key` is the draft's key from the pressed button (None on buttons older than keys).
+    """
+    data = await _claim_draft(uow, actor, key)
+    try:
+        cluster_ids, scheduled_for = await _sendable(uow, actor, data, scheduled)
+    except DomainError:
+        # Refused: the draft stays at its preview, as if never pressed.
+        await uow.conversations.save(actor.telegram_user_id, FLOW, Step.PREVIEW.value, data)
+        raise
     draft = (await _view(uow, actor, Step.PREVIEW, data)).draft
     user = await uow.users.get(actor.telegram_user_id)
     announcement = await uow.announcements.add(
@@ -355,6 +399,7 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, s
             created_at=now,
             scheduled_for=scheduled_for,
             status="scheduled" if scheduled_for else "sending",
+            draft_key=data.get("key"),
         ),
         cluster_ids,
     )
@@ -406,7 +451,6 @@ async def publish(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, *, s
             not_before=min(not_before.values(), default=scheduled_for or now),
         )
     ], now)
-    await uow.conversations.clear(actor.telegram_user_id)
     await uow.audit.record(
         "announcement.create",
         actor=actor.telegram_user_id,
@@ -427,11 +471,13 @@ async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) 
         raise NotFound("announcement")
     if announcement.author_telegram_user_id != actor.telegram_user_id:
         raise NotAllowed("announcement_author")
-    if announcement.status != "scheduled":
+    # Conditional, so a double press (or the start of the send) wins or loses as a whole.
+    if not await uow.announcements.move(announcement_id, "scheduled", "cancelled"):
+        if await uow.announcements.status_of(announcement_id) == "cancelled":
+            raise AlreadyDone("schedule_cancelled")
         raise StaleAction("announcement_not_scheduled")
     cancelled = await uow.deliveries.cancel_pending(announcement_id)
     await uow.deliveries.cancel_key(_progress_key(announcement_id))
-    announcement.status = "cancelled"
     await uow.audit.record("announcement.cancel", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}")
     await uow.commit()
     return cancelled
@@ -586,12 +632,9 @@ async def progress_updates(uow: UnitOfWork, now: datetime, i18n: I18n) -> tuple[
 
 
 async def start_due_scheduled(uow: UnitOfWork, now: datetime) -> list[int]:
-    """Scheduled announcements whose first deliveries are due become 'sending'."""
-    started = []
-    for a in await uow.announcements.in_progress():
-        if a.status == "scheduled" and a.scheduled_for is not None and a.scheduled_for <= now:
-            a.status = "sending"
-            started.append(a.id)
+    """Scheduled announcements whose first deliveries are due become 'sending' (one UPDATE with
+    its condition: two instances starting the same announcement start it once)."""
+    started = await uow.announcements.start_due(now)
     if started:
         await uow.commit()
     return started

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Actor, MemberProfile, MemberStatus, NotAllowed, StaleAction
+from bot.domain import Actor, AlreadyDone, MemberProfile, MemberStatus, NotAllowed, StaleAction
 from bot.i18n import I18n
 from bot.messages import people
 from bot.services import notices
@@ -24,18 +24,21 @@ class Decision:
 async def decide(
     uow: UnitOfWork, actor: Actor, member_id: int, *, accept: bool, now: datetime, i18n: I18n
 ) -> Decision:
-    """Settle a pending request once; a second press (or another chair's) is stale. The member
-    is told through the outbox, in this transaction."""
+    """Settle a pending request once; a second press (or another chair's) is told it is decided.
+    The member is told through the outbox, in this transaction."""
     member = await uow.members.get(member_id)
     if member is None or member.telegram_user_id is None:
+        # Refused requests are deleted: the audit log still says it was decided.
+        if await uow.audit.entries_about(f"member:{member_id}", ("member.approve", "member.reject")):
+            raise AlreadyDone("request_decided")
         raise StaleAction("request_gone")
     if not actor.can_manage(cluster_info(member.cluster)):
         raise NotAllowed("approve")
-    if member.status != MemberStatus.PENDING:
-        raise StaleAction("already_decided")
-    member.status = (MemberStatus.ACTIVE if accept else MemberStatus.REJECTED).value
-    member.decided_at = now
-    member.decided_by = actor.telegram_user_id
+    status = MemberStatus.ACTIVE if accept else MemberStatus.REJECTED
+    # The condition is in the UPDATE: two chairs (or two instances) at once decide once; the
+    # second waits for the first's row lock on PostgreSQL and then matches nothing.
+    if not await uow.members.settle_pending(member.id, status.value, now=now, by=actor.telegram_user_id):
+        raise AlreadyDone("request_decided")
     user = await uow.users.get(member.telegram_user_id)
     await uow.audit.record(
         "member.approve" if accept else "member.reject",

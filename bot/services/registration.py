@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain import (
     CONSENT_VERSION,
+    AlreadyDone,
     ClusterInfo,
     DomainError,
     InvalidInput,
@@ -312,15 +313,29 @@ async def edit_field(uow: UnitOfWork, user_id: int, step: Step) -> RegistrationV
 
 async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i18n: I18n) -> Registered:
     """Save the member; pending when the cluster's chair must approve (who is asked through
-    the outbox, in this transaction: a 429 or a 5xx delays the request, never loses it)."""
-    _, data = await _require(uow, user_id, Step.CONFIRM)
+    the outbox, in this transaction: a 429 or a 5xx delays the request, never loses it).
+
+    Claimed by deleting the draft's state row: a double press or a second instance waits for
+    the first, finds no draft and is told the registration is in, with one member row made.
+    """
+    taken = await uow.conversations.take(user_id, FLOW, [Step.CONFIRM.value])
+    if taken is None:
+        if await uow.members.by_telegram_id(user_id) is not None:
+            raise AlreadyDone("registered")
+        raise StaleAction("registration_step")
+    data = taken[1]
     view = await _view(uow, Step.CONFIRM, data)
     draft = view.draft
+    refusal: StaleAction | None = None
     if draft.cluster is None or not (draft.name and draft.business_name and draft.main_product):
         # The cluster was deleted meanwhile, or the draft is damaged: ask again.
-        raise StaleAction("registration_incomplete")
-    if await uow.members.by_telegram_id(user_id) is not None:
-        raise StaleAction("already_registered")
+        refusal = StaleAction("registration_incomplete")
+    elif await uow.members.by_telegram_id(user_id) is not None:
+        refusal = StaleAction("already_registered")
+    if refusal is not None:
+        # Not claimed after all: the draft stays at its summary.
+        await uow.conversations.save(user_id, FLOW, Step.CONFIRM.value, data)
+        raise refusal
     status = MemberStatus.PENDING if draft.cluster.requires_approval else MemberStatus.ACTIVE
     member = await uow.members.add(
         Member(
@@ -337,7 +352,6 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
             consent_version=data["consent_version"],
         )
     )
-    await uow.conversations.clear(user_id)
     if data.get("roster_id") is not None:
         entry = await uow.session.get(RosterEntry, data["roster_id"])
         if entry is not None and entry.claimed_member_id is None:

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import Month, MonthError, MonthErrorReason, parse_month, previous_month
 from bot.domain import (
+    AlreadyDone,
+    DomainError,
     InvalidInput,
     MemberNotActive,
     MemberStatus,
@@ -485,12 +487,26 @@ async def confirm(
     """ "Ya, yakin" (plausibility), "Ya, ganti" (correction) or "Benar" (confirmation)."""
     if step not in CONFIRMING_STEPS:
         raise StaleAction("omzet_step")
-    _, data = await _require(uow, user_id, step)
-    # The button must be the one for the amount on the question, not an older one.
-    if data.get("month") != str(month) or data.get("rupiah") != rupiah:
-        raise StaleAction("omzet_amount")
-    member = await _active_member(uow, user_id)
     value = ReportValue.of(rupiah)
+    # The answer claims the question by deleting its state row: a double press or a second
+    # instance waits for the first and then finds nothing, so one version is written.
+    taken = await uow.conversations.take(user_id, FLOW, [step.value])
+    if taken is None:
+        member = await uow.members.by_telegram_id(user_id)
+        if member is not None and await _existing(uow, member, month) == value:
+            raise AlreadyDone("report_saved")
+        raise StaleAction("omzet_step")
+    data = taken[1]
+    # The button must be the one for the amount on the question, not an older one: the
+    # member stays at the question.
+    if data.get("month") != str(month) or data.get("rupiah") != rupiah:
+        await _save(uow, user_id, step, data)
+        raise StaleAction("omzet_amount")
+    try:
+        member = await _active_member(uow, user_id)
+    except DomainError:
+        await _save(uow, user_id, step, data)
+        raise
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
@@ -498,7 +514,6 @@ async def confirm(
             await uow.commit()
             return Question(Step.CORRECTION, month=month, value=value, existing=existing)
     outcome = await _write(uow, member, month, value, now)
-    await uow.conversations.clear(user_id)
     await uow.commit()
     return outcome
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain import (
     Actor,
+    AlreadyDone,
     ClusterInfo,
     InvalidInput,
     MemberStatus,
@@ -201,22 +202,14 @@ async def set_chair(
         raise NotAllowed("appoint_chair")
     if member.cluster_id != cluster_id or member.status != MemberStatus.ACTIVE:
         raise StaleAction("chair_target")
-    existing = await uow.roles.find(
-        member.telegram_user_id, Role.KETUA, cluster_id=cluster_id, kabupaten=None
-    )
-    if appoint and not existing:
-        await uow.roles.add(
-            RoleGrant(
-                telegram_user_id=member.telegram_user_id,
-                role=Role.KETUA.value,
-                cluster_id=cluster_id,
-                granted_by=actor.telegram_user_id,
-            )
-        )
-    elif not appoint and existing:
-        await uow.roles.remove(existing)
+    # The insert (decided by the unique chair index) or the delete is the claim: a second
+    # press, or a second instance at the same moment, changes nothing and is told so.
+    if appoint:
+        changed = await uow.roles.add_chair(member.telegram_user_id, cluster_id, granted_by=actor.telegram_user_id)
     else:
-        raise StaleAction("chair_unchanged")
+        changed = await uow.roles.remove_chair(member.telegram_user_id, cluster_id)
+    if not changed:
+        raise AlreadyDone("chair_appointed" if appoint else "chair_removed", nama=member.name or "", klaster=info.name)
     await uow.audit.record(
         "role.grant" if appoint else "role.revoke",
         actor=actor.telegram_user_id,

@@ -283,7 +283,7 @@ async def queue_to_unreported(
 ) -> int:
     """Queue one message to each expected reporter who has not reported `month` and can be
     reached (has a chat, has not blocked us). `dedupe_prefix` + member id keys each row, so
-    running the same step twice queues nothing new. The caller commits."""
+    running the same step twice, or two at once, queues nothing new. The caller commits."""
     reported = (
         select(MonthlyReport.member_id)
         .where(MonthlyReport.member_id == Member.id, MonthlyReport.month == str(month), MonthlyReport.cluster_id == cluster.id)
@@ -307,8 +307,7 @@ async def queue_to_unreported(
                 "chat_id": chat_id, "payload": payloads[language], "status": "pending", "attempts": 0,
                 "not_before": not_before, "created_at": now,
             })
-        existing = await uow.deliveries.existing_keys([d["dedupe_key"] for d in deliveries])
-        queued += await uow.deliveries.add_many([d for d in deliveries if d["dedupe_key"] not in existing])
+        queued += await uow.deliveries.add_new(deliveries)
     return queued
 
 
