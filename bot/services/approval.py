@@ -42,6 +42,9 @@ async def decide(
     profile = member_profile(member)
     chat_id = member.chat_id
     if not accept:
+        # Closed as well as refused (a refused request never counts as a membership anyway),
+        # should the row ever outlive this transaction.
+        member.left_at = now
         # A refused request keeps no personal data: the person may ask again later.
         await uow.members.delete(member)
     await uow.commit()
