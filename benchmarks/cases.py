@@ -501,7 +501,7 @@ async def b3(kind: str, quick: bool) -> dict[str, Any]:
             steps = {
                 "month_aggregates": lambda: q.month_aggregates(s, str(month), None),
                 "totals": lambda: q.totals(s, [str(month.previous()), str(month.months_back(12))], None),
-                "member_counts": lambda: q.member_counts(s, summaries.expected_reporters_joined_before(month), None),
+                "member_counts": lambda: q.member_counts(s, str(month), None),
                 "cluster_names": lambda: q.cluster_names(s),
             }
             for name, step in steps.items():

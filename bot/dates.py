@@ -160,6 +160,41 @@ def parse_month(text: str, today: date, *, allow_future: bool = False) -> Month:
     return month
 
 
+# "15/03/2024", "15-3-24", "15.03.2024" (day first, as Indonesians write), "2024-03-15" (ISO,
+# and what an Excel date cell reads as), "15 Maret 2024".
+_DAY_FIRST = re.compile(r"([0-9]{1,2}) ?[/.-] ?([0-9]{1,2}) ?[/.-] ?([0-9]{2}|[0-9]{4})")
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ t][0-9:.]+)?")
+_NAMED_DAY = re.compile(r"([0-9]{1,2}) ([a-z]+)\.? ([0-9]{4})")
+
+
+def parse_date(text: str, today: date) -> date:
+    """Read a date as people write it in their lists; a month alone ("Maret 2024", "03/2024")
+    means its first day. Raises MonthError (UNKNOWN, or FUTURE after today)."""
+    cleaned = " ".join(text.lower().split()).rstrip(".")
+    parts: tuple[int, int, int] | None = None
+    if match := _ISO_DAY.fullmatch(cleaned):
+        parts = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _DAY_FIRST.fullmatch(cleaned):
+        year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+        parts = (year, int(match[2]), int(match[1]))
+    elif (match := _NAMED_DAY.fullmatch(cleaned)) and match[2] in _MONTH_NAMES:
+        parts = (int(match[3]), _MONTH_NAMES[match[2]], int(match[1]))
+    if parts is None:
+        # A month with its year; not "bulan lalu" or a bare "Maret": a list is read long
+        # after it was written, so words relative to today would be wrong.
+        if not re.search(r"[0-9]{2}", cleaned):
+            raise MonthError(MonthErrorReason.UNKNOWN, text)
+        day = parse_month(text, today).first_day()  # raises for anything else, and the future
+    else:
+        try:
+            day = date(*parts)
+        except ValueError as error:
+            raise MonthError(MonthErrorReason.UNKNOWN, text) from error
+    if day > today:
+        raise MonthError(MonthErrorReason.FUTURE, text)
+    return day
+
+
 # --- formatting ----------------------------------------------------------------------------
 
 

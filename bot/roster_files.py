@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, datetime
 from pathlib import Path
 
 # Column names people use in their sheets, mapped to our fields.
@@ -11,7 +12,13 @@ HEADERS = {
     "business_name": ("usaha", "nama usaha", "business", "business name"),
     "main_product": ("produk", "produk utama", "product", "main product", "komoditas"),
     "phone": ("telepon", "telp", "no telepon", "nomor telepon", "hp", "no hp", "nomor hp", "wa", "no wa", "phone"),
+    # Optional: when the person joined the programme; their membership counts from then.
+    "joined": (
+        "bergabung", "tanggal bergabung", "tgl bergabung", "tgl gabung", "mulai bergabung", "sejak",
+        "joined", "joined at", "join date", "date joined",
+    ),
 }
+OPTIONAL = frozenset({"joined"})
 
 
 class RosterFileError(ValueError):
@@ -30,7 +37,7 @@ def _rows(table: list[list[str]]) -> list[dict[str, str]]:
     if not table:
         raise RosterFileError("the file is empty")
     columns = [_field(str(h or "")) for h in table[0]]
-    missing = [f for f in HEADERS if f not in columns]
+    missing = [f for f in HEADERS if f not in columns and f not in OPTIONAL]
     if missing:
         raise RosterFileError(f"missing columns: {', '.join(missing)} (expected e.g. nama, usaha, produk, telepon)")
     rows = []
@@ -41,8 +48,24 @@ def _rows(table: list[list[str]]) -> list[dict[str, str]]:
     return rows
 
 
+def _cell(value: object) -> str:
+    """An Excel cell as the text a person would have typed."""
+    if value is None:
+        return ""
+    # Phone numbers typed in Excel often become numbers: 812345 loses its 0; keep digits.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    # A date cell: its day, in the ISO form the importer reads (the time of day means nothing).
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def read_roster(path: Path) -> list[dict[str, str]]:
-    """Rows as dicts with name, business_name, main_product, phone (all text)."""
+    """Rows as dicts with name, business_name, main_product, phone and, when the file has
+    the column, joined (all text)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         from openpyxl import load_workbook
@@ -51,9 +74,7 @@ def read_roster(path: Path) -> list[dict[str, str]]:
             sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise RosterFileError(f"cannot read {path.name} as Excel: {exc}") from exc
-        # Phone numbers typed in Excel often become numbers: 812345 loses its 0; keep digits.
-        table = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in row]
-                 for row in sheet.iter_rows(values_only=True)]
+        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         return _rows(table)
     if suffix in (".csv", ".txt"):
         text = path.read_text(encoding="utf-8-sig")

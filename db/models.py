@@ -108,7 +108,13 @@ class Member(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    # A membership runs from joined_at until left_at (None: still a member); a month's members
+    # are read from these two (db.summary_queries.member_in_month), never from the status alone,
+    # so past months keep whoever was a member then. joined_at is moved back to the start of
+    # the earliest month the member reports: a reporter of a month was a member in it.
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when the membership ends; the row stays so that past months still count the member.
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     consent_version: Mapped[str] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -384,6 +390,9 @@ class RosterEntry(Base):
     main_product: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20), index=True)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the person joined the programme, if the Dinas's list says (its "bergabung" column);
+    # becomes the member's joined_at when they register.
+    joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claimed_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
 

@@ -7,6 +7,9 @@ Growth since joining needs each member's first three reported months (their base
 the changes need the previous month's and last year's totals. Both are kept when reports are
 written (`report_written`: `monthly_reports.baseline_sum`, `cluster_month_totals`), so a
 summary reads one month of reports and nothing older. Bulk loads call `rebuild_upkeep`.
+
+Who counts as a member of a month is defined once, in `member_in_month`, and every count of
+members (summaries, regions, comparisons, missing lists, reminders) goes through it.
 """
 
 from __future__ import annotations
@@ -14,11 +17,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import Cluster, ClusterMonthTotal, ClusterSummary, Member, MonthlyReport
@@ -44,6 +61,9 @@ class MonthAggregate:
     growth_members: int
     growth_total: int
     growth_baseline_sum: int
+    # Reports whose member row is gone (deleted): their reporters were members of the month,
+    # though no member row says so any more (see member_in_month).
+    unlinked: int = 0
 
     @property
     def mean(self) -> Decimal:
@@ -81,6 +101,7 @@ async def month_aggregates(
     # Reports whose member was deleted (UU PDP) count in the month, not in anyone's growth.
     baseline = case((r.member_id.is_not(None), r.baseline_sum))
     grown_amount = case((and_(r.member_id.is_not(None), r.baseline_sum.is_not(None)), r.amount))
+    unlinked = case((r.member_id.is_(None), 1))
     if _is_postgresql(session):
         query = _filter(
             select(
@@ -91,6 +112,7 @@ async def month_aggregates(
                 func.count(baseline),
                 func.sum(grown_amount),
                 func.sum(baseline),
+                func.count(unlinked),
             ).where(r.month == month),
             cluster_ids,
         )
@@ -104,6 +126,7 @@ async def month_aggregates(
                 r.amount.label("amount"),
                 grown_amount.label("grown_amount"),
                 baseline.label("baseline"),
+                unlinked.label("unlinked"),
                 func.row_number().over(partition_by=partition, order_by=r.amount).label("rn"),
                 func.count().over(partition_by=partition).label("cnt"),
             ).where(r.month == month),
@@ -119,11 +142,14 @@ async def month_aggregates(
             func.count(ranked.c.baseline),
             func.sum(ranked.c.grown_amount),
             func.sum(ranked.c.baseline),
+            func.count(ranked.c.unlinked),
         ).group_by(ranked.c.k)
     rows = await session.execute(query)
     return {
-        int(k): MonthAggregate(int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0))
-        for k, n, total, mid, g, g_total, g_base in rows.all()
+        int(k): MonthAggregate(
+            int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0), int(lost)
+        )
+        for k, n, total, mid, g, g_total, g_base, lost in rows.all()
         if n
     }
 
@@ -141,11 +167,77 @@ async def totals(session: AsyncSession, months: Sequence[str], cluster_ids: Sequ
     return {(c, m): (int(n), int(total)) for c, m, n, total in (await session.execute(query)).all() if n}
 
 
-async def member_counts(session: AsyncSession, joined_before: datetime, cluster_ids: Sequence[int] | None) -> dict[int, int]:
-    """Active members who had joined by the end of the month, per cluster."""
-    query = select(Member.cluster_id, func.count()).where(
-        Member.status == "active", Member.joined_at < joined_before
+# Rows that are a request, not a membership: waiting for the chair, or refused.
+NOT_YET_MEMBERS = ("pending", "rejected")
+
+
+def month_bounds(month: str, zone: str) -> tuple[datetime, datetime]:
+    """The first instant of `month` ("2026-10") and of the month after, in `zone`, as UTC.
+
+    Months are calendar months in the cluster's own zone, as reports are."""
+    year, number = (int(part) for part in month.split("-"))
+    following = (year + 1, 1) if number == 12 else (year, number + 1)
+    tz = ZoneInfo(zone)
+    return (
+        datetime.combine(date(year, number, 1), time(0), tzinfo=tz).astimezone(UTC),
+        datetime.combine(date(*following, 1), time(0), tzinfo=tz).astimezone(UTC),
     )
+
+
+def member_in_month(month: str, zone: str | Sequence[str]) -> ColumnElement[bool]:
+    """Whether a member row was a member at some point of `month`: the one definition.
+
+    A membership is the interval [joined_at, left_at); a member of the month is one whose
+    interval overlaps the month's [start, end): joined before it ended and not gone by its
+    start. A request waiting for approval (or refused) is no membership. Past months therefore
+    never change when someone leaves later.
+
+    A reporter of the month always satisfies this: saving a report moves joined_at back to
+    the start of its month when it was later (reports._write; `refresh_joined` for bulk
+    loads), and a member who left can no longer report; reports whose member row was deleted
+    are counted by `month_aggregates` as `unlinked`. So reporters never outnumber members.
+
+    `zone` is the cluster's zone (one cluster), or every zone the clusters use: then the
+    boundaries are picked by `clusters.timezone`, and the caller joins Cluster.
+    """
+    if isinstance(zone, str):
+        start, end = month_bounds(month, zone)
+    else:
+        def by_zone(index: int) -> ColumnElement[datetime]:
+            # Typed literals: the database must compare timestamps, not text (SQLite) or
+            # guess the parameter's type (asyncpg).
+            def instant(z: str) -> ColumnElement[datetime]:
+                return literal(month_bounds(month, z)[index], Member.joined_at.type)
+
+            if not zone:
+                return instant("UTC")
+            return case({z: instant(z) for z in zone}, value=Cluster.timezone, else_=instant("UTC"))
+
+        start, end = by_zone(0), by_zone(1)
+    return and_(
+        # Written out, not bound: with parameters PostgreSQL's generic plan (from the sixth
+        # run of a prepared statement) guesses one matching member and loops over every
+        # cluster for each, ten times slower.
+        Member.status.not_in([literal_column(f"'{status}'") for status in NOT_YET_MEMBERS]),
+        Member.joined_at < end,
+        or_(Member.left_at.is_(None), Member.left_at > start),
+    )
+
+
+async def member_counts(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> dict[int, int]:
+    """Members of `month` per cluster (`member_in_month`), from the member rows.
+
+    Add `MonthAggregate.unlinked` for reporters whose row was deleted."""
+    zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
+    if len(zones) == 1:
+        # Every cluster in one zone (a province's usual case): plain bounds, no join.
+        query = select(Member.cluster_id, func.count()).where(member_in_month(month, zones[0]))
+    else:
+        query = (
+            select(Member.cluster_id, func.count())
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .where(member_in_month(month, zones))
+        )
     if cluster_ids is not None:
         query = query.where(Member.cluster_id.in_(cluster_ids))
     return {c: int(n) for c, n in (await session.execute(query.group_by(Member.cluster_id))).all()}
@@ -274,10 +366,42 @@ async def refresh_month_totals(
         ))
 
 
+async def refresh_joined(session: AsyncSession | AsyncConnection) -> None:
+    """Move each member's joined_at back to the start of their first reported month where it
+    is later (in their cluster's zone): what saving a report does, for reports loaded in bulk.
+
+    One UPDATE per (zone, first month) pair: a few dozen statements, each set-based.
+    """
+    reports, members, clusters = MonthlyReport.__table__, Member.__table__, Cluster.__table__
+    firsts = (
+        select(reports.c.member_id, func.min(reports.c.month).label("first_month"))
+        .where(reports.c.member_id.is_not(None))
+        .group_by(reports.c.member_id)
+        .subquery()
+    )
+    pairs = (await session.execute(
+        select(clusters.c.timezone, firsts.c.first_month)
+        .select_from(firsts.join(members, members.c.id == firsts.c.member_id).join(clusters, clusters.c.id == members.c.cluster_id))
+        .distinct()
+    )).all()
+    for zone, first_month in pairs:
+        start, _ = month_bounds(first_month, zone)
+        await session.execute(
+            update(members)
+            .where(
+                members.c.joined_at > start,
+                members.c.cluster_id.in_(select(clusters.c.id).where(clusters.c.timezone == zone)),
+                members.c.id.in_(select(firsts.c.member_id).where(firsts.c.first_month == first_month)),
+            )
+            .values(joined_at=start)
+        )
+
+
 async def rebuild_upkeep(session: AsyncSession | AsyncConnection) -> None:
-    """Baselines and monthly totals from every report: after reports were loaded in bulk."""
+    """Baselines, monthly totals and join dates from every report: after a bulk load."""
     await refresh_baselines(session)
     await refresh_month_totals(session)
+    await refresh_joined(session)
 
 
 async def report_written(session: AsyncSession, member_id: int, cluster_id: int, month: str) -> None:

@@ -55,6 +55,9 @@ async def decide(
                            people.join_decision(i18n.translator(language), profile, accept))
         ], now)
     if not accept:
+        # Closed as well as refused (a refused request never counts as a membership anyway),
+        # should the row ever outlive this transaction.
+        member.left_at = now
         # A refused request keeps no personal data: the person may ask again later.
         await uow.members.delete(member)
     await uow.commit()

@@ -311,6 +311,15 @@ async def edit_field(uow: UnitOfWork, user_id: int, step: Step) -> RegistrationV
     return await _view(uow, step, data)
 
 
+def _joined_programme(entry: RosterEntry | None, now: datetime) -> datetime:
+    """When a new member's membership starts: now, or, for someone whose row in the Dinas's
+    list says when they joined the programme, that day, so past months count them as the
+    Dinas does. A list without the date says only that the Dinas knows them: from now."""
+    if entry is None or entry.joined_at is None:
+        return now
+    return min(entry.joined_at, now)
+
+
 async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i18n: I18n) -> Registered:
     """Save the member; pending when the cluster's chair must approve (who is asked through
     the outbox, in this transaction: a 429 or a 5xx delays the request, never loses it).
@@ -337,6 +346,9 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
         await uow.conversations.save(user_id, FLOW, Step.CONFIRM.value, data)
         raise refusal
     status = MemberStatus.PENDING if draft.cluster.requires_approval else MemberStatus.ACTIVE
+    entry = await uow.session.get(RosterEntry, data["roster_id"]) if data.get("roster_id") is not None else None
+    if entry is not None and entry.claimed_member_id is not None:
+        entry = None
     member = await uow.members.add(
         Member(
             telegram_user_id=user_id,
@@ -347,15 +359,13 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
             phone=draft.phone,
             cluster_id=draft.cluster.id,
             status=status.value,
-            joined_at=now,
+            joined_at=_joined_programme(entry, now),
             consent_at=datetime.fromisoformat(data["consent_at"]),
             consent_version=data["consent_version"],
         )
     )
-    if data.get("roster_id") is not None:
-        entry = await uow.session.get(RosterEntry, data["roster_id"])
-        if entry is not None and entry.claimed_member_id is None:
-            entry.claimed_member_id = member.id
+    if entry is not None:
+        entry.claimed_member_id = member.id
     approvers: list[int] = []
     if status is MemberStatus.PENDING:
         approvers = await uow.roles.chairs_of(draft.cluster.id)

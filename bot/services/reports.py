@@ -595,6 +595,14 @@ async def _write(
             recorded_at=now,
         )
     )
+    # A reporter of a month was a member in it. Rather than counting "members or reporters"
+    # in every summary (a second pass over the month's reports each time), the membership is
+    # moved to start with the earliest month reported: one row, only when a report reaches
+    # back before joined_at (someone who registered in November and fills in March, or an
+    # imported member catching up). Summaries then count members by their dates alone.
+    month_start, _ = summary_queries.month_bounds(str(month), member.cluster.timezone)
+    if member.joined_at > month_start:
+        member.joined_at = month_start
     # Same transaction: the month's cluster total, and a first, late or corrected baseline month.
     await summary_queries.report_written(uow.session, member.id, row.cluster_id, str(month))
     return Recorded(month=month, value=value, previous=previous, version=row.version)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.dates import MonthError, MonthErrorReason, parse_date
 from bot.domain import DomainError, NotFound
 from bot.phone import PhoneError, normalize_phone
 from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
@@ -20,11 +23,13 @@ class ImportReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-async def import_rows(uow: UnitOfWork, cluster: str, rows: Iterable[dict[str, str]]) -> ImportReport:
+async def import_rows(uow: UnitOfWork, cluster: str, rows: Iterable[dict[str, str]], now: datetime) -> ImportReport:
     """Pre-register rows for a cluster; bad rows are reported and never stop the good ones."""
     found = await uow.clusters.by_name_or_code(cluster)
     if found is None:
         raise NotFound("cluster")
+    zone = ZoneInfo(found.timezone)
+    today = now.astimezone(zone).date()
     report = ImportReport()
     existing = set((await uow.session.scalars(select(RosterEntry.phone).where(RosterEntry.cluster_id == found.id))).all())
     members = set((await uow.session.scalars(select(Member.phone).where(Member.phone.is_not(None)))).all())
@@ -42,6 +47,16 @@ async def import_rows(uow: UnitOfWork, cluster: str, rows: Iterable[dict[str, st
         except PhoneError:
             report.skipped.append((number, f"invalid phone {row.get('phone')!r}"))
             continue
+        joined = None
+        if (row.get("joined") or "").strip():
+            try:
+                day = parse_date(row["joined"], today)
+            except MonthError as error:
+                why = "is in the future" if error.reason is MonthErrorReason.FUTURE else "is not a date"
+                report.skipped.append((number, f"joining date {row['joined']!r} {why}"))
+                continue
+            # The start of that day in the cluster's zone: the day belongs to its month there.
+            joined = datetime.combine(day, time(0), tzinfo=zone)
         if phone in seen:
             report.skipped.append((number, f"phone {phone} appears twice in the file"))
             continue
@@ -52,7 +67,10 @@ async def import_rows(uow: UnitOfWork, cluster: str, rows: Iterable[dict[str, st
         if phone in members:
             report.skipped.append((number, f"{phone} is already a registered member"))
             continue
-        uow.session.add(RosterEntry(cluster_id=found.id, name=name, business_name=business, main_product=product, phone=phone))
+        uow.session.add(RosterEntry(
+            cluster_id=found.id, name=name, business_name=business, main_product=product, phone=phone,
+            imported_at=now, joined_at=joined,
+        ))
         report.imported += 1
     await uow.audit.record("roster.import", actor=None, subject=found.name, imported=report.imported, skipped=len(report.skipped))
     await uow.commit()

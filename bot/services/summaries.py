@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,15 +71,6 @@ class Figures:
         return Decimal(self.reporters) / Decimal(self.members) if self.members else None
 
 
-def expected_reporters_joined_before(month: Month) -> datetime:
-    """Members who joined before this instant are expected to report `month`.
-
-    People usually join and then report the month just ended, so a member who joined during
-    the following month counts for it too.
-    """
-    return datetime.combine(month.next().next().first_day(), time(0), tzinfo=UTC)
-
-
 async def _figures(
     uow: UnitOfWork, month: Month, cluster_ids: Sequence[int] | None, *, per_cluster: bool, titles: dict[int, str]
 ) -> dict[int, Figures]:
@@ -88,7 +79,7 @@ async def _figures(
     now_agg = await q.month_aggregates(session, str(month), cluster_ids, per_cluster=per_cluster)
     previous, year_ago = str(month.previous()), str(month.months_back(12))
     compare = await q.totals(session, [previous, year_ago], cluster_ids)
-    members = await q.member_counts(session, expected_reporters_joined_before(month), cluster_ids)
+    members = await q.member_counts(session, str(month), cluster_ids)
     ids_all = list(titles) if cluster_ids is None else list(cluster_ids)
     keys = ids_all if per_cluster else [0]
     result = {}
@@ -105,7 +96,9 @@ async def _figures(
         result[key] = Figures(
             title=titles.get(key, ""),
             month=month,
-            members=sum(members.get(c, 0) for c in ids),
+            # Who was a member that month (q.member_in_month), and reporters whose member row
+            # was deleted since: every reporter is a member, so the rate stays at most 100 %.
+            members=sum(members.get(c, 0) for c in ids) + (agg.unlinked if agg else 0),
             reporters=reporters,
             total=None if suppressed else agg.total,
             median=None if suppressed else _rupiah(agg.median),
@@ -251,18 +244,19 @@ async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int,
         raise NotAllowed("cluster_scope")
     reported = await q.reporters_of(uow.session, str(month), cluster_id)
     rows = (await uow.session.execute(
-        select(Member.id, Member.name).where(*_expected_reporters(cluster_id, month)).order_by(Member.name)
+        select(Member.id, Member.name).where(*_expected_reporters(info, month)).order_by(Member.name)
     )).all()
     return Missing(info, month, tuple((member_id, name or "") for member_id, name in rows if member_id not in reported), len(rows))
 
 
-def _expected_reporters(cluster_id: int, month: Month) -> tuple[Any, ...]:
-    """Who is expected to report the month: active, registered, joined before it began."""
+def _expected_reporters(cluster: ClusterInfo, month: Month) -> tuple[Any, ...]:
+    """Who is expected to report the month: its members (q.member_in_month) who registered.
+
+    For a past month that includes members who have left since (they were members then)."""
     return (
-        Member.cluster_id == cluster_id,
-        Member.status == "active",
+        Member.cluster_id == cluster.id,
+        q.member_in_month(str(month), cluster.timezone),
         Member.telegram_user_id.is_not(None),
-        Member.joined_at < expected_reporters_joined_before(month),
     )
 
 
@@ -294,7 +288,7 @@ async def queue_to_unreported(
     query = (
         select(Member.id, Member.chat_id, TelegramUser.language)
         .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(*_expected_reporters(cluster.id, month), ~reported, Member.blocked_at.is_(None), Member.chat_id.is_not(None))
+        .where(*_expected_reporters(cluster, month), ~reported, Member.blocked_at.is_(None), Member.chat_id.is_not(None))
     )
     queued = 0
     async for rows in keyset_pages(uow.session, query, Member.id, REMINDER_CHUNK):

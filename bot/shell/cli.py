@@ -276,6 +276,7 @@ def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import UTC, datetime
     from pathlib import Path
 
     from bot.roster_files import RosterFileError, read_roster
@@ -288,7 +289,7 @@ def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
         rows = read_roster(path)
     except RosterFileError as error:
         raise CommandFailed(f"Berkas tidak bisa dibaca / cannot read the file: {error}") from error
-    report = asyncio.run(_with_uow(settings, lambda uow: import_rows(uow, args.cluster, rows)))
+    report = asyncio.run(_with_uow(settings, lambda uow: import_rows(uow, args.cluster, rows, datetime.now(UTC))))
     print(f"Diimpor / imported: {report.imported}; dilewati / skipped: {len(report.skipped)}")
     for row, reason in report.skipped:
         print(f"  baris / row {row}: {reason}")

@@ -20,7 +20,7 @@ import random
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -76,9 +76,14 @@ async def _seed(app: Any, now: datetime) -> tuple[dict[str, str], list[tuple[int
         jambu = await cluster_service.create_cluster(uow, name="Jambu Lele", kabupaten="Demak", commodity="jambu")
     codes[batik.name], codes[jambu.name] = batik.invite_code, jambu.invite_code
     rng = random.Random(2026)
+    join_days = random.Random(13)  # its own stream: the seeded omzet stays as it was
     current = Month.from_date(now.date())
+    # Everyone joined during the month before the first seeded one (at 09.00 WIB on some day of
+    # it), so they were members of every month they report and of the months they skipped.
+    joined_month = current.months_back(13).first_day()
     members, reports = [], []
     for i, name in enumerate(_NAMES):
+        joined = datetime.combine(joined_month + timedelta(days=join_days.randint(0, 27)), time(2), tzinfo=UTC)
         cluster = batik if i < 18 else jambu
         user_id = PERSONAS["anggota"][0] if i == 0 else (PERSONAS["ketua"][0] if i == 11 else 20_000 + i)
         members.append(
@@ -86,7 +91,7 @@ async def _seed(app: Any, now: datetime) -> tuple[dict[str, str], list[tuple[int
                 "telegram_user_id": user_id, "chat_id": user_id, "name": name,
                 "business_name": f"{'Batik' if cluster is batik else 'Jambu'} {name.split()[0]}",
                 "main_product": "batik tulis" if cluster is batik else "jambu air", "cluster_id": cluster.id,
-                "status": "active", "joined_at": now, "consent_at": now, "consent_version": CONSENT_VERSION,
+                "status": "active", "joined_at": joined, "consent_at": joined, "consent_version": CONSENT_VERSION,
                 "announcements_paused": False, "updated_at": now,
             }
         )

@@ -58,3 +58,63 @@ def test_demo_console_script_needs_no_token(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Perintah yang bisa Anda pakai" in result.stdout
+
+
+async def test_demo_seed_gives_every_past_month_at_least_as_many_members_as_reporters(tmp_path):
+    """Was "Anggota: 0, Sudah melapor: 17" for every month but the last, in the chat and in
+    /ekspor: the seeded members had joined "now", after a year of reports."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from bot.dates import Month
+    from bot.runtime import runtime_of
+    from bot.services import summaries
+    from bot.shell.demo import Demo
+    from db import summary_queries
+    from db.models import Cluster, Member, MonthlyReport
+
+    demo = Demo(io.StringIO(), tmp_path)
+    await demo.start()
+    try:
+        runtime = runtime_of(demo.app)
+        async with runtime.uow(read_only=True) as uow:
+            firsts = (await uow.session.execute(
+                select(Member.joined_at, Cluster.timezone, func.min(MonthlyReport.month))
+                .join(MonthlyReport, MonthlyReport.member_id == Member.id)
+                .join(Cluster, Cluster.id == Member.cluster_id)
+                .group_by(Member.id, Member.joined_at, Cluster.timezone)
+            )).all()
+        assert len(firsts) == 30
+        # The seed itself says so: everyone joined before their first report.
+        assert all(joined < summary_queries.month_bounds(first, zone)[0] for joined, zone, first in firsts)
+        current = Month.from_date(datetime.now(UTC).date())
+        for back in range(12, 0, -1):
+            async with runtime.uow() as uow:
+                figures = await summaries.compile_month(uow, current.months_back(back), datetime.now(UTC))
+            for f in figures:
+                assert f.reporters > 0 and f.members >= f.reporters, (str(f.month), f.title, f.members, f.reporters)
+    finally:
+        await demo.stop()
+
+
+async def test_demo_ringkasan_and_ekspor_of_past_months(tmp_path):
+    import re
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    from bot.dates import Month
+
+    past = Month.from_date(datetime.now(UTC).date()).months_back(6)
+    script = f":peran koordinator\n/ringkasan Jambu Lele {past.month:02d}/{past.year}\n/ekspor\n"
+    out = io.StringIO()
+    await run_demo(io.StringIO(script), out, tmp_path)
+    text = out.getvalue()
+    members = int(re.search(r"Anggota: (\d+)", text)[1])
+    reporters = int(re.search(r"Sudah melapor: (\d+)", text)[1])
+    assert members == 12 and 0 < reporters <= members
+    [export] = (tmp_path / "demo-files").glob("*.xlsx")
+    rows = list(load_workbook(export).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 24  # two clusters, twelve months
+    assert all(0 < row[3] <= row[2] for row in rows if str(row[1]) != str(Month.from_date(datetime.now(UTC).date()))), rows

@@ -60,7 +60,7 @@ async def test_imported_person_shares_contact_and_only_confirms(bot, tmp_path):
     cluster = await bot.cluster()
     _write_csv(tmp_path / "anggota.csv")
     async with bot.uow() as uow:
-        await import_rows(uow, cluster.name, read_roster(tmp_path / "anggota.csv"))
+        await import_rows(uow, cluster.name, read_roster(tmp_path / "anggota.csv"), bot.now)
 
     siti = bot.user(4001, "Siti")
     await siti.send(f"/start {cluster.invite_code}")
@@ -93,3 +93,79 @@ async def test_imported_person_shares_contact_and_only_confirms(bot, tmp_path):
     await third.press("Setuju")
     await third.send("Lewati")
     assert "nama lengkap" in third.last_text
+
+
+def _write_csv_with_join_dates(path):
+    path.write_text(
+        "Nama;Nama Usaha;Produk Utama;No HP;Tanggal Bergabung\n"
+        "Siti Aminah;Batik Tulis Bu Siti;batik tulis;0812-3456-7890;15/02/2026\n"
+        "Dewi Sartika;Batik Dewi;batik;081311112222;\n"
+        "Ani Lestari;Batik Ani;batik;081311113333;kapan-kapan\n"
+        "Citra Dewi;Batik Citra;batik;081311114444;1 Januari 2027\n"
+        "Rina Marlina;Batik Rina;batik;081311115555;Maret 2025\n",
+        encoding="utf-8",
+    )
+
+
+async def _join(bot, user_id, first_name, phone, cluster):
+    person = bot.user(user_id, first_name)
+    await person.send(f"/start {cluster.invite_code}")
+    await person.press("Setuju")
+    await person.share_contact(phone)
+    await person.press("Benar")
+    return person
+
+
+async def test_imported_members_count_from_the_join_date_on_the_list(bot, tmp_path):
+    """The list's optional "bergabung" column: membership counts from then, not from the day
+    the person opened the bot; without it, from registration (and a report reaches back)."""
+    from datetime import UTC, datetime
+
+    from bot.dates import Month
+    from bot.roster_files import read_roster
+    from bot.services import summaries
+    from bot.services.roster import import_rows
+
+    cluster = await bot.cluster()
+    _write_csv_with_join_dates(tmp_path / "anggota.csv")
+    async with bot.uow() as uow:
+        report = await import_rows(uow, cluster.name, read_roster(tmp_path / "anggota.csv"), bot.now)
+    assert report.imported == 3
+    assert report.skipped == [
+        (4, "joining date 'kapan-kapan' is not a date"),
+        (5, "joining date '1 Januari 2027' is in the future"),
+    ]
+    await _join(bot, 4001, "Siti", "+6281234567890", cluster)
+    dewi = await _join(bot, 4002, "Dewi", "081311112222", cluster)
+    async with bot.uow(read_only=True) as uow:
+        joined = dict((await uow.session.execute(select(Member.name, Member.joined_at))).all())
+    assert joined == {
+        "Siti Aminah": datetime(2026, 2, 14, 17, 0, tzinfo=UTC),  # 15 February 00.00 WIB
+        "Dewi Sartika": bot.now,
+    }
+    # Dewi fills in March, from before she registered: she was a member then.
+    await dewi.send("/omzet maret 2026 5 jt")
+    await dewi.press("Benar")
+    async with bot.uow() as uow:
+        [january] = await summaries.compile_month(uow, Month(2026, 1), bot.now, [cluster.id])
+        [march] = await summaries.compile_month(uow, Month(2026, 3), bot.now, [cluster.id])
+    assert (january.members, january.reporters) == (0, 0)
+    assert (march.members, march.reporters) == (2, 1)
+
+
+def test_join_dates_in_a_spreadsheet_are_read_as_days(tmp_path):
+    from datetime import datetime
+
+    from bot.roster_files import read_roster
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["nama", "usaha", "produk", "telepon", "bergabung"])
+    sheet.append(["Ani Lestari", "Jambu Ani", "jambu air", "081234500001", datetime(2025, 7, 1)])
+    sheet.append(["Budi Santoso", "Jambu Budi", "jambu air", "081234500002", None])
+    workbook.save(tmp_path / "roster.xlsx")
+    rows = read_roster(tmp_path / "roster.xlsx")
+    assert [row["joined"] for row in rows] == ["2025-07-01", ""]
+    # The column is optional: the older lists still read.
+    _write_csv(tmp_path / "old.csv")
+    assert "joined" not in read_roster(tmp_path / "old.csv")[0]

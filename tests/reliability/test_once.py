@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.domain import MemberStatus, Role
 from db.models import (
@@ -283,6 +284,10 @@ async def test_f15_appointing_a_chair_twice_grants_once(bot, pair, cluster_with_
 
 async def test_f15_nudge_pressed_twice_reminds_each_member_once(bot, pair, cluster_with_members):
     batik, members = cluster_with_members
+    async with bot.uow() as uow:
+        # Members since September: October's missing list is theirs.
+        await uow.session.execute(update(Member).values(joined_at=datetime(2026, 9, 1, tzinfo=UTC)))
+        await uow.commit()
     chair = bot.user(CHAIR, "Ketua")
     await chair.send("/belumlapor")
     first = await _capture(bot, chair.press("Ingatkan"))

@@ -198,3 +198,32 @@ def test_bare_name_is_never_future(today: date, number: int) -> None:
     current = Month.from_date(today)
     assert month <= current
     assert current.months_back(11) <= month
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("15/03/2024", date(2024, 3, 15)),
+        ("15-3-24", date(2024, 3, 15)),
+        ("15.03.2024", date(2024, 3, 15)),
+        ("2024-03-15", date(2024, 3, 15)),
+        ("15 Maret 2024", date(2024, 3, 15)),
+        ("Maret 2024", date(2024, 3, 1)),
+        ("03/2024", date(2024, 3, 1)),
+        ("28 november 2026", date(2026, 11, 28)),
+    ],
+)
+def test_dates_in_member_lists(text, expected):
+    from bot.dates import parse_date
+
+    assert parse_date(text, date(2026, 11, 28)) == expected
+
+
+@pytest.mark.parametrize("text, reason", [("31/02/2024", "unknown"), ("kemarin", "unknown"), ("maret", "unknown"), ("29/11/2026", "future"),
+                                          ("Desember 2026", "future"), ("", "unknown")])
+def test_dates_in_member_lists_refused(text, reason):
+    from bot.dates import MonthError, parse_date
+
+    with pytest.raises(MonthError) as caught:
+        parse_date(text, date(2026, 11, 28))
+    assert caught.value.reason == reason
