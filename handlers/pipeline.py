@@ -74,21 +74,28 @@ class PerSenderUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        # sender -> (their lock, how many of their updates hold it or wait for it).
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         sender = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
         if sender is None:
             await coroutine
             return
-        lock = self._locks.setdefault(sender, asyncio.Lock())
+        # Counting holders and waiters, not asking `lock.locked()`: between a release and the
+        # next waiter's acquire the lock looks free, and forgetting it then would give a third
+        # update a fresh lock that runs beside the second (F14).
+        lock, users = self._locks.get(sender) or (asyncio.Lock(), 0)
+        self._locks[sender] = (lock, users + 1)
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and self._locks.get(sender) is lock:
-                # Nobody else is waiting: forget the lock so memory stays flat.
-                del self._locks[sender]
+            lock, users = self._locks[sender]
+            if users == 1:
+                del self._locks[sender]  # nobody holds or waits for it: memory stays flat
+            else:
+                self._locks[sender] = (lock, users - 1)
 
     async def initialize(self) -> None:
         return None

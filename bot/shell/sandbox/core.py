@@ -28,6 +28,11 @@ class ApiCall:
     files: dict[str, Any] = field(default_factory=dict)
     # The HTTP status the emulator answered (200, 403, 429, 502, ...).
     status: int = 200
+    # Positions on one counter of events: when Telegram handled the call, and when its answer
+    # reached the bot (None until then). Tests read the order of two people's or two
+    # updates' calls from them without wall clocks.
+    handled: int = 0
+    answered: int | None = None
 
 
 class ApiError(Exception):
@@ -55,6 +60,10 @@ class Faults:
     timeout_before_rate: float = 0.0
     timeout_after_rate: float = 0.0
     latency_seconds: float = 0.0
+    # In-process only: the call is handled at once (the person already sees the message), but
+    # its answer reaches the bot this much later, so what the person does next can arrive while
+    # the bot is still busy with the previous update.
+    answer_latency_seconds: float = 0.0
     seed: int = 7
 
 
@@ -113,6 +122,7 @@ class FakeBotApi:
         self._message_ids: dict[int, itertools.count] = {}
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
+        self._events = itertools.count(1)
         # Where user-side updates go: the harness delivers them to the bot (in-process) or
         # queues them for getUpdates (HTTP).
         self.sink: UpdateSink | None = None
@@ -135,11 +145,21 @@ class FakeBotApi:
 
     def handle(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> JsonDict:
         """Answer one Bot API call with Telegram's envelope."""
+        call, answer = self.handle_call(method, params, files)
+        self.mark_answered(call)
+        return answer
+
+    def handle_call(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> tuple[ApiCall, JsonDict]:
+        """Handle one call; the transport marks it answered when the bot has the answer."""
         call = ApiCall(method, params, files or {})
         self.calls.append(call)
         answer = self._answer(method, params, files or {})
         call.status = 200 if answer["ok"] else answer["error_code"]
-        return answer
+        call.handled = next(self._events)
+        return call, answer
+
+    def mark_answered(self, call: ApiCall) -> None:
+        call.answered = next(self._events)
 
     def _answer(self, method: str, params: JsonDict, files: dict[str, Any]) -> JsonDict:
         handler = getattr(self, f"_api_{method.lower()}", None)
