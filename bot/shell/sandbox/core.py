@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import random
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -121,6 +122,11 @@ class FakeBotApi:
         self._update_ids = itertools.count(100000)
         self._message_ids: dict[int, itertools.count] = {}
         self._callback_ids = itertools.count(1)
+        # Telegram's callback query ids are unique across all time; a fresh emulator must not
+        # repeat the previous one's, or a bot on the same database takes a press for a redelivery.
+        self._callback_prefix = uuid.uuid4().hex[:12]
+        # What the emulator takes for "now" in message dates (tests move it: a week later).
+        self.clock: Callable[[], float] = time.time
         self._file_ids = itertools.count(1)
         self._events = itertools.count(1)
         # Where user-side updates go: the harness delivers them to the bot (in-process) or
@@ -227,7 +233,7 @@ class FakeBotApi:
         return counts
 
     def _now(self) -> int:
-        return int(time.time())
+        return int(self.clock())
 
     def _chat(self, chat_id: Any) -> Chat:
         try:
@@ -464,8 +470,12 @@ class FakeBotApi:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
+    def restart_update_ids(self, first: int = 100000) -> None:
+        """Start update ids again, as Telegram does after a week without updates."""
+        self._update_ids = itertools.count(first)
+
     def next_callback_id(self) -> str:
-        return str(next(self._callback_ids))
+        return f"{self._callback_prefix}{next(self._callback_ids)}"
 
     def record_user_message(self, chat: Chat, content: JsonDict) -> JsonDict:
         counter = self._message_ids.setdefault(chat.id, itertools.count(1))
