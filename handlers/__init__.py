@@ -69,6 +69,7 @@ def register(app: Application) -> None:
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
     )
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_zone_button, pattern=cb.CLUSTER_ZONE_PATTERN))
     app.add_handler(CallbackQueryHandler(omzet.on_button, pattern=cb.OMZET_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))

@@ -103,9 +103,9 @@ class ZoneChange:
         return self.old != self.new
 
 
-async def zone_to_change(uow: UnitOfWork, actor: Actor, name_or_code: str) -> ClusterInfo:
-    """The cluster whose zone a koordinator in scope wants to change (never reveal others)."""
-    cluster = await find_cluster(uow, name_or_code)
+async def zone_choice(uow: UnitOfWork, actor: Actor, cluster_id: int) -> ClusterInfo:
+    """The cluster whose zone a koordinator in scope may change (a chair may not)."""
+    cluster = await cluster_by_id(uow, cluster_id)
     if not actor.coordinates(cluster):
         raise NotAllowed("cluster_scope")
     return cluster
