@@ -58,9 +58,9 @@ def profile_edit(field: str) -> str:
 
 
 # Picking a cluster for a chair's or koordinator's command
-PICK_PURPOSES = ("undang", "anggota", "ketua", "ringkasan", "belumlapor")
+PICK_PURPOSES = ("undang", "anggota", "ketua", "ringkasan", "belumlapor", "zona")
 PICK_PATTERN = re.compile(
-    r"^pick:(?P<purpose>undang|anggota|ketua|ringkasan|belumlapor):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+    r"^pick:(?P<purpose>undang|anggota|ketua|ringkasan|belumlapor|zona):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
 )
 
 
@@ -80,12 +80,24 @@ def chair(appoint: bool, cluster_id: int, member_id: int) -> str:
     return f"ketua:{'set' if appoint else 'del'}:{cluster_id}:{member_id}"
 
 
-# Creating a cluster from the chat: does joining need approval?
-CLUSTER_SETUP_PATTERN = re.compile(r"^klaster:appr:(?P<answer>yes|no)$")
+# Creating a cluster from the chat: its zone, and does joining need approval?
+CLUSTER_SETUP_PATTERN = re.compile(r"^klaster:(?:appr:(?P<answer>yes|no)|tz:(?P<zone>WIB|WITA|WIT))$")
 
 
 def cluster_setup_approval(required: bool) -> str:
     return f"klaster:appr:{'yes' if required else 'no'}"
+
+
+def cluster_setup_zone(short_name: str) -> str:
+    return f"klaster:tz:{short_name}"
+
+
+# Moving an existing cluster to another zone
+CLUSTER_ZONE_PATTERN = re.compile(r"^zona:(?P<cluster>\d{1,10}):(?P<zone>WIB|WITA|WIT)$")
+
+
+def cluster_zone(cluster_id: int, short_name: str) -> str:
+    return f"zona:{cluster_id}:{short_name}"
 
 
 # Monthly omzet. Answers carry the month and the amount they were shown with, so a button
@@ -181,6 +193,7 @@ ALL_PATTERNS = (
     PICK_PATTERN,
     CHAIR_PATTERN,
     CLUSTER_SETUP_PATTERN,
+    CLUSTER_ZONE_PATTERN,
     OMZET_PATTERN,
     COMPOSE_PATTERN,
     ANSWER_PATTERN,

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
 
+from bot.domain import zone_short_name
+
 # datetime.date cannot go below year 1; the upper bound keeps Month.first_day() valid too.
 MIN_YEAR = 1900
 MAX_YEAR = 9999
@@ -271,19 +273,10 @@ def parse_day_and_time(text: str, now: datetime, zone: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-# --- zones ---------------------------------------------------------------------------------
-
-# Indonesia's three zones (no daylight saving), by the names people use for them.
-ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-_ZONE_LABELS = {zone: label for label, zone in ZONES.items()}
-
-
-def zone_label(zone: str) -> str:
-    """"WIB", "WITA" or "WIT" for Indonesia's zones; the zone's own name otherwise."""
-    return _ZONE_LABELS.get(zone, zone)
+# --- a moment in a cluster's zone ---------------------------------------------------------
 
 
 def format_moment(moment: datetime, zone: str, locale: str) -> tuple[str, str, str]:
-    """A moment in `zone` as (day, clock, zone label): ("2 Desember 2026", "09.00", "WIT")."""
+    """A moment in `zone` as (day, clock, zone name): ("2 Desember 2026", "09.00", "WIT")."""
     local = moment.astimezone(ZoneInfo(zone))
-    return format_day(local.date(), locale), format_clock(local, locale), zone_label(zone)
+    return format_day(local.date(), locale), format_clock(local, locale), zone_short_name(zone)

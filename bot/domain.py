@@ -13,6 +13,24 @@ CONSENT_VERSION = "2026-11"
 DEFAULT_LANGUAGE = "id"
 SUPPORTED_LANGUAGES = ("id", "en")
 
+# Indonesia's three zones (none keeps daylight saving), the only ones a cluster can be in:
+# short name -> zone name, WIB first (the default).
+CLUSTER_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def cluster_zone(text: str) -> str:
+    """The zone name for "WIB" or "Asia/Jakarta" (any case); InvalidInput for anything else."""
+    wanted = text.strip().casefold()
+    for short, zone in CLUSTER_ZONES.items():
+        if wanted in (short.casefold(), zone.casefold()):
+            return zone
+    raise InvalidInput("unknown_timezone")
+
+
+def zone_short_name(zone: str) -> str:
+    """WIB, WITA or WIT for a cluster's zone (the zone itself if it is none of the three)."""
+    return next((short for short, name in CLUSTER_ZONES.items() if name == zone), zone)
+
 
 class Role(StrEnum):
     KETUA = "ketua"
@@ -125,6 +143,10 @@ class Actor:
             for r in self.roles
         )
 
+    def coordinates(self, cluster: ClusterInfo) -> bool:
+        """A koordinator whose scope reaches the cluster (a chair does not)."""
+        return any(r.role is Role.KOORDINATOR and r.covers(cluster) for r in self.roles)
+
     def can_appoint_chairs(self) -> bool:
         return self.is_koordinator
 
@@ -172,6 +194,15 @@ class InvalidInput(DomainError):
 
     def __post_init__(self) -> None:
         super().__init__(self.reason)
+
+
+class UnknownKabupaten(DomainError):
+    """No cluster is in that kabupaten/kota; `known` are those that have one."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
 
 
 class NotRegistered(DomainError):

@@ -175,11 +175,17 @@ class AuditEntry(Base):
 
 
 class ProcessedUpdate(Base):
-    """Update ids already handled; Telegram may deliver one twice."""
+    """Updates already handled; Telegram may deliver one twice.
+
+    The id alone is not enough: Telegram starts ids again after a quiet week. The fingerprint
+    (what identifies the content: chat, message id and date, or the button press's id) is
+    repeated exactly by a redelivery and never by a new update.
+    """
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), server_default="")
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 

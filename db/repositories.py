@@ -279,15 +279,26 @@ class AuditLog(_Repository):
 
 
 class ProcessedUpdates(_Repository):
-    async def claim(self, update_id: int) -> bool:
-        """Record the update; False when it was handled before."""
+    async def claim(self, update_id: int, fingerprint: str, now: datetime) -> bool:
+        """Record the update; False when this very update (id and fingerprint) was handled.
+
+        One statement on the hot path: an id seen with another fingerprint is a new update
+        after Telegram started its ids again, so the old row is replaced and the update admitted.
+        """
+        insert = dialect_insert(self.session)(ProcessedUpdate).values(
+            update_id=update_id, fingerprint=fingerprint, processed_at=now
+        )
         result = await self.session.execute(
-            _insert_ignoring_duplicates(self.session, ProcessedUpdate, {"update_id": update_id})
+            insert.on_conflict_do_update(
+                index_elements=[ProcessedUpdate.update_id],
+                set_={"fingerprint": insert.excluded.fingerprint, "processed_at": insert.excluded.processed_at},
+                where=ProcessedUpdate.fingerprint != insert.excluded.fingerprint,
+            )
         )
         return result.rowcount == 1
 
     async def forget_older_than(self, moment: datetime) -> int:
-        # Telegram restarts update ids after a quiet week; old ids must not block new updates.
+        # Only to keep the table small: a restarted id no longer depends on this (fingerprints).
         result = await self.session.execute(
             delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
         )

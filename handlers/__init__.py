@@ -66,11 +66,12 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(general.on_language, pattern=cb.LANGUAGE_PATTERN))
     app.add_handler(CallbackQueryHandler(profile.on_button, pattern=cb.PROFILE_PATTERN))
     picked = {**cluster_admin.PICKED, **summaries.PICKED}
-    app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked), pattern=cb.PICK_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked, cluster_admin.KOORDINATOR_PURPOSES), pattern=cb.PICK_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
     )
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_zone_button, pattern=cb.CLUSTER_ZONE_PATTERN))
     app.add_handler(CallbackQueryHandler(omzet.on_button, pattern=cb.OMZET_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))

@@ -8,7 +8,16 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
-from bot.domain import Actor, ClusterInfo, DomainError, MemberStatus, NotAllowed, StaleAction
+from bot.domain import (
+    CLUSTER_ZONES,
+    Actor,
+    ClusterInfo,
+    DomainError,
+    MemberStatus,
+    NotAllowed,
+    StaleAction,
+    zone_short_name,
+)
 from bot.services import approval as approval_service
 from bot.services import cluster_setup
 from bot.services import clusters as cluster_service
@@ -34,13 +43,20 @@ async def _refuse_role(update: Update, context: KlasterContext) -> None:
     await refuse(update, context, NotAllowed("role"))
 
 
-async def _pick_cluster_or_run(update: Update, context: KlasterContext, purpose: str) -> None:
+# Only a koordinator appoints chairs or moves a cluster to another zone.
+KOORDINATOR_PURPOSES = ("ketua", "zona")
+
+
+async def _pick_cluster_or_run(
+    update: Update, context: KlasterContext, purpose: str, argument: str | None = None
+) -> None:
     """Run for the one cluster in scope, or ask which cluster (by kabupaten when many)."""
     actor = context.require_actor()
-    if not _may_manage(actor) or (purpose == "ketua" and not actor.is_koordinator):
+    if not _may_manage(actor) or (purpose in KOORDINATOR_PURPOSES and not actor.is_koordinator):
         await _refuse_role(update, context)
         return
-    argument = " ".join(context.args or []).strip()
+    if argument is None:
+        argument = " ".join(context.args or []).strip()
     try:
         async with context.uow(read_only=True) as uow:
             if argument:
@@ -236,10 +252,15 @@ async def on_approval(update: Update, context: KlasterContext) -> None:
 
 
 async def klaster_command(update: Update, context: KlasterContext) -> None:
-    """/klaster: a koordinator creates a cluster, one question at a time."""
+    """/klaster: a koordinator creates a cluster, one question at a time; /klaster zona
+    [klaster]: moves one to another zone."""
     actor = context.require_actor()
     if not actor.is_koordinator:
         await _refuse_role(update, context)
+        return
+    args = context.args or []
+    if args and args[0].casefold() in ("zona", "zone"):
+        await _pick_cluster_or_run(update, context, "zona", " ".join(args[1:]).strip())
         return
     if context.active_step is not None and context.active_step.flow == reg.FLOW:
         await say(
@@ -271,46 +292,120 @@ async def cluster_setup_text(update: Update, context: KlasterContext) -> None:
     elif view.step is cluster_setup.Step.COMMODITY:
         await say(update, context, t.gettext("Komoditas utamanya?\nContoh: batik"))
     else:
+        # WIB first: most clusters are in it, and it is what a cluster gets by default.
         await say(
             update,
             context,
-            t.gettext("Apakah anggota baru perlu disetujui ketua sebelum bergabung?"),
-            reply_markup=inline(
-                [[(t.gettext("Ya, perlu"), cb.cluster_setup_approval(True)), (t.gettext("Tidak perlu"), cb.cluster_setup_approval(False))]]
+            t.gettext(
+                "Zona waktu klaster? Pengingat dan ringkasan dikirim menurut jam setempat.\n"
+                "WIB: Sumatra, Jawa, Kalimantan Barat dan Tengah\n"
+                "WITA: Bali, Nusa Tenggara, Kalimantan Selatan, Timur dan Utara, Sulawesi\n"
+                "WIT: Maluku dan Papua"
             ),
+            reply_markup=inline([[(short, cb.cluster_setup_zone(short)) for short in CLUSTER_ZONES]]),
         )
 
 
+async def _ask_approval(update: Update, context: KlasterContext) -> None:
+    t = context.t
+    await say(
+        update,
+        context,
+        t.gettext("Apakah anggota baru perlu disetujui ketua sebelum bergabung?"),
+        reply_markup=inline(
+            [[(t.gettext("Ya, perlu"), cb.cluster_setup_approval(True)), (t.gettext("Tidak perlu"), cb.cluster_setup_approval(False))]]
+        ),
+    )
+
+
+async def _drop_buttons(update: Update) -> None:
+    try:
+        await update.callback_query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError:
+        pass
+
+
 async def on_cluster_setup_button(update: Update, context: KlasterContext) -> None:
-    """The last answer: approval needed or not; then the cluster exists."""
+    """The zone, then the last answer (approval needed or not); then the cluster exists."""
     query = update.callback_query
     match = cb.CLUSTER_SETUP_PATTERN.match(query.data or "")
     assert match is not None
     try:
         async with context.uow() as uow:
-            cluster = await cluster_setup.finish(
-                uow, context.require_actor(), requires_approval=match["answer"] == "yes"
-            )
+            if match["zone"]:
+                await cluster_setup.choose_zone(uow, context.require_actor(), match["zone"])
+                cluster = None
+            else:
+                cluster = await cluster_setup.finish(
+                    uow, context.require_actor(), requires_approval=match["answer"] == "yes"
+                )
     except DomainError as error:
         await refuse(update, context, error)
         return
     await query.answer()
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except TelegramError:
-        pass
+    await _drop_buttons(update)
+    if cluster is None:
+        await _ask_approval(update, context)
+        return
     await say(
         update,
         context,
         context.t.gettext(
-            "Klaster {klaster} ({kabupaten}) sudah dibuat.\nTautan undangan: {tautan}\n\n"
+            "Klaster {klaster} ({kabupaten}, {zona}) sudah dibuat.\nTautan undangan: {tautan}\n\n"
             "Angkat ketuanya dengan /ketua setelah ada anggota yang mendaftar.",
             klaster=cluster.name,
             kabupaten=cluster.kabupaten,
+            zona=zone_short_name(cluster.timezone),
             tautan=invite_link(context.bot.username, cluster),
         ),
     )
 
 
-# What a cluster picked from /undang, /anggota or /ketua leads to (the picker's table for them).
-PICKED = {"undang": send_invite, "anggota": send_members, "ketua": send_chair_choice}
+async def offer_zones(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+    """The cluster's zone and a button for each of the three."""
+    try:
+        async with context.uow(read_only=True) as uow:
+            cluster = await cluster_service.zone_choice(uow, context.require_actor(), cluster.id)
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await say(
+        update,
+        context,
+        context.t.gettext(
+            "Zona waktu {klaster}: {zona}. Pengingat dan ringkasan dikirim menurut jam zona ini.\n"
+            "Pilih zona waktu:",
+            klaster=cluster.name,
+            zona=zone_short_name(cluster.timezone),
+        ),
+        reply_markup=inline([[(short, cb.cluster_zone(cluster.id, short)) for short in CLUSTER_ZONES]]),
+    )
+
+
+async def on_zone_button(update: Update, context: KlasterContext) -> None:
+    """WIB, WITA or WIT pressed for an existing cluster: the zone changes (audited)."""
+    query = update.callback_query
+    match = cb.CLUSTER_ZONE_PATTERN.match(query.data or "")
+    assert match is not None
+    try:
+        async with context.uow() as uow:
+            change = await cluster_service.change_zone(
+                uow, int(match["cluster"]), match["zone"], actor=context.require_actor()
+            )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    await _drop_buttons(update)
+    t, name, zone = context.t, change.cluster.name, zone_short_name(change.new)
+    await say(
+        update,
+        context,
+        t.gettext("Zona waktu {klaster} sekarang {zona}.", klaster=name, zona=zone)
+        if change.changed
+        else t.gettext("Zona waktu {klaster} tetap {zona}.", klaster=name, zona=zone),
+    )
+
+
+# What a cluster picked from /undang, /anggota, /ketua or /klaster zona leads to (the picker's table for them).
+PICKED = {"undang": send_invite, "anggota": send_members, "ketua": send_chair_choice, "zona": offer_zones}

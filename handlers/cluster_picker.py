@@ -3,7 +3,7 @@ by cluster; what the chosen cluster leads to is a table given at registration.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 from telegram import Update
 
@@ -37,9 +37,12 @@ async def ask_for_cluster(
     )
 
 
-def on_pick(purposes: Mapping[str, Picked]) -> Callable[[Update, KlasterContext], Awaitable[None]]:
+def on_pick(
+    purposes: Mapping[str, Picked], koordinator_only: Collection[str] = ()
+) -> Callable[[Update, KlasterContext], Awaitable[None]]:
     """The handler of the picker's buttons: a kabupaten narrows the list, a cluster runs
-    `purposes[purpose]` (checked against the reader's scope at the moment of the press)."""
+    `purposes[purpose]` (checked against the reader's role and scope at the moment of the
+    press; the purposes in `koordinator_only` are refused to anyone else)."""
 
     async def pressed(update: Update, context: KlasterContext) -> None:
         query = update.callback_query
@@ -49,6 +52,8 @@ def on_pick(purposes: Mapping[str, Picked]) -> Callable[[Update, KlasterContext]
         purpose = match["purpose"]
         try:
             async with context.uow(read_only=True) as uow:
+                if purpose in koordinator_only and not actor.is_koordinator:
+                    raise NotAllowed("role")
                 if match["cluster"]:
                     cluster = await cluster_service.managed_cluster(uow, actor, int(match["cluster"]))
                     choices = None

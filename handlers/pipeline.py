@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -47,13 +49,37 @@ async def keep_to_private_chats(update: Update, context: KlasterContext) -> None
     raise ApplicationHandlerStop
 
 
+def update_fingerprint(update: Update) -> str:
+    """What a redelivery of this update repeats exactly and a new update never does.
+
+    Telegram starts update ids again after a quiet week, so the id alone cannot tell them
+    apart (F17). A button press has an id of its own, unique across Telegram; a message is
+    identified by its chat, its id in that chat (never reused) and its date.
+    """
+    query = update.callback_query
+    message = update.effective_message
+    if query is not None:
+        key = f"q{query.id}:{query.from_user.id}"
+    elif message is not None:
+        key = f"m{message.chat.id}:{message.message_id}:{int(message.date.timestamp())}"
+    else:
+        # Rarer kinds (a member blocking the bot, ...): the whole content, which a
+        # redelivery repeats byte for byte.
+        key = json.dumps(update.to_dict(), sort_keys=True, default=str)
+    if len(key) > 64:
+        key = "h" + hashlib.sha1(key.encode()).hexdigest()
+    return key
+
+
 async def admit_update(update: Update, context: KlasterContext) -> None:
     """Group -2: handle each update once (Telegram may redeliver), and resolve the sender:
     role, scope, language and current step, once for every handler."""
     user = update.effective_user
     assert user is not None  # keep_to_private_chats stopped updates without a user
     async with context.uow() as uow:
-        admitted = await actors.admit_update(uow, update.update_id, user.id, context.runtime.now())
+        admitted = await actors.admit_update(
+            uow, update.update_id, update_fingerprint(update), user.id, context.runtime.now()
+        )
     if admitted is None:
         # The first delivery was handled (and its button press answered): do nothing again.
         log.info("update %s delivered again; ignored", update.update_id)
@@ -74,21 +100,28 @@ class PerSenderUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        # sender -> (their lock, how many of their updates hold it or wait for it).
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         sender = update.effective_user.id if isinstance(update, Update) and update.effective_user else None
         if sender is None:
             await coroutine
             return
-        lock = self._locks.setdefault(sender, asyncio.Lock())
+        # Counting holders and waiters, not asking `lock.locked()`: between a release and the
+        # next waiter's acquire the lock looks free, and forgetting it then would give a third
+        # update a fresh lock that runs beside the second (F14).
+        lock, users = self._locks.get(sender) or (asyncio.Lock(), 0)
+        self._locks[sender] = (lock, users + 1)
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and self._locks.get(sender) is lock:
-                # Nobody else is waiting: forget the lock so memory stays flat.
-                del self._locks[sender]
+            lock, users = self._locks[sender]
+            if users == 1:
+                del self._locks[sender]  # nobody holds or waits for it: memory stays flat
+            else:
+                self._locks[sender] = (lock, users - 1)
 
     async def initialize(self) -> None:
         return None

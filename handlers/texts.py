@@ -193,6 +193,7 @@ def help_text(t: Translator, actor: Actor) -> str:
             t.gettext("/ringkasan banding — membandingkan klaster"),
             t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
             t.gettext("/klaster — membuat klaster baru"),
+            t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
             t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
         ]
     lines += [

@@ -10,7 +10,8 @@ from bot.domain import SUPPORTED_LANGUAGES, Actor, InvalidInput
 from bot.services.converters import member_profile, role_scope
 from db.uow import UnitOfWork
 
-# Telegram keeps undelivered updates for 24 hours; ids older than that cannot come back.
+# Telegram keeps undelivered updates for 24 hours; older ones cannot come back, so their rows
+# only take space.
 UPDATE_MEMORY = timedelta(days=2)
 
 
@@ -41,14 +42,16 @@ async def _load_sender(uow: UnitOfWork, telegram_user_id: int) -> tuple[Any, Act
 
 
 async def admit_update(
-    uow: UnitOfWork, update_id: int, telegram_user_id: int, now: datetime
+    uow: UnitOfWork, update_id: int, fingerprint: str, telegram_user_id: int, now: datetime
 ) -> tuple[Actor, ActiveStep | None] | None:
     """One transaction per incoming update: drop a redelivery, else load the sender.
 
-    Claiming the update id and reading the sender together saves a transaction on every
+    A redelivery repeats the id and the fingerprint (what identifies its content); the same id
+    with another fingerprint is a new update after Telegram started its ids again (F17).
+    Claiming the update and reading the sender together saves a transaction on every
     message (B1). A member who had blocked the bot and writes again has unblocked it.
     """
-    if not await uow.updates.claim(update_id):
+    if not await uow.updates.claim(update_id, fingerprint, now):
         await uow.rollback()
         return None
     if update_id % 500 == 0:

@@ -1,4 +1,4 @@
-"""A koordinator creates a cluster from the chat: name, kabupaten, commodity, approval."""
+"""A koordinator creates a cluster from the chat: name, kabupaten, commodity, zone, approval."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import Actor, ClusterInfo, InvalidInput, NotAllowed, StaleAction
+from bot.domain import (
+    CLUSTER_ZONES,
+    Actor,
+    ClusterInfo,
+    InvalidInput,
+    NotAllowed,
+    StaleAction,
+    cluster_zone,
+)
 from bot.services import clusters as cluster_service
 from bot.services.text_fields import CLUSTER_NAME_MAX, PLACE_MAX, clean_text
 from db.uow import UnitOfWork
@@ -18,6 +26,7 @@ class Step(StrEnum):
     NAME = "name"
     KABUPATEN = "kabupaten"
     COMMODITY = "commodity"
+    ZONE = "zone"
     APPROVAL = "approval"
 
 
@@ -69,12 +78,25 @@ async def submit_text(uow: UnitOfWork, actor: Actor, text: str | None) -> SetupV
         step = Step.COMMODITY
     elif step is Step.COMMODITY:
         data["commodity"] = clean_text(text, max_length=PLACE_MAX)
-        step = Step.APPROVAL
+        step = Step.ZONE
+    elif step is Step.ZONE:
+        raise InvalidInput("use_buttons_zone")
     else:
         raise InvalidInput("use_buttons_approval")
     await uow.conversations.save(actor.telegram_user_id, FLOW, step, data)
     await uow.commit()
     return SetupView(step, data)
+
+
+async def choose_zone(uow: UnitOfWork, actor: Actor, zone: str) -> SetupView:
+    """The zone button: WIB, WITA or WIT; then the approval question."""
+    state = await uow.conversations.get(actor.telegram_user_id)
+    if state is None or state.flow != FLOW or state.step != Step.ZONE:
+        raise StaleAction("cluster_setup_step")
+    data = {**state.data, "timezone": cluster_zone(zone)}
+    await uow.conversations.save(actor.telegram_user_id, FLOW, Step.APPROVAL, data)
+    await uow.commit()
+    return SetupView(Step.APPROVAL, data)
 
 
 async def finish(uow: UnitOfWork, actor: Actor, *, requires_approval: bool) -> ClusterInfo:
@@ -89,6 +111,8 @@ async def finish(uow: UnitOfWork, actor: Actor, *, requires_approval: bool) -> C
         name=data["name"],
         kabupaten=data["kabupaten"],
         commodity=data["commodity"],
+        # A setup begun before the zone step existed has none: WIB, the default.
+        timezone=data.get("timezone", CLUSTER_ZONES["WIB"]),
         requires_approval=requires_approval,
         actor=actor,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import (
     Actor,
@@ -14,6 +13,7 @@ from bot.domain import (
     MemberProfile,
     NotAllowed,
     NotFound,
+    cluster_zone,
 )
 from bot.services.converters import cluster_info, member_profile
 from bot.services.text_fields import CLUSTER_NAME_MAX, PLACE_MAX, clean_text
@@ -60,10 +60,7 @@ async def create_cluster(
     name = clean_text(name, max_length=CLUSTER_NAME_MAX)
     kabupaten = clean_text(kabupaten, max_length=PLACE_MAX)
     commodity = clean_text(commodity, max_length=PLACE_MAX)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("unknown_timezone") from exc
+    timezone = cluster_zone(timezone)  # WIB, WITA or WIT; reminders and summaries run by it
     if actor is not None and not actor.can_create_cluster_in(kabupaten):
         raise NotAllowed("create_cluster")
     if await uow.clusters.name_taken(name):
@@ -91,6 +88,51 @@ async def create_cluster(
     )
     await uow.commit()
     return cluster_info(cluster)
+
+
+@dataclass(frozen=True)
+class ZoneChange:
+    """A cluster's zone before and after a change (the same when nothing changed)."""
+
+    cluster: ClusterInfo
+    old: str
+    new: str
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+async def zone_choice(uow: UnitOfWork, actor: Actor, cluster_id: int) -> ClusterInfo:
+    """The cluster whose zone a koordinator in scope may change (a chair may not)."""
+    cluster = await cluster_by_id(uow, cluster_id)
+    if not actor.coordinates(cluster):
+        raise NotAllowed("cluster_scope")
+    return cluster
+
+
+async def change_zone(uow: UnitOfWork, cluster_id: int, zone: str, *, actor: Actor | None = None) -> ZoneChange:
+    """Move a cluster to WIB, WITA or WIT (operator when actor is None, else a koordinator in
+    scope); audited. Reminders and summaries follow from their next run."""
+    zone = cluster_zone(zone)
+    cluster = await uow.clusters.get(cluster_id)
+    if cluster is None:
+        raise NotFound("cluster")
+    if actor is not None and not actor.coordinates(cluster_info(cluster)):
+        raise NotAllowed("cluster_scope")
+    old = cluster.timezone
+    if old != zone:
+        cluster.timezone = zone
+        await uow.audit.record(
+            "cluster.zone",
+            actor=actor.telegram_user_id if actor else None,
+            subject=cluster.name,
+            cluster_id=cluster.id,
+            old=old,
+            new=zone,
+        )
+        await uow.commit()
+    return ZoneChange(cluster_info(cluster), old, zone)
 
 
 async def all_clusters(uow: UnitOfWork) -> list[ClusterInfo]:

@@ -15,6 +15,7 @@ from bot.domain import (
     NotFound,
     Role,
     StaleAction,
+    UnknownKabupaten,
 )
 from bot.i18n import I18n
 from bot.messages import people
@@ -52,6 +53,16 @@ def _validate_scope(role: Role, cluster: ClusterInfo | None, kabupaten: str | No
         raise InvalidInput("cluster_or_kabupaten")
 
 
+async def _known_kabupaten(uow: UnitOfWork, kabupaten: str) -> str:
+    """The kabupaten as its clusters spell it; a scope no cluster is in would silently reach
+    nothing (a typo such as "Pekalonan"), so it is refused with the names that exist."""
+    known = await uow.clusters.kabupaten_names()
+    for name in known:
+        if name.casefold() == kabupaten.casefold():
+            return name
+    raise UnknownKabupaten(kabupaten, tuple(sorted(known, key=str.casefold)))
+
+
 async def grant_role(
     uow: UnitOfWork,
     telegram_user_id: int,
@@ -66,6 +77,8 @@ async def grant_role(
     if kabupaten is not None:
         kabupaten = clean_text(kabupaten, max_length=PLACE_MAX)
     _validate_scope(role, scope_cluster, kabupaten)
+    if kabupaten is not None:
+        kabupaten = await _known_kabupaten(uow, kabupaten)
     cluster_id = scope_cluster.id if scope_cluster else None
     if await uow.roles.find(telegram_user_id, role, cluster_id=cluster_id, kabupaten=kabupaten):
         return False

@@ -13,7 +13,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.config import ConfigError, Settings
-from bot.domain import DomainError, InvalidInput, NotFound, Role
+from bot.domain import (
+    CLUSTER_ZONES,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Role,
+    UnknownKabupaten,
+    cluster_zone,
+    zone_short_name,
+)
 from db.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -57,10 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--kabupaten", required=True, help="kabupaten/kota, e.g. Pekalongan")
     add.add_argument("--komoditas", required=True, help="main commodity, e.g. batik")
-    add.add_argument("--timezone", default=None, help="Asia/Jakarta (WIB, default), Asia/Makassar, Asia/Jayapura")
+    add.add_argument("--timezone", default=None, help="WIB (Asia/Jakarta, default), WITA (Asia/Makassar) or WIT (Asia/Jayapura)")
     add.add_argument("--province", default="Jawa Tengah")
     add.add_argument("--approval", action="store_true", help="new members need the chair's approval")
     cluster.add_parser("list", help="list clusters with their invite codes")
+    set_zone = cluster.add_parser("set-zone", help="move a cluster to WIB, WITA or WIT (audited)")
+    set_zone.add_argument("name", help="cluster name or invite code")
+    set_zone.add_argument("zone", help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)")
 
     jobs = sub.add_parser("jobs", help="monthly reminders and summaries").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("list", help="the next scheduled runs per cluster, and what already ran")
@@ -109,13 +121,27 @@ def _role(text: str) -> Role:
         ) from None
 
 
+_ZONE_CHOICES = ", ".join(f"{short} ({zone})" for short, zone in CLUSTER_ZONES.items())
+
+
+def _zone(text: str) -> str:
+    try:
+        return cluster_zone(text)
+    except InvalidInput:
+        raise CommandFailed(
+            f"Zona waktu '{text}' tidak dikenal; pilih {_ZONE_CHOICES} / "
+            f"unknown time zone '{text}'; use {_ZONE_CHOICES}",
+            EXIT_USAGE,
+        ) from None
+
+
 _DOMAIN_MESSAGES = {
     "cluster": "Klaster tidak ditemukan (periksa nama atau kode undangan; lihat `klasterbot cluster list`) / cluster not found",
     "grant": "Peran itu tidak dimiliki pengguna tersebut / that user has no such role",
     "ketua_needs_cluster": "Peran ketua memerlukan --cluster (dan tanpa --kabupaten) / the ketua role needs --cluster",
     "cluster_or_kabupaten": "Pilih --cluster atau --kabupaten, tidak keduanya / use --cluster or --kabupaten, not both",
     "cluster_name_taken": "Nama klaster itu sudah dipakai / a cluster with that name exists",
-    "unknown_timezone": "Zona waktu tidak dikenal (Asia/Jakarta, Asia/Makassar, Asia/Jayapura) / unknown time zone",
+    "unknown_timezone": f"Zona waktu tidak dikenal; pilih {_ZONE_CHOICES} (periksa KLASTERBOT_TIMEZONE) / unknown time zone; use {_ZONE_CHOICES}",
     "empty": "Nilai tidak boleh kosong / a value is empty",
     "too_long": "Nilai terlalu panjang / a value is too long",
     "needs_letters": "Nilai harus berisi huruf / a value needs letters",
@@ -123,6 +149,12 @@ _DOMAIN_MESSAGES = {
 
 
 def _explain(error: DomainError) -> str:
+    if isinstance(error, UnknownKabupaten):
+        known = ", ".join(error.known) or "belum ada klaster / no clusters yet"
+        return (
+            f"Tidak ada klaster di kabupaten/kota '{error.name}'; yang dikenal: {known} / "
+            f"no cluster is in kabupaten '{error.name}'; known: {known}"
+        )
     key = error.reason if isinstance(error, InvalidInput) else str(error)
     return _DOMAIN_MESSAGES.get(key, f"Gagal / failed: {key}")
 
@@ -176,7 +208,7 @@ def _cmd_cluster_add(args: argparse.Namespace, settings: Settings) -> None:
                 name=args.name,
                 kabupaten=args.kabupaten,
                 commodity=args.komoditas,
-                timezone=args.timezone or settings.timezone,
+                timezone=_zone(args.timezone) if args.timezone else settings.timezone,
                 requires_approval=args.approval,
                 province=args.province,
             ),
@@ -198,6 +230,26 @@ def _cmd_cluster_list(args: argparse.Namespace, settings: Settings) -> None:
     for c in clusters:
         approval = " [persetujuan ketua / approval]" if c.requires_approval else ""
         print(f"{c.invite_code}\t{c.name}\t{c.kabupaten}\t{c.commodity}\t{c.timezone}{approval}")
+
+
+def _cmd_cluster_set_zone(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.services.clusters import change_zone, find_cluster
+
+    zone = _zone(args.zone)
+
+    async def move(uow: Any) -> Any:
+        cluster = await find_cluster(uow, args.name)
+        return await change_zone(uow, cluster.id, zone)
+
+    change = asyncio.run(_with_uow(settings, move))
+    old, new = (f"{zone_short_name(z)} ({z})" for z in (change.old, change.new))
+    if change.changed:
+        print(f"Zona waktu diubah / time zone changed: {change.cluster.name}: {old} -> {new}")
+    else:
+        print(f"Zona waktu sudah / time zone already: {change.cluster.name}: {new}")
+
+
+_CLUSTER_COMMANDS = {"add": _cmd_cluster_add, "list": _cmd_cluster_list, "set-zone": _cmd_cluster_set_zone}
 
 
 def _cmd_role(args: argparse.Namespace, settings: Settings) -> None:
@@ -401,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.command == "cluster":
-            (_cmd_cluster_add if args.cluster_command == "add" else _cmd_cluster_list)(args, settings)
+            _CLUSTER_COMMANDS[args.cluster_command](args, settings)
         else:
             _COMMANDS[args.command](args, settings)
     except ConfigError as error:

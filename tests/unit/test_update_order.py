@@ -32,3 +32,30 @@ async def test_same_sender_in_order_and_others_in_parallel():
     assert log.index("end a1") < log.index("start a2")  # one sender: strictly in order
     assert log.index("end b1") < log.index("end a1")  # another sender did not wait
     assert processor._locks == {}  # nothing kept once idle
+
+
+async def test_a_third_update_waits_while_the_second_is_queued():
+    # The first update's release leaves the lock briefly unlocked before the waiting second
+    # one takes it; a third arriving then must still queue behind the second (F14).
+    processor = PerSenderUpdateProcessor(8)
+    log: list[str] = []
+    first_may_end = asyncio.Event()
+
+    async def work(name: str, until: asyncio.Event | None = None, delay: float = 0.0) -> None:
+        log.append(f"start {name}")
+        if until is not None:
+            await until.wait()
+        await asyncio.sleep(delay)
+        log.append(f"end {name}")
+
+    first = asyncio.create_task(processor.process_update(_update(1, 10), work("u1", first_may_end)))
+    second = asyncio.create_task(processor.process_update(_update(2, 10), work("u2", delay=0.05)))
+    await asyncio.sleep(0)  # the first holds the lock, the second waits for it
+    assert log == ["start u1"]
+    first_may_end.set()
+    await first
+    # Now the second is woken but the lock is free for an instant: the third arrives here.
+    third = asyncio.create_task(processor.process_update(_update(3, 10), work("u3")))
+    await asyncio.gather(second, third)
+    assert log == ["start u1", "end u1", "start u2", "end u2", "start u3", "end u3"]
+    assert processor._locks == {}  # forgotten once nobody holds or waits for it

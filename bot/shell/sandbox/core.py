@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import random
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ class ApiCall:
     files: dict[str, Any] = field(default_factory=dict)
     # The HTTP status the emulator answered (200, 403, 429, 502, ...).
     status: int = 200
+    # Positions on one counter of events: when Telegram handled the call, and when its answer
+    # reached the bot (None until then). Tests read the order of two people's or two
+    # updates' calls from them without wall clocks.
+    handled: int = 0
+    answered: int | None = None
 
 
 class ApiError(Exception):
@@ -55,6 +61,10 @@ class Faults:
     timeout_before_rate: float = 0.0
     timeout_after_rate: float = 0.0
     latency_seconds: float = 0.0
+    # In-process only: the call is handled at once (the person already sees the message), but
+    # its answer reaches the bot this much later, so what the person does next can arrive while
+    # the bot is still busy with the previous update.
+    answer_latency_seconds: float = 0.0
     seed: int = 7
 
 
@@ -112,7 +122,13 @@ class FakeBotApi:
         self._update_ids = itertools.count(100000)
         self._message_ids: dict[int, itertools.count] = {}
         self._callback_ids = itertools.count(1)
+        # Telegram's callback query ids are unique across all time; a fresh emulator must not
+        # repeat the previous one's, or a bot on the same database takes a press for a redelivery.
+        self._callback_prefix = uuid.uuid4().hex[:12]
+        # What the emulator takes for "now" in message dates (tests move it: a week later).
+        self.clock: Callable[[], float] = time.time
         self._file_ids = itertools.count(1)
+        self._events = itertools.count(1)
         # Where user-side updates go: the harness delivers them to the bot (in-process) or
         # queues them for getUpdates (HTTP).
         self.sink: UpdateSink | None = None
@@ -137,11 +153,21 @@ class FakeBotApi:
 
     def handle(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> JsonDict:
         """Answer one Bot API call with Telegram's envelope."""
+        call, answer = self.handle_call(method, params, files)
+        self.mark_answered(call)
+        return answer
+
+    def handle_call(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> tuple[ApiCall, JsonDict]:
+        """Handle one call; the transport marks it answered when the bot has the answer."""
         call = ApiCall(method, params, files or {})
         self.calls.append(call)
         answer = self._answer(method, params, files or {})
         call.status = 200 if answer["ok"] else answer["error_code"]
-        return answer
+        call.handled = next(self._events)
+        return call, answer
+
+    def mark_answered(self, call: ApiCall) -> None:
+        call.answered = next(self._events)
 
     def _answer(self, method: str, params: JsonDict, files: dict[str, Any]) -> JsonDict:
         handler = getattr(self, f"_api_{method.lower()}", None)
@@ -231,7 +257,7 @@ class FakeBotApi:
         return counts
 
     def _now(self) -> int:
-        return int(time.time())
+        return int(self.clock())
 
     def _chat(self, chat_id: Any) -> Chat:
         try:
@@ -468,8 +494,12 @@ class FakeBotApi:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
+    def restart_update_ids(self, first: int = 100000) -> None:
+        """Start update ids again, as Telegram does after a week without updates."""
+        self._update_ids = itertools.count(first)
+
     def next_callback_id(self) -> str:
-        return str(next(self._callback_ids))
+        return f"{self._callback_prefix}{next(self._callback_ids)}"
 
     def record_user_message(self, chat: Chat, content: JsonDict) -> JsonDict:
         counter = self._message_ids.setdefault(chat.id, itertools.count(1))

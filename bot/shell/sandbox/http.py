@@ -58,7 +58,8 @@ class _BotApiHandler(RequestHandler):
             await self.api.wait_for_updates(
                 int(params.get("offset") or 0), min(float(params.get("timeout") or 0), 50.0)
             )
-        answer = self.api.handle(method, params, files)
+        call, answer = self.api.handle_call(method, params, files)
+        self.api.mark_answered(call)
         self.set_status(200 if answer["ok"] else answer["error_code"])
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(answer))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -48,7 +49,11 @@ class SandboxRequest(BaseRequest):
         fault = self.api.network_fault(match["method"])
         if fault == "before":
             raise TimedOut("sandbox: the request timed out before reaching Telegram")
-        answer = self.api.handle(match["method"], params, files)
+        call, answer = self.api.handle_call(match["method"], params, files)
+        delay = self.api.faults.answer_latency_seconds
+        if delay and match["method"].lower() != "getupdates":
+            await asyncio.sleep(delay)  # the answer is slow on its way back, on purpose
+        self.api.mark_answered(call)
         if fault == "after" and answer["ok"]:
             self.api.timed_out_after.append((int(params["chat_id"]), answer["result"]["message_id"]))
             raise TimedOut("sandbox: the message arrived but its answer timed out")

@@ -2,7 +2,7 @@
 person chairs a cluster through one grant at most (a partial unique index).
 
 Revision ID: 0010_claimed_actions
-Revises: 0008_membership_periods
+Revises: 0009_update_fingerprints
 Create Date: 2026-11-30 05:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_claimed_actions"
-down_revision: str | None = "0008_membership_periods"
+down_revision: str | None = "0009_update_fingerprints"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
