@@ -17,6 +17,7 @@ from handlers import (
     announcements,
     cluster_admin,
     cluster_picker,
+    flows,
     general,
     history,
     omzet,
@@ -50,8 +51,8 @@ def register(app: Application) -> None:
         "ekspor": summaries.ekspor_command,
         "bantuan": general.help_command,
         "help": general.help_command,
-        "batal": general.cancel_command,
-        "cancel": general.cancel_command,
+        "batal": flows.cancel_command,
+        "cancel": flows.cancel_command,
         "bahasa": general.language_command,
         "undang": cluster_admin.undang_command,
         "anggota": cluster_admin.anggota_command,
@@ -59,7 +60,8 @@ def register(app: Application) -> None:
         "ketua": cluster_admin.ketua_command,
     }
     for name, callback in commands.items():
-        app.add_handler(CommandHandler(name, callback, filters=private))
+        # Mid-flow, one rule for every command (handlers/flows.py): nothing entered is lost.
+        app.add_handler(CommandHandler(name, flows.guarded(name, callback), filters=private))
 
     app.add_handler(CallbackQueryHandler(registration.on_button, pattern=cb.REG_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_approval, pattern=cb.APPROVAL_PATTERN))

@@ -106,9 +106,6 @@ async def _preview(update: Update, context: KlasterContext, view: ComposeView) -
 async def umumkan_command(update: Update, context: KlasterContext) -> None:
     """/umumkan: a chair (own cluster) or koordinator (clusters in scope) writes an announcement."""
     actor = context.require_actor()
-    if context.active_step is not None and context.active_step.flow == "registration":
-        await say(update, context, context.t.gettext("Anda sedang mendaftar. Selesaikan dulu, atau ketik /batal untuk membatalkannya."))
-        return
     try:
         async with context.uow() as uow:
             view = await ann.begin(uow, actor)
@@ -191,6 +188,17 @@ async def _confirm_sent(update: Update, context: KlasterContext, sent: ann.Sent)
     outbox = context.runtime.outbox
     if outbox is not None:
         outbox.wake()
+
+
+async def resume(update: Update, context: KlasterContext) -> None:
+    """Show again where the announcement being written is."""
+    try:
+        async with context.uow(read_only=True) as uow:
+            view = await ann.current(uow, context.require_actor())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await _show(update, context, view)
 
 
 async def compose_message(update: Update, context: KlasterContext) -> None:

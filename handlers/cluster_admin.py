@@ -21,7 +21,6 @@ from bot.domain import (
 from bot.services import approval as approval_service
 from bot.services import cluster_setup
 from bot.services import clusters as cluster_service
-from bot.services import registration as reg
 from bot.services import roles as role_service
 from bot.services.clusters import invite_link
 from handlers.cluster_picker import ask_for_cluster
@@ -262,13 +261,6 @@ async def klaster_command(update: Update, context: KlasterContext) -> None:
     if args and args[0].casefold() in ("zona", "zone"):
         await _pick_cluster_or_run(update, context, "zona", " ".join(args[1:]).strip())
         return
-    if context.active_step is not None and context.active_step.flow == reg.FLOW:
-        await say(
-            update,
-            context,
-            context.t.gettext("Anda sedang mendaftar. Selesaikan dulu, atau ketik /batal untuk membatalkannya."),
-        )
-        return
     try:
         async with context.uow() as uow:
             await cluster_setup.begin(uow, actor)
@@ -280,17 +272,36 @@ async def klaster_command(update: Update, context: KlasterContext) -> None:
 
 async def cluster_setup_text(update: Update, context: KlasterContext) -> None:
     """A typed answer while creating a cluster."""
-    t = context.t
     try:
         async with context.uow() as uow:
             view = await cluster_setup.submit_text(uow, context.require_actor(), update.effective_message.text)
     except DomainError as error:
         await refuse(update, context, error)
         return
-    if view.step is cluster_setup.Step.KABUPATEN:
+    await _ask_setup_step(update, context, view.step)
+
+
+async def resume_setup(update: Update, context: KlasterContext) -> None:
+    """Ask again the question of the cluster being created."""
+    try:
+        async with context.uow(read_only=True) as uow:
+            view = await cluster_setup.current(uow, context.require_actor())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await _ask_setup_step(update, context, view.step)
+
+
+async def _ask_setup_step(update: Update, context: KlasterContext, step: cluster_setup.Step) -> None:
+    t = context.t
+    if step is cluster_setup.Step.NAME:
+        await say(update, context, t.gettext("Nama klaster baru?\nContoh: Batik Simbang Kulon"))
+    elif step is cluster_setup.Step.KABUPATEN:
         await say(update, context, t.gettext("Di kabupaten/kota mana?\nContoh: Pekalongan"))
-    elif view.step is cluster_setup.Step.COMMODITY:
+    elif step is cluster_setup.Step.COMMODITY:
         await say(update, context, t.gettext("Komoditas utamanya?\nContoh: batik"))
+    elif step is cluster_setup.Step.APPROVAL:
+        await _ask_approval(update, context)
     else:
         # WIB first: most clusters are in it, and it is what a cluster gets by default.
         await say(

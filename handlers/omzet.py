@@ -250,6 +250,16 @@ async def on_report_message(update: Update, context: KlasterContext) -> None:
     await show(update, context, outcome)
 
 
+async def resume(update: Update, context: KlasterContext) -> None:
+    """Ask again the question the member is at."""
+    async with context.uow(read_only=True) as uow:
+        question = await reports.current(uow, update.effective_user.id, context.runtime.now())
+    if question is None:
+        await say(update, context, context.t.gettext("Ketik /omzet untuk melapor omzet."))
+        return
+    await show_question(update, context, question)
+
+
 async def on_text(update: Update, context: KlasterContext) -> None:
     """A message typed while reporting: a month, an amount, or both."""
     text = update.effective_message.text or ""

@@ -63,10 +63,6 @@ def _edit_buttons(context: KlasterContext):
 
 async def profile_command(update: Update, context: KlasterContext) -> None:
     """/profil: show the member's own data with edit buttons."""
-    if context.active_step is not None and context.active_step.flow == reg.FLOW:
-        await say(update, context, context.t.gettext("Anda belum selesai mendaftar. Kita lanjutkan dulu."))
-        await resume_or_point(update, context)
-        return
     try:
         async with context.uow(read_only=True) as uow:
             member = await profile_service.my_profile(uow, update.effective_user.id)
@@ -82,7 +78,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     match = cb.PROFILE_PATTERN.match(query.data or "")
     assert match is not None
     t, user_id = context.t, update.effective_user.id
-    if context.active_step is not None and context.active_step.flow == reg.FLOW:
+    if context.active_step is not None and context.active_step.flow == reg.FLOW.name:
         await query.answer()
         await resume_or_point(update, context)
         return
@@ -105,7 +101,11 @@ async def on_button(update: Update, context: KlasterContext) -> None:
         await say(update, context, t.gettext("Nomor telepon sudah dihapus."), reply_markup=ReplyKeyboardRemove())
         await say(update, context, _profile_text(context, member), reply_markup=_edit_buttons(context))
         return
-    field = Field(match["field"])
+    await _ask_field(update, context, Field(match["field"]))
+
+
+async def _ask_field(update: Update, context: KlasterContext, field: Field) -> None:
+    t = context.t
     if field is Field.PHONE:
         await say(
             update,
@@ -129,6 +129,17 @@ async def on_button(update: Update, context: KlasterContext) -> None:
         Field.PRODUCT: t.gettext("Tulis produk utama yang baru.\nContoh: batik cap"),
     }
     await say(update, context, prompts[field], reply_markup=ReplyKeyboardRemove())
+
+
+async def resume(update: Update, context: KlasterContext) -> None:
+    """Ask again for the field being changed."""
+    try:
+        async with context.uow(read_only=True) as uow:
+            field = await profile_service.editing_field(uow, update.effective_user.id)
+    except StaleAction:
+        await resume_or_point(update, context)
+        return
+    await _ask_field(update, context, field)
 
 
 async def on_text(update: Update, context: KlasterContext, skip_words: set[str]) -> None:

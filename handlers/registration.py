@@ -227,28 +227,12 @@ async def start_command(update: Update, context: KlasterContext) -> None:
                 "klaster UMKM."
             ),
         )
-    if context.active_step is not None and context.active_step.flow != reg.FLOW:
-        await _remind_other_flow(update, context)
-        return
     await start(update, context, code)
 
 
 async def daftar_command(update: Update, context: KlasterContext) -> None:
     """/daftar: start or resume registration."""
-    if context.active_step is not None and context.active_step.flow != reg.FLOW:
-        await _remind_other_flow(update, context)
-        return
     await start(update, context, None)
-
-
-async def _remind_other_flow(update: Update, context: KlasterContext) -> None:
-    await say(
-        update,
-        context,
-        context.t.gettext(
-            "Anda sedang mengisi hal lain. Selesaikan dulu, atau ketik /batal untuk membatalkannya."
-        ),
-    )
 
 
 async def on_button(update: Update, context: KlasterContext) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import flows
 from bot.domain import SUPPORTED_LANGUAGES, Actor, InvalidInput
 from bot.services.converters import member_profile, role_scope
 from db.uow import UnitOfWork
@@ -74,10 +75,6 @@ async def choose_language(uow: UnitOfWork, telegram_user_id: int, language: str)
 
 async def cancel_current_step(uow: UnitOfWork, telegram_user_id: int) -> ActiveStep | None:
     """Drop whatever flow the user is in; returns what was cancelled."""
-    state = await uow.conversations.get(telegram_user_id)
-    if state is None:
-        return None
-    cancelled = ActiveStep(state.flow, state.step)
-    await uow.conversations.clear(telegram_user_id)
+    dropped = await flows.cancel_any(uow, telegram_user_id)
     await uow.commit()
-    return cancelled
+    return ActiveStep(*dropped) if dropped is not None else None

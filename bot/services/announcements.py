@@ -34,6 +34,7 @@ from bot.domain import (
 from bot.domain import (
     AnswerChoice as Answer,
 )
+from bot.flows import Flow
 from bot.i18n import I18n, Translator
 from bot.messages import Payload
 from bot.messages import announcements as texts
@@ -44,7 +45,6 @@ from db.models import Announcement, Member, TelegramUser
 from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
-FLOW = "announce"
 TEXT_MAX = 3500
 CAPTION_MAX = 900  # Telegram captions hold 1024 characters; the header takes the rest
 PLACE_MAX = 200
@@ -59,6 +59,9 @@ class Step(StrEnum):
     TRAINING_PLACE = "training_place"
     PREVIEW = "preview"
     SCHEDULE_WHEN = "schedule_when"
+
+
+FLOW = Flow("announce", Step, stale="announce_step")
 
 
 @dataclass(frozen=True)
@@ -148,14 +151,11 @@ def _resolve_target(clusters: list[ClusterInfo], key: str) -> list[ClusterInfo]:
 
 
 async def _state(uow: UnitOfWork, actor: Actor, *steps: Step) -> tuple[Step, dict[str, Any]]:
-    state = await uow.conversations.get(actor.telegram_user_id)
-    if state is None or state.flow != FLOW or (steps and Step(state.step) not in steps):
-        raise StaleAction("announce_step")
-    return Step(state.step), dict(state.data)
+    return await FLOW.require(uow, actor.telegram_user_id, *steps)
 
 
 async def _save(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any]) -> ComposeView:
-    await uow.conversations.save(actor.telegram_user_id, FLOW, step.value, data)
+    await FLOW.save(uow, actor.telegram_user_id, step, data)
     await uow.commit()
     return await _view(uow, actor, step, data)
 
@@ -277,7 +277,7 @@ async def ask_schedule(uow: UnitOfWork, actor: Actor) -> ComposeView:
 async def abandon(uow: UnitOfWork, actor: Actor) -> None:
     """"Batal" while composing: the draft is dropped (stale when there is none)."""
     await _state(uow, actor)
-    await uow.conversations.clear(actor.telegram_user_id)
+    await FLOW.clear(uow, actor.telegram_user_id)
     await uow.commit()
 
 
@@ -339,12 +339,12 @@ async def _claim_draft(uow: UnitOfWork, actor: Actor, key: str | None) -> dict[s
     Whoever loses (a double press, the same press on a second instance, an old button of a
     draft already sent) is told what became of the draft, or that the button is stale.
     """
-    taken = await uow.conversations.take(actor.telegram_user_id, FLOW, [Step.PREVIEW.value])
+    taken = await FLOW.take(uow, actor.telegram_user_id, Step.PREVIEW)
     if taken is not None and (key is None or taken[1].get("key") == key):
         return taken[1]
     if taken is not None:
         # A newer draft, not the one on the button: it stays where it is, unsent.
-        await uow.conversations.save(actor.telegram_user_id, FLOW, taken[0], taken[1])
+        await FLOW.save(uow, actor.telegram_user_id, taken[0], taken[1])
     published = await uow.announcements.from_draft(key) if key else None
     if published is not None and published.author_telegram_user_id == actor.telegram_user_id:
         raise AlreadyDone("announcement_scheduled" if published.status == "scheduled" else "announcement_sent")
@@ -382,7 +382,7 @@ async def publish(
         cluster_ids, scheduled_for = await _sendable(uow, actor, data, scheduled)
     except DomainError:
         # Refused: the draft stays at its preview, as if never pressed.
-        await uow.conversations.save(actor.telegram_user_id, FLOW, Step.PREVIEW.value, data)
+        await FLOW.save(uow, actor.telegram_user_id, Step.PREVIEW, data)
         raise
     draft = (await _view(uow, actor, Step.PREVIEW, data)).draft
     user = await uow.users.get(actor.telegram_user_id)

@@ -12,14 +12,12 @@ from bot.domain import (
     ClusterInfo,
     InvalidInput,
     NotAllowed,
-    StaleAction,
     cluster_zone,
 )
+from bot.flows import Flow
 from bot.services import clusters as cluster_service
 from bot.services.text_fields import CLUSTER_NAME_MAX, PLACE_MAX, clean_text
 from db.uow import UnitOfWork
-
-FLOW = "cluster_setup"
 
 
 class Step(StrEnum):
@@ -28,6 +26,9 @@ class Step(StrEnum):
     COMMODITY = "commodity"
     ZONE = "zone"
     APPROVAL = "approval"
+
+
+FLOW = Flow("cluster_setup", Step, stale="cluster_setup_step")
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,20 @@ async def begin(uow: UnitOfWork, actor: Actor) -> SetupView:
     """Only a koordinator with a province or kabupaten scope may create clusters."""
     if not any(r.is_province_wide or r.kabupaten for r in actor.roles if r.role == "koordinator"):
         raise NotAllowed("create_cluster")
-    await uow.conversations.save(actor.telegram_user_id, FLOW, Step.NAME, {})
+    await FLOW.save(uow, actor.telegram_user_id, Step.NAME, {})
     await uow.commit()
     return SetupView(Step.NAME, {})
 
 
+async def current(uow: UnitOfWork, actor: Actor) -> SetupView:
+    """Where the cluster being created is (StaleAction when it is not)."""
+    step, data = await FLOW.require(uow, actor.telegram_user_id)
+    return SetupView(step, data)
+
+
 async def submit_text(uow: UnitOfWork, actor: Actor, text: str | None) -> SetupView:
     """Take the typed answer for the current step."""
-    state = await uow.conversations.get(actor.telegram_user_id)
-    if state is None or state.flow != FLOW:
-        raise StaleAction("cluster_setup_step")
-    step, data = Step(state.step), dict(state.data)
+    step, data = await FLOW.require(uow, actor.telegram_user_id)
     if step is Step.NAME:
         name = clean_text(text, max_length=CLUSTER_NAME_MAX)
         if await uow.clusters.name_taken(name):
@@ -83,29 +87,24 @@ async def submit_text(uow: UnitOfWork, actor: Actor, text: str | None) -> SetupV
         raise InvalidInput("use_buttons_zone")
     else:
         raise InvalidInput("use_buttons_approval")
-    await uow.conversations.save(actor.telegram_user_id, FLOW, step, data)
+    await FLOW.save(uow, actor.telegram_user_id, step, data)
     await uow.commit()
     return SetupView(step, data)
 
 
 async def choose_zone(uow: UnitOfWork, actor: Actor, zone: str) -> SetupView:
     """The zone button: WIB, WITA or WIT; then the approval question."""
-    state = await uow.conversations.get(actor.telegram_user_id)
-    if state is None or state.flow != FLOW or state.step != Step.ZONE:
-        raise StaleAction("cluster_setup_step")
-    data = {**state.data, "timezone": cluster_zone(zone)}
-    await uow.conversations.save(actor.telegram_user_id, FLOW, Step.APPROVAL, data)
+    _, data = await FLOW.require(uow, actor.telegram_user_id, Step.ZONE)
+    data["timezone"] = cluster_zone(zone)
+    await FLOW.save(uow, actor.telegram_user_id, Step.APPROVAL, data)
     await uow.commit()
     return SetupView(Step.APPROVAL, data)
 
 
 async def finish(uow: UnitOfWork, actor: Actor, *, requires_approval: bool) -> ClusterInfo:
     """Create the cluster with what was entered."""
-    state = await uow.conversations.get(actor.telegram_user_id)
-    if state is None or state.flow != FLOW or state.step != Step.APPROVAL:
-        raise StaleAction("cluster_setup_step")
-    data = dict(state.data)
-    await uow.conversations.clear(actor.telegram_user_id)
+    _, data = await FLOW.require(uow, actor.telegram_user_id, Step.APPROVAL)
+    await FLOW.clear(uow, actor.telegram_user_id)
     return await cluster_service.create_cluster(
         uow,
         name=data["name"],

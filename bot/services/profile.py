@@ -5,12 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain import InvalidInput, MemberProfile, NotFound, StaleAction
+from bot.flows import Flow
 from bot.phone import PhoneError, normalize_phone
 from bot.services.converters import member_profile
 from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
 from db.uow import UnitOfWork
-
-FLOW = "profile"
 
 
 class Field(StrEnum):
@@ -19,6 +18,9 @@ class Field(StrEnum):
     PRODUCT = "product"
     PHONE = "phone"
 
+
+# The step is the field being changed.
+FLOW = Flow("profile", Field, stale="profile_step")
 
 _CLEANERS = {
     Field.NAME: ("name", clean_person_name),
@@ -38,16 +40,14 @@ async def my_profile(uow: UnitOfWork, user_id: int) -> MemberProfile:
 async def start_edit(uow: UnitOfWork, user_id: int, field: Field) -> MemberProfile:
     """Remember which field the member is changing; the next message is its new value."""
     profile = await my_profile(uow, user_id)
-    await uow.conversations.save(user_id, FLOW, field.value, {})
+    await FLOW.save(uow, user_id, field, {})
     await uow.commit()
     return profile
 
 
 async def editing_field(uow: UnitOfWork, user_id: int) -> Field:
-    state = await uow.conversations.get(user_id)
-    if state is None or state.flow != FLOW:
-        raise StaleAction("profile_step")
-    return Field(state.step)
+    field, _ = await FLOW.require(uow, user_id)
+    return field
 
 
 async def _finish(uow: UnitOfWork, user_id: int, field: Field, **changes: object) -> MemberProfile:
@@ -56,7 +56,7 @@ async def _finish(uow: UnitOfWork, user_id: int, field: Field, **changes: object
         raise NotFound("member")
     for key, value in changes.items():
         setattr(member, key, value)
-    await uow.conversations.clear(user_id)
+    await FLOW.clear(uow, user_id)
     await uow.audit.record("member.update", actor=user_id, subject=f"member:{member.id}", field=field.value)
     await uow.commit()
     return member_profile(member)
@@ -98,6 +98,6 @@ async def remove_phone(uow: UnitOfWork, user_id: int) -> MemberProfile:
 async def stop_editing(uow: UnitOfWork, user_id: int) -> MemberProfile:
     """Leave the field as it was (the member pressed "Lewati")."""
     await editing_field(uow, user_id)
-    await uow.conversations.clear(user_id)
+    await FLOW.clear(uow, user_id)
     await uow.commit()
     return await my_profile(uow, user_id)

@@ -22,6 +22,7 @@ from bot.domain import (
     Recipient,
     StaleAction,
 )
+from bot.flows import Flow
 from bot.i18n import I18n
 from bot.messages import people
 from bot.phone import PhoneError, normalize_phone
@@ -31,8 +32,6 @@ from bot.services.converters import cluster_info, member_profile
 from bot.services.text_fields import BUSINESS_MAX, PRODUCT_MAX, clean_person_name, clean_text
 from db.models import Member, RosterEntry
 from db.uow import UnitOfWork
-
-FLOW = "registration"
 
 
 class Step(StrEnum):
@@ -47,6 +46,8 @@ class Step(StrEnum):
     PHONE = "phone"
     CONFIRM = "confirm"
 
+
+FLOW = Flow("registration", Step, stale="registration_step")
 
 EDITABLE_STEPS = (Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE)
 
@@ -96,13 +97,6 @@ class Registered:
         return self.member.status is MemberStatus.PENDING
 
 
-async def _load(uow: UnitOfWork, user_id: int) -> tuple[Step, dict[str, Any]] | None:
-    state = await uow.conversations.get(user_id)
-    if state is None or state.flow != FLOW:
-        return None
-    return Step(state.step), dict(state.data)
-
-
 async def _view(
     uow: UnitOfWork, step: Step, data: dict[str, Any], **extra: Any
 ) -> RegistrationView:
@@ -138,9 +132,10 @@ def _next_step(step: Step, data: dict[str, Any]) -> Step:
 
 
 async def _save(uow: UnitOfWork, user_id: int, step: Step, data: dict[str, Any]) -> None:
+    """Each answer is kept at once (committed): a pause or a restart resumes at this step."""
     if step is not Step.CLUSTER:
         data.pop("kabupaten_index", None)
-    await uow.conversations.save(user_id, FLOW, step.value, data)
+    await FLOW.save(uow, user_id, step, data)
     await uow.commit()
 
 
@@ -160,7 +155,7 @@ async def begin(uow: UnitOfWork, user_id: int, invite_code: str | None) -> Regis
                 problem = InviteProblem.UNKNOWN
             else:
                 cluster_id = cluster.id
-    loaded = await _load(uow, user_id)
+    loaded = await FLOW.load(uow, user_id)
     if loaded is not None:
         step, data = loaded
         # A valid invite link opened mid-way sets the cluster but never wipes answers.
@@ -178,26 +173,19 @@ async def begin(uow: UnitOfWork, user_id: int, invite_code: str | None) -> Regis
 
 async def current(uow: UnitOfWork, user_id: int) -> RegistrationView | None:
     """The registration in progress, if any."""
-    loaded = await _load(uow, user_id)
+    loaded = await FLOW.load(uow, user_id)
     if loaded is None:
         return None
     return await _view(uow, *loaded, resumed=True)
-
-
-async def _require(uow: UnitOfWork, user_id: int, *steps: Step) -> tuple[Step, dict[str, Any]]:
-    loaded = await _load(uow, user_id)
-    if loaded is None or loaded[0] not in steps:
-        raise StaleAction("registration_step")
-    return loaded
 
 
 async def answer_consent(
     uow: UnitOfWork, user_id: int, *, agreed: bool, now: datetime
 ) -> RegistrationView | None:
     """Record consent (time and text version) and go on; a refusal ends and keeps nothing."""
-    _, data = await _require(uow, user_id, Step.CONSENT)
+    _, data = await FLOW.require(uow, user_id, Step.CONSENT)
     if not agreed:
-        await uow.conversations.clear(user_id)
+        await FLOW.clear(uow, user_id)
         await uow.commit()
         return None
     data["consent_at"] = now.isoformat()
@@ -216,7 +204,7 @@ _TEXT_FIELDS = {
 
 async def submit_text(uow: UnitOfWork, user_id: int, text: str | None) -> RegistrationView:
     """Take what the person typed at the current step; InvalidInput keeps the draft as it is."""
-    step, data = await _require(uow, user_id, *Step)
+    step, data = await FLOW.require(uow, user_id)
     if step not in _TEXT_FIELDS:
         # Consent, cluster, phone and confirmation are answered with buttons.
         raise InvalidInput(f"use_buttons_{step.value}")
@@ -230,7 +218,7 @@ async def submit_text(uow: UnitOfWork, user_id: int, text: str | None) -> Regist
 
 async def choose_kabupaten(uow: UnitOfWork, user_id: int, index: int) -> RegistrationView:
     """Narrow the cluster list to one kabupaten."""
-    step, data = await _require(uow, user_id, Step.CLUSTER)
+    step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     await cluster_choices(uow, kabupaten_index=index)  # raises NotFound for a stale index
     data["kabupaten_index"] = index
     await _save(uow, user_id, step, data)
@@ -239,7 +227,7 @@ async def choose_kabupaten(uow: UnitOfWork, user_id: int, index: int) -> Registr
 
 async def show_all_kabupaten(uow: UnitOfWork, user_id: int) -> RegistrationView:
     """Back from one kabupaten's clusters to the kabupaten list."""
-    step, data = await _require(uow, user_id, Step.CLUSTER)
+    step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     data.pop("kabupaten_index", None)
     await _save(uow, user_id, step, data)
     return await _view(uow, step, data)
@@ -247,7 +235,7 @@ async def show_all_kabupaten(uow: UnitOfWork, user_id: int) -> RegistrationView:
 
 async def choose_cluster(uow: UnitOfWork, user_id: int, cluster_id: int) -> RegistrationView:
     """Pick the cluster from the buttons."""
-    step, data = await _require(uow, user_id, Step.CLUSTER)
+    step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     if await uow.clusters.get(cluster_id) is None:
         raise StaleAction("cluster_gone")
     data["cluster_id"] = cluster_id
@@ -262,7 +250,7 @@ async def share_contact(
     uow: UnitOfWork, user_id: int, *, contact_user_id: int | None, phone_number: str
 ) -> RegistrationView:
     """Accept the member's own contact only: a stranger's number is never stored."""
-    step, data = await _require(uow, user_id, Step.PHONE, Step.MATCH)
+    step, data = await FLOW.require(uow, user_id, Step.PHONE, Step.MATCH)
     if contact_user_id != user_id:
         raise InvalidInput("contact_not_own")
     try:
@@ -289,7 +277,7 @@ async def share_contact(
 
 async def skip_phone(uow: UnitOfWork, user_id: int) -> RegistrationView:
     """Go on without a phone number (it is optional)."""
-    step, data = await _require(uow, user_id, Step.PHONE, Step.MATCH)
+    step, data = await FLOW.require(uow, user_id, Step.PHONE, Step.MATCH)
     data["phone"] = None
     data.pop("editing", None)
     if step is Step.MATCH:
@@ -303,7 +291,7 @@ async def skip_phone(uow: UnitOfWork, user_id: int) -> RegistrationView:
 
 async def edit_field(uow: UnitOfWork, user_id: int, step: Step) -> RegistrationView:
     """From the summary, go back to one answer; afterwards return to the summary."""
-    _, data = await _require(uow, user_id, Step.CONFIRM)
+    _, data = await FLOW.require(uow, user_id, Step.CONFIRM)
     if step not in EDITABLE_STEPS:
         raise StaleAction("registration_step")
     data["editing"] = True
@@ -327,7 +315,7 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
     Claimed by deleting the draft's state row: a double press or a second instance waits for
     the first, finds no draft and is told the registration is in, with one member row made.
     """
-    taken = await uow.conversations.take(user_id, FLOW, [Step.CONFIRM.value])
+    taken = await FLOW.take(uow, user_id, Step.CONFIRM)
     if taken is None:
         if await uow.members.by_telegram_id(user_id) is not None:
             raise AlreadyDone("registered")
@@ -343,7 +331,7 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
         refusal = StaleAction("already_registered")
     if refusal is not None:
         # Not claimed after all: the draft stays at its summary.
-        await uow.conversations.save(user_id, FLOW, Step.CONFIRM.value, data)
+        await FLOW.save(uow, user_id, Step.CONFIRM, data)
         raise refusal
     status = MemberStatus.PENDING if draft.cluster.requires_approval else MemberStatus.ACTIVE
     entry = await uow.session.get(RosterEntry, data["roster_id"]) if data.get("roster_id") is not None else None

@@ -30,6 +30,7 @@ from bot.domain import (
     NotRegistered,
     StaleAction,
 )
+from bot.flows import Flow
 from bot.money import (
     MICRO_MONTHLY_CEILING,
     AmbiguousAmount,
@@ -40,8 +41,6 @@ from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omz
 from db import summary_queries
 from db.models import Member, MonthlyReport, ReportVersion
 from db.uow import UnitOfWork
-
-FLOW = "omzet"
 
 # The current month and the twelve before it can be reported (so the same month last year,
 # the base of the yearly comparison, can still be filled in); older months are history.
@@ -65,6 +64,8 @@ class Step(StrEnum):
     CORRECTION = "correction"
     CONFIRM = "confirm"
 
+
+FLOW = Flow("omzet", Step, stale="omzet_step")
 
 # The steps a confirmation button answers.
 CONFIRMING_STEPS = (Step.PLAUSIBILITY, Step.CORRECTION, Step.CONFIRM)
@@ -260,24 +261,6 @@ async def _active_member(uow: UnitOfWork, user_id: int) -> Member:
     return member
 
 
-async def _load(uow: UnitOfWork, user_id: int) -> tuple[Step, dict[str, Any]] | None:
-    state = await uow.conversations.get(user_id)
-    if state is None or state.flow != FLOW:
-        return None
-    return Step(state.step), dict(state.data)
-
-
-async def _require(uow: UnitOfWork, user_id: int, *steps: Step) -> tuple[Step, dict[str, Any]]:
-    loaded = await _load(uow, user_id)
-    if loaded is None or loaded[0] not in steps:
-        raise StaleAction("omzet_step")
-    return loaded
-
-
-async def _save(uow: UnitOfWork, user_id: int, step: Step, data: dict[str, Any]) -> None:
-    await uow.conversations.save(user_id, FLOW, step.value, data)
-
-
 async def _existing(uow: UnitOfWork, member: Member, month: Month) -> ReportValue | None:
     row = await uow.reports.get(member.id, str(month))
     return ReportValue(row.amount, row.no_sales) if row is not None else None
@@ -293,12 +276,12 @@ def _month_question(today: date, *, all_months: bool) -> Question:
 
 
 async def _ask_month(uow: UnitOfWork, user_id: int, today: date, *, all_months: bool) -> Question:
-    await _save(uow, user_id, Step.MONTH, {"all_months": all_months})
+    await FLOW.save(uow, user_id, Step.MONTH, {"all_months": all_months})
     return _month_question(today, all_months=all_months)
 
 
 async def _ask_amount(uow: UnitOfWork, member: Member, user_id: int, month: Month) -> Question:
-    await _save(uow, user_id, Step.AMOUNT, {"month": str(month)})
+    await FLOW.save(uow, user_id, Step.AMOUNT, {"month": str(month)})
     return Question(Step.AMOUNT, month=month, existing=await _existing(uow, member, month))
 
 
@@ -329,7 +312,7 @@ async def _after_amount(
     """An amount is known: ask "Yakin?", ask before replacing, or echo it for confirmation."""
     existing = await _existing(uow, member, month)
     if existing == value:
-        await uow.conversations.clear(user_id)
+        await FLOW.clear(uow, user_id)
         return Unchanged(month, value)
     doubt, usual = await _doubt(uow, member, month, value)
     data: dict[str, Any] = {"month": str(month), "rupiah": value.rupiah}
@@ -340,7 +323,7 @@ async def _after_amount(
         step = Step.CORRECTION
     else:
         step = Step.CONFIRM
-    await _save(uow, user_id, step, data)
+    await FLOW.save(uow, user_id, step, data)
     return Question(
         step, month=month, value=value, existing=existing, doubt=doubt, usual=usual
     )
@@ -358,7 +341,7 @@ async def _interpret(
     _check_month(month, today)
     amount = message.amount
     if isinstance(amount, AmbiguousAmount):
-        await _save(
+        await FLOW.save(
             uow,
             user_id,
             Step.AMBIGUOUS,
@@ -415,7 +398,7 @@ async def report_in_one_step(uow: UnitOfWork, user_id: int, text: str, now: date
     try:
         outcome = await _answer(uow, member, user_id, _read(text, today), default_month, today)
     except InvalidInput:
-        await _save(uow, user_id, Step.AMOUNT, {"month": str(default_month)})
+        await FLOW.save(uow, user_id, Step.AMOUNT, {"month": str(default_month)})
         await uow.commit()
         raise
     await uow.commit()
@@ -424,7 +407,7 @@ async def report_in_one_step(uow: UnitOfWork, user_id: int, text: str, now: date
 
 async def submit_text(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> Outcome:
     """A message typed during the report: a month, an amount, or "[month] amount"."""
-    step, data = await _require(uow, user_id, *Step)
+    step, data = await FLOW.require(uow, user_id)
     member = await _active_member(uow, user_id)
     today = local_today(member, now)
     # "12,5 jt" typed alone is for the month the member is at (or the month just ended).
@@ -436,7 +419,7 @@ async def submit_text(uow: UnitOfWork, user_id: int, text: str, now: datetime) -
 
 async def show_all_months(uow: UnitOfWork, user_id: int, now: datetime) -> Question:
     """ "Bulan lain": the twelve months before this one."""
-    await _require(uow, user_id, Step.MONTH)
+    await FLOW.require(uow, user_id, Step.MONTH)
     member = await _active_member(uow, user_id)
     question = await _ask_month(uow, user_id, local_today(member, now), all_months=True)
     await uow.commit()
@@ -445,7 +428,7 @@ async def show_all_months(uow: UnitOfWork, user_id: int, now: datetime) -> Quest
 
 async def choose_month(uow: UnitOfWork, user_id: int, month: Month, now: datetime) -> Question:
     """A month button: ask the amount for it."""
-    await _require(uow, user_id, Step.MONTH)
+    await FLOW.require(uow, user_id, Step.MONTH)
     member = await _active_member(uow, user_id)
     try:
         _check_month(month, local_today(member, now))
@@ -461,7 +444,7 @@ async def choose_amount(
     uow: UnitOfWork, user_id: int, month: Month, rupiah: int, now: datetime
 ) -> Outcome:
     """An answer to "Rp12,5 juta or Rp12.500?"."""
-    _, data = await _require(uow, user_id, Step.AMBIGUOUS)
+    _, data = await FLOW.require(uow, user_id, Step.AMBIGUOUS)
     if data.get("month") != str(month) or rupiah not in data.get("choices", []):
         raise StaleAction("omzet_choice")
     member = await _active_member(uow, user_id)
@@ -472,7 +455,7 @@ async def choose_amount(
 
 async def retype(uow: UnitOfWork, user_id: int, month: Month) -> Question:
     """ "Ubah" / "Tulis ulang": type the amount for the month again."""
-    _, data = await _require(uow, user_id, *Step)
+    _, data = await FLOW.require(uow, user_id)
     if data.get("month") != str(month):
         raise StaleAction("omzet_month")
     member = await _active_member(uow, user_id)
@@ -490,7 +473,7 @@ async def confirm(
     value = ReportValue.of(rupiah)
     # The answer claims the question by deleting its state row: a double press or a second
     # instance waits for the first and then finds nothing, so one version is written.
-    taken = await uow.conversations.take(user_id, FLOW, [step.value])
+    taken = await FLOW.take(uow, user_id, step)
     if taken is None:
         member = await uow.members.by_telegram_id(user_id)
         if member is not None and await _existing(uow, member, month) == value:
@@ -500,17 +483,17 @@ async def confirm(
     # The button must be the one for the amount on the question, not an older one: the
     # member stays at the question.
     if data.get("month") != str(month) or data.get("rupiah") != rupiah:
-        await _save(uow, user_id, step, data)
+        await FLOW.save(uow, user_id, step, data)
         raise StaleAction("omzet_amount")
     try:
         member = await _active_member(uow, user_id)
     except DomainError:
-        await _save(uow, user_id, step, data)
+        await FLOW.save(uow, user_id, step, data)
         raise
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
-            await _save(uow, user_id, Step.CORRECTION, {"month": str(month), "rupiah": rupiah})
+            await FLOW.save(uow, user_id, Step.CORRECTION, {"month": str(month), "rupiah": rupiah})
             await uow.commit()
             return Question(Step.CORRECTION, month=month, value=value, existing=existing)
     outcome = await _write(uow, member, month, value, now)
@@ -520,14 +503,14 @@ async def confirm(
 
 async def cancel(uow: UnitOfWork, user_id: int) -> None:
     """ "Batal": drop the report being typed; nothing is saved."""
-    await _require(uow, user_id, *Step)
-    await uow.conversations.clear(user_id)
+    await FLOW.require(uow, user_id)
+    await FLOW.clear(uow, user_id)
     await uow.commit()
 
 
 async def current(uow: UnitOfWork, user_id: int, now: datetime) -> Question | None:
     """The question the member is at, to show again (after a stale button); None if none."""
-    loaded = await _load(uow, user_id)
+    loaded = await FLOW.load(uow, user_id)
     member = await uow.members.by_telegram_id(user_id)
     if loaded is None or member is None:
         return None
