@@ -204,15 +204,16 @@ class BenchApi(FakeBotApi):
         # Chats someone is waiting on: set whenever the bot stores a message there.
         self.waiters: dict[int, asyncio.Event] = {}
 
-    def handle(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> JsonDict:
-        answer = super().handle(method, params, files)
+    def handle_call(self, method: str, params: JsonDict, files: dict[str, Any] | None = None) -> tuple[Any, JsonDict]:
+        # Every transport (in-process, HTTP) answers through handle_call.
+        call, answer = super().handle_call(method, params, files)
         if method.lower() in SEND_METHODS:
             try:
                 chat_id = int(params.get("chat_id"))
             except (TypeError, ValueError):
                 chat_id = 0
             self.sends.append((time.monotonic(), chat_id, 200 if answer["ok"] else answer["error_code"]))
-        return answer
+        return call, answer
 
     def _store_bot_message(self, chat: Chat, content: JsonDict) -> JsonDict:
         message = super()._store_bot_message(chat, content)

@@ -89,6 +89,9 @@ class Settings:
     run_background_tasks: bool = True
     # Reminders on these days at 09:00, deadline day 10, summaries at 18:00 (cluster time).
     schedule: MonthlySchedule = field(default_factory=MonthlySchedule)
+    # The monthly reminders and summaries fire by themselves; benchmarks switch them off so that
+    # the calendar never sends a reminder to every seeded member during a run.
+    run_monthly_jobs: bool = True
 
     @classmethod
     def from_env(

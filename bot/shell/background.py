@@ -141,7 +141,8 @@ async def start_background(application: Application) -> None:
         jobs.run_repeating(_job(report_progress), interval=PROGRESS_EVERY_SECONDS, first=PROGRESS_EVERY_SECONDS, name="progress")
         jobs.run_repeating(_job(queue_due_work), interval=SCHEDULE_CHECK_SECONDS, first=1.0, name="due-work")
         # first=2: a bot that was down at a firing time catches up once, right after start.
-        jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
+        if runtime.settings.run_monthly_jobs:
+            jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
 
 
 def _job(function):

@@ -295,3 +295,17 @@ async def test_reminders_in_chunks_reach_each_non_reporter_once(bot, monkeypatch
     async with bot.uow() as uow:
         twice = await monthly.run_by_hand(uow, "reminders", OCTOBER, batik.name, bot.now, bot.runtime.i18n)
     assert [r.queued for r in twice] == [0]
+
+
+async def test_monthly_jobs_can_be_left_out_and_the_rest_still_runs(settings, api):
+    """A process that must not fire the calendar (a benchmark) still sends and reports."""
+    from dataclasses import replace
+
+    from tests.support.harness import Harness
+
+    for monthly_on, expected in ((True, {"progress", "due-work", "monthly"}), (False, {"progress", "due-work"})):
+        harness = await Harness(replace(settings, run_background_tasks=True, run_monthly_jobs=monthly_on), api).start()
+        try:
+            assert {job.name for job in harness.app.job_queue.jobs()} == expected
+        finally:
+            await harness.stop()

@@ -198,6 +198,16 @@ class FakeBotApi:
             return "after"
         return None
 
+    def _too_many_requests(self) -> JsonDict:
+        """Telegram's 429, with the retry_after the bot must honour."""
+        self.rejected_429 += 1
+        return {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {self.faults.retry_after}",
+            "parameters": {"retry_after": self.faults.retry_after},
+        }
+
     def fail_next(self, chat_id: int, *statuses: int) -> None:
         """The next sends to `chat_id` answer these statuses in turn (429 carries retry_after)."""
         self._scripted.setdefault(int(chat_id), []).extend(statuses)
@@ -210,13 +220,7 @@ class FakeBotApi:
             return None
         status = queue.pop(0)
         if status == 429:
-            self.rejected_429 += 1
-            return {
-                "ok": False,
-                "error_code": 429,
-                "description": f"Too Many Requests: retry after {self.faults.retry_after}",
-                "parameters": {"retry_after": self.faults.retry_after},
-            }
+            return self._too_many_requests()
         self.rejected_5xx += 1
         return {"ok": False, "error_code": status, "description": "Bad Gateway" if status == 502 else "Internal Server Error"}
 
@@ -229,13 +233,7 @@ class FakeBotApi:
             if now - self._window_start >= 1.0:
                 self._window_start, self._window_count = now, 0
             if self._window_count >= faults.rate_per_second:
-                self.rejected_429 += 1
-                return {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {faults.retry_after}",
-                    "parameters": {"retry_after": faults.retry_after},
-                }
+                return self._too_many_requests()
             self._window_count += 1
         if faults.server_error_rate and self._random.random() < faults.server_error_rate:
             self.rejected_5xx += 1
