@@ -34,6 +34,18 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.run_sync(_upgrade)
         await connection.commit()
+        if connection.dialect.name == "sqlite":
+            # Migrations ran with foreign keys off (db/migrations/env.py); this pooled
+            # connection goes back to the others with them on.
+            await connection.run_sync(_foreign_keys_on)
+
+
+def _foreign_keys_on(connection: Connection) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -97,6 +97,9 @@ class TelegramUser(Base):
 
 class Member(Base):
     __tablename__ = "members"
+    # An id is never given twice (SQLite would reuse the highest after a deletion): notices
+    # and buttons keyed by a member id must never reach the next person.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Nullable: deletion (UU PDP) removes the Telegram identity but keeps anonymous rows.

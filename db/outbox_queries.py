@@ -15,8 +15,10 @@ from db.models import (
     Announcement,
     AnnouncementCluster,
     AnnouncementResponse,
+    Cluster,
     Delivery,
     Member,
+    TelegramUser,
     UtcDateTime,
 )
 from db.sql import dialect_insert
@@ -315,6 +317,34 @@ class Announcements:
             .values(progress_sent=sent)
         )
         return result.rowcount == 1
+
+    async def ikut_not_yet_reminded(self, announcement_id: int) -> list[tuple[int, int, str | None, str]]:
+        """(member id, chat id, language, cluster zone) of each reachable member who said Ikut
+        and has no reminder row yet: one query, however many answered."""
+        reminded = (
+            select(Delivery.id)
+            .where(
+                Delivery.announcement_id == announcement_id,
+                Delivery.kind == "training_reminder",
+                Delivery.member_id == Member.id,
+            )
+            .exists()
+        )
+        rows = await self.session.execute(
+            select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone)
+            .join(AnnouncementResponse, AnnouncementResponse.member_id == Member.id)
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+            .where(
+                AnnouncementResponse.announcement_id == announcement_id,
+                AnnouncementResponse.answer == "ikut",
+                Member.chat_id.is_not(None),
+                Member.blocked_at.is_(None),
+                ~reminded,
+            )
+            .order_by(Member.id)
+        )
+        return [tuple(row) for row in rows.all()]
 
     async def trainings_needing_reminder(self, window_start: datetime, window_end: datetime) -> Sequence[Announcement]:
         """Trainings that start within the window (their reminders may still be due)."""

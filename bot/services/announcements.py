@@ -642,20 +642,14 @@ async def start_due_scheduled(uow: UnitOfWork, now: datetime) -> list[int]:
 
 async def queue_training_reminders(uow: UnitOfWork, now: datetime, i18n: I18n) -> int:
     """From the day before a training until it starts, remind each member who said Ikut, once,
-    at their own cluster's hour. Checked again and again in that window (each member's row has
-    its key), so whoever says Ikut after the first reminders went out is reminded too."""
+    at their own cluster's hour. Checked again and again in that window (one query a training
+    for who is not reminded yet), so whoever says Ikut after the first reminders went out is
+    reminded too; the unique key of each row makes two instances add it once."""
     count = 0
-    zones: dict[int, str] = {}
     for a in await uow.announcements.trainings_needing_reminder(now, now + timedelta(hours=48)):
         rows = []
         payloads: dict[tuple[str | None, str, bool], dict[str, Any]] = {}  # one render per language, zone, day
-        for answer, member in await uow.announcements.responses(a.id):
-            if answer != Answer.IKUT.value or member.chat_id is None or member.blocked_at is not None:
-                continue
-            if member.cluster_id not in zones:
-                cluster = await uow.clusters.get(member.cluster_id)
-                zones[member.cluster_id] = cluster.timezone if cluster else "Asia/Jakarta"
-            zone = zones[member.cluster_id]
+        for member_id, chat_id, language, zone in await uow.announcements.ikut_not_yet_reminded(a.id):
             tz = ZoneInfo(zone)
             training_day = a.training_at.astimezone(tz).date()
             if training_day - now.astimezone(tz).date() > timedelta(days=1):
@@ -664,8 +658,6 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, i18n: I18n) -
             if arrives >= a.training_at:
                 continue  # too late to be of use
             same_day = arrives.astimezone(tz).date() == training_day
-            user = await uow.users.get(member.telegram_user_id) if member.telegram_user_id else None
-            language = user.language if user else None
             if (language, zone, same_day) not in payloads:
                 payloads[language, zone, same_day] = texts.training_reminder(
                     i18n.translator(language), Kind(a.kind), a.text, training_at=a.training_at,
@@ -674,10 +666,10 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, i18n: I18n) -
             rows.append(
                 {
                     "kind": "training_reminder",
-                    "dedupe_key": f"trainrem:{a.id}:{member.id}",
+                    "dedupe_key": f"trainrem:{a.id}:{member_id}",
                     "announcement_id": a.id,
-                    "member_id": member.id,
-                    "chat_id": member.chat_id,
+                    "member_id": member_id,
+                    "chat_id": chat_id,
                     "payload": payloads[language, zone, same_day],
                     "status": "pending",
                     "attempts": 0,
@@ -685,8 +677,7 @@ async def queue_training_reminders(uow: UnitOfWork, now: datetime, i18n: I18n) -
                     "created_at": now,
                 }
             )
-        existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
-        count += await uow.deliveries.add_many([r for r in rows if r["dedupe_key"] not in existing])
+        count += await uow.deliveries.add_new(rows)
         if a.training_reminder_queued_at is None and rows:
             a.training_reminder_queued_at = now
     await uow.commit()

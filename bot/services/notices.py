@@ -25,10 +25,10 @@ class Notice:
 
 
 async def enqueue(uow: UnitOfWork, notices: list[Notice], now: datetime, *, first_in_line: bool = True) -> int:
-    """Write the notices not yet written (by dedupe key); returns how many were added."""
+    """Write the notices not yet written (by dedupe key); returns how many were added. The unique
+    key decides, so two transactions queueing the same notice add it once and neither fails."""
     if not notices:
         return 0
-    existing = await uow.deliveries.existing_keys([n.dedupe_key for n in notices])
     rows = [
         {
             "kind": n.kind,
@@ -44,6 +44,5 @@ async def enqueue(uow: UnitOfWork, notices: list[Notice], now: datetime, *, firs
             "created_at": now,
         }
         for n in notices
-        if n.dedupe_key not in existing
     ]
-    return await uow.deliveries.add_many(rows)
+    return await uow.deliveries.add_new(rows)
