@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot import callbacks as cb
 from bot.dates import format_day
@@ -35,8 +36,7 @@ def _roles(t: Translator, roles: tuple[RoleScope, ...]) -> str:
 
 
 def _day(t: Translator, moment: datetime, member: MemberProfile) -> str:
-    from zoneinfo import ZoneInfo
-
+    """A day in the member's cluster's zone, as the member reads dates elsewhere."""
     return format_day(moment.astimezone(ZoneInfo(member.cluster.timezone)).date(), t.locale)
 
 
