@@ -185,6 +185,21 @@ def summary_action(action: str, cluster_id: int, month: str) -> str:
     return f"ring:{action}:{cluster_id}:{month}"
 
 
+# Data rights: "Tarik persetujuan" under /dataku, the confirmation of an erasure (which names
+# the member row it was asked about, 0 for none, so a button from before a new registration
+# cannot delete the new one) and "Batal".
+PRIVACY_WITHDRAW = "priv:withdraw"
+PRIVACY_KEEP = "priv:keep"
+PRIVACY_PATTERN = re.compile(
+    r"^priv:(?:(?P<withdraw>withdraw)|(?P<keep>keep)|(?P<reason>request|consent_withdrawn):(?P<member>\d{1,10}))$"
+)
+
+
+def privacy_erase(reason: str, member_id: int) -> str:
+    """ "Ya, hapus data saya" / "Ya, tarik persetujuan"."""
+    return f"priv:{reason}:{member_id}"
+
+
 ALL_PATTERNS = (
     REG_PATTERN,
     APPROVAL_PATTERN,
@@ -198,4 +213,5 @@ ALL_PATTERNS = (
     COMPOSE_PATTERN,
     ANSWER_PATTERN,
     SUMMARY_PATTERN,
+    PRIVACY_PATTERN,
 )

@@ -7,8 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 
 # Bump when the consent text shown to members changes; every member row records the version
-# they agreed to (UU PDP: keep proof of consent).
-CONSENT_VERSION = "2026-11"
+# they agreed to (UU PDP: keep proof of consent). The versions so far (README, "Data pribadi"):
+#   2026-11  the first text: what is stored and why, who sees what, /profil to see and correct
+#   2026-12  names /profil, /dataku (a copy of everything) and /hapusdata (deletion, which also
+#            withdraws consent) in plain words
+CONSENT_VERSION = "2026-12"
 
 DEFAULT_LANGUAGE = "id"
 SUPPORTED_LANGUAGES = ("id", "en")

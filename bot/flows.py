@@ -10,6 +10,7 @@ A state change never commits here: the service's unit of work does, once per act
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -64,3 +65,21 @@ async def cancel_any(uow: UnitOfWork, user_id: int) -> tuple[str, str] | None:
     dropped = (state.flow, state.step)
     await uow.conversations.clear(user_id)
     return dropped
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Whatever flow a person is in the middle of, as held (for their own copy, /dataku)."""
+
+    flow: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime | None
+
+
+async def draft_of(uow: UnitOfWork, user_id: int) -> Draft | None:
+    """The person's unfinished flow of any kind, or None."""
+    state = await uow.conversations.get(user_id)
+    if state is None:
+        return None
+    return Draft(state.flow, state.step, dict(state.data or {}), state.updated_at)

@@ -170,7 +170,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    # None when the operator acted from the command line.
+    # None when the operator acted from the command line; 0 (db.privacy_queries.ERASED_TELEGRAM_ID)
+    # for a person whose data was deleted since.
     actor_telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(40), index=True)
     subject: Mapped[str | None] = mapped_column(String(120))

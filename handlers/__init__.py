@@ -22,6 +22,7 @@ from handlers import (
     history,
     omzet,
     pipeline,
+    privacy,
     profile,
     registration,
     summaries,
@@ -40,6 +41,8 @@ def register(app: Application) -> None:
         "start": registration.start_command,
         "daftar": registration.daftar_command,
         "profil": profile.profile_command,
+        "dataku": privacy.dataku_command,
+        "hapusdata": privacy.hapusdata_command,
         "omzet": omzet.omzet_command,
         "riwayat": history.riwayat_command,
         "umumkan": announcements.umumkan_command,
@@ -67,6 +70,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(cluster_admin.on_approval, pattern=cb.APPROVAL_PATTERN))
     app.add_handler(CallbackQueryHandler(general.on_language, pattern=cb.LANGUAGE_PATTERN))
     app.add_handler(CallbackQueryHandler(profile.on_button, pattern=cb.PROFILE_PATTERN))
+    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=cb.PRIVACY_PATTERN))
     picked = {**cluster_admin.PICKED, **summaries.PICKED}
     app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked, cluster_admin.KOORDINATOR_PURPOSES), pattern=cb.PICK_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))

@@ -16,6 +16,8 @@ MENU = (
     ("omzet", N_("Lapor omzet bulanan")),
     ("riwayat", N_("Riwayat omzet saya")),
     ("profil", N_("Data saya")),
+    ("dataku", N_("Salinan semua data saya")),
+    ("hapusdata", N_("Hapus data saya")),
     ("bahasa", N_("Ganti bahasa")),
     ("batal", N_("Batalkan langkah ini")),
     ("bantuan", N_("Bantuan")),

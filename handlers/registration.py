@@ -26,8 +26,11 @@ def _consent_text(context: KlasterContext) -> str:
         "dan laporan omzet bulanan Anda. Data ini dipakai untuk program klaster UMKM: "
         "pendampingan, peluang pasar, dan ringkasan untuk Dinas Koperasi dan UKM.\n\n"
         "Angka omzet Anda hanya dapat dilihat oleh Anda sendiri. Ketua klaster dan koordinator "
-        "hanya melihat siapa yang sudah melapor dan angka gabungan. Anda dapat melihat dan "
-        "mengubah data Anda kapan saja dengan /profil.\n\n"
+        "hanya melihat siapa yang sudah melapor dan angka gabungan.\n\n"
+        "Kapan saja Anda bisa:\n"
+        "• melihat dan mengubah data Anda dengan /profil\n"
+        "• meminta salinan semua data Anda dengan /dataku\n"
+        "• menghapus data Anda dengan /hapusdata; ini juga menarik persetujuan Anda\n\n"
         "Apakah Anda setuju?"
     )
 

@@ -127,6 +127,7 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "report_saved": t.gettext("Laporan omzet ini sudah tersimpan."),
         "registered": t.gettext("Pendaftaran Anda sudah kami terima."),
         "request_decided": t.gettext("Permintaan ini sudah diputuskan."),
+        "data_erased": t.gettext("Data Anda sudah dihapus."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 
@@ -198,6 +199,8 @@ def help_text(t: Translator, actor: Actor) -> str:
         ]
     lines += [
         "",
+        t.gettext("/dataku — salinan semua data yang kami simpan tentang Anda"),
+        t.gettext("/hapusdata — menghapus data Anda (juga menarik persetujuan)"),
         t.gettext("/bahasa — mengganti bahasa"),
         t.gettext("/batal — membatalkan langkah yang sedang berjalan"),
         t.gettext("/bantuan — menampilkan pesan ini"),

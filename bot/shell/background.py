@@ -26,7 +26,8 @@ from bot.outbox import (
 )
 from bot.runtime import runtime_of
 from bot.services import announcements as ann
-from bot.services import monthly
+from bot.services import monthly, privacy
+from db.privacy_queries import Forgotten
 from handlers.replies import send_payload
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 # send of this process triggers (another instance's sends, an announcement without recipients).
 PROGRESS_EVERY_SECONDS = 10.0
 SCHEDULE_CHECK_SECONDS = 60.0
+# Retention periods are days long; checking hourly deletes each row within an hour of its end.
+RETENTION_EVERY_SECONDS = 3600.0
 
 
 def telegram_transport(application: Application) -> Transport:
@@ -123,6 +126,20 @@ async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
     return runs
 
 
+async def forget_expired_data(application: Application) -> Forgotten:
+    """Delete handled-update ids, unfinished drafts and never-claimed Dinas list rows whose
+    retention period is over (README, "Data pribadi / Personal data")."""
+    runtime = runtime_of(application)
+    async with runtime.uow() as uow:
+        forgotten = await privacy.apply_retention(uow, runtime.now())
+    if forgotten.updates or forgotten.drafts or forgotten.roster_rows or forgotten.message_copies:
+        log.info(
+            "retention: %d update ids, %d drafts, %d list rows deleted; %d message texts blanked",
+            forgotten.updates, forgotten.drafts, forgotten.roster_rows, forgotten.message_copies,
+        )
+    return forgotten
+
+
 async def start_background(application: Application) -> None:
     """Start the outbox sender and the periodic jobs (production; tests drive them by hand)."""
     runtime = runtime_of(application)
@@ -143,6 +160,7 @@ async def start_background(application: Application) -> None:
         # first=2: a bot that was down at a firing time catches up once, right after start.
         if runtime.settings.run_monthly_jobs:
             jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
+        jobs.run_repeating(_job(forget_expired_data), interval=RETENTION_EVERY_SECONDS, first=30.0, name="retention")
 
 
 def _job(function):

@@ -13,11 +13,12 @@ from bot.domain import Role
 
 NOISE_TEXT = ["", " ", "ok", "1", "🙂🙂", "x" * 5000, "/", "/start", "/start ../../etc", "/daftar extra args",
               "/batal", "/bantuan", "/profil", "/undang", "/anggota", "/klaster", "/ketua", "/bahasa",
-              "/tidakada", "Lewati", "Setuju", "12,5 juta", "omzet 12jt", "<b>html</b>", "Siti Aminah"]
+              "/tidakada", "/dataku", "/hapusdata", "Lewati", "Setuju", "12,5 juta", "omzet 12jt", "<b>html</b>", "Siti Aminah"]
 NOISE_BUTTONS = ["reg:consent:yes", "reg:consent:no", "reg:ok", "reg:edit", "reg:edit:phone", "reg:kab:0",
                  "reg:kab:all", "reg:kab:9999", "reg:cl:1", "reg:cl:999", "appr:yes:1", "appr:no:999",
                  "lang:xx", "lang:en", "prof:edit:name", "prof:phone:del", "pick:undang:cl:1",
-                 "pick:anggota:kab:5", "ketua:set:1:1", "ketua:del:1:1", "klaster:appr:yes", "junk", "x" * 64]
+                 "pick:anggota:kab:5", "ketua:set:1:1", "ketua:del:1:1", "klaster:appr:yes", "priv:withdraw", "priv:keep", "priv:request:999999",
+                 "priv:consent_withdrawn:0", "junk", "x" * 64]
 
 STEPS = ["consent", "name", "business", "product", "phone", "confirm", "registered", "omzet", "announce"]
 
