@@ -108,8 +108,8 @@ async def _recipient_rows(uow: UnitOfWork, cluster: ClusterInfo) -> list[Recipie
 
 
 async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
-    """Compile the cluster's summary; send it to chair and koordinator, the missing list to the
-    chair, and each reporter a short card against the median."""
+    """Publish the cluster's month; send its summary to chair and koordinator, the missing list
+    to the chair, and each reporter a short card against the median where that is shown."""
     [figures] = await summaries.compile_month(uow, run.period, now, [run.cluster.id])
     missing = await summaries.missing_reports(uow, None, run.cluster.id, run.period)
     not_before = first_allowed(now, run.cluster.timezone)
@@ -133,6 +133,8 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
             .join(MonthlyReport, MonthlyReport.member_id == Member.id)
             .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
             .where(MonthlyReport.month == str(run.period), Member.cluster_id == run.cluster.id,
+                   # Those whose report is in the published figures they are compared with.
+                   MonthlyReport.published_amount.is_not(None),
                    Member.blocked_at.is_(None), Member.chat_id.is_not(None))
         )).all()
         for member_id, chat_id, language, amount in reports:
