@@ -34,11 +34,17 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+?62|0)[\s-]?8\d(?:[\s-]?\d){6,11}(?!\d)")
 # after /omzet.
 _RUPIAH = re.compile(r"Rp\s?\d[\d.,]*(?:\s?(?:rb|ribu|jt|juta|m|miliar))?", re.IGNORECASE)
 _OMZET_INPUT = re.compile(r"(/omzet(?:@\w+)?)\s+[^\n'\"`]*", re.IGNORECASE)
+# PostgreSQL's error details quote the row or key that failed: a member's name, phone, amount.
+_PG_ROW = re.compile(r"(Failing row contains )\(.*\)")
+_PG_KEY = re.compile(r"(Key \([^)]*\))=\(.*?\)( already exists| is not present| conflicts)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def scrub(text: str) -> str:
-    """Phone numbers, rupiah amounts and what follows /omzet, replaced (token aside)."""
+    """Rows quoted by database errors, phone numbers, rupiah amounts and what follows /omzet,
+    replaced (the token aside)."""
+    text = _PG_ROW.sub(r"\1(" + WITHHELD + ")", text)
+    text = _PG_KEY.sub(r"\1=(" + WITHHELD + r")\2", text)
     text = _PHONE.sub("<phone>", text)
     text = _RUPIAH.sub("<amount>", text)
     return _OMZET_INPUT.sub(r"\1 <amount>", text)
