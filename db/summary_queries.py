@@ -200,6 +200,18 @@ async def published_totals(
     return {(int(c), m): (int(n), int(t or 0)) for c, m, n, t in (await session.execute(query)).all()}
 
 
+async def snapshot_totals(
+    session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None
+) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """(cluster, month) -> (reporters, total) as published (total None where not shown), for
+    the months a summary compares with; plain rows, no ORM objects."""
+    s = ClusterSummary
+    query = select(s.cluster_id, s.month, s.reporters, s.total).where(s.month.in_(list(months)))
+    if cluster_ids is not None:
+        query = query.where(s.cluster_id.in_(sorted(set(cluster_ids))))
+    return {(int(c), m): (int(n), t) for c, m, n, t in (await session.execute(query)).all()}
+
+
 async def snapshots(session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None) -> dict[tuple[int, str], ClusterSummary]:
     """The published snapshots of these clusters (all when None) for these months."""
     query = select(ClusterSummary).where(ClusterSummary.month.in_(list(months)))

@@ -172,14 +172,13 @@ async def compile_published(
     names = await q.cluster_names(session, ids)
     now_agg = await q.month_aggregates(session, str(month), ids)
     previous, year_ago = str(month.previous()), str(month.months_back(12))
-    compare = await q.snapshots(session, [previous, year_ago], ids)
+    compare = await q.snapshot_totals(session, [previous, year_ago], ids)
     members = await q.member_counts(session, str(month), ids)
     figures = {}
     for cluster_id, title in names.items():
-        prev, year = compare.get((cluster_id, previous)), compare.get((cluster_id, year_ago))
         figures[cluster_id] = _money(
             now_agg.get(cluster_id), title=title, month=month, members=members.get(cluster_id, 0), cluster_id=cluster_id,
-            previous=(prev.reporters, prev.total) if prev else None, year_ago=(year.reporters, year.total) if year else None,
+            previous=compare.get((cluster_id, previous)), year_ago=compare.get((cluster_id, year_ago)),
         )
     await q.store_snapshots(session, str(month), [
         {
