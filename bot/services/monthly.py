@@ -110,7 +110,9 @@ async def _recipient_rows(uow: UnitOfWork, cluster: ClusterInfo) -> list[Recipie
 async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
     """Publish the cluster's month; send its summary to chair and koordinator, the missing list
     to the chair, and each reporter a short card against the median where that is shown."""
-    [figures] = await summaries.compile_month(uow, run.period, now, [run.cluster.id])
+    # Published in the run's transaction: the claim, the publication and the messages commit together.
+    published = await summaries.publish_month(uow, run.period, now, cluster_ids=[run.cluster.id], force=True, commit=False)
+    figures = published[run.cluster.id]
     missing = await summaries.missing_reports(uow, None, run.cluster.id, run.period)
     not_before = first_allowed(now, run.cluster.timezone)
     chairs = set(await uow.roles.chairs_of(run.cluster.id))

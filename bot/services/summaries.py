@@ -527,7 +527,12 @@ async def history_of(
 ) -> list[Figures]:
     """The cluster's last `months` summaries up to `month` (for its chart), as published."""
     await managed_cluster(uow, actor, cluster_id)
-    return [await cluster_figures(uow, cluster_id, month.months_back(back), now, deadline) for back in range(months - 1, -1, -1)]
+    history = []
+    for back in range(months - 1, -1, -1):
+        published = await publish_month(uow, month.months_back(back), now, deadline, [cluster_id], commit=False)
+        history.append(published[cluster_id])
+    await uow.commit()
+    return history
 
 
 async def export_rows(
