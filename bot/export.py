@@ -1,7 +1,8 @@
 """The koordinator's Excel export: clusters by month with reporting status (openpyxl).
 
-Telegram-free: figures in, .xlsx bytes out. Suppressed cells (fewer than 3 reporters) stay
-blank and say why in the note column; money cells carry a rupiah number format.
+Telegram-free: figures in, .xlsx bytes out. The figures are the published ones, under the same
+small-numbers rule as the chat (bot.services.summaries): suppressed cells stay blank and say why
+in the note column; money cells carry a rupiah number format.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ RUPIAH_FORMAT = '"Rp"#,##0'
 PERCENT_FORMAT = "0.0%"
 
 
-def summary_workbook(rows: Sequence[Figures], headers: Sequence[str], suppressed_note: str, sheet_title: str) -> bytes:
+def summary_workbook(
+    rows: Sequence[Figures], headers: Sequence[str], suppressed_note: str, sheet_title: str, unpublished_note: str | None = None
+) -> bytes:
     """One row per (cluster, month): members, reporters, rate, total, median, mean, changes."""
     # Imported on use: only koordinator exporting need openpyxl in memory.
     from openpyxl import Workbook
@@ -42,7 +45,7 @@ def summary_workbook(rows: Sequence[Figures], headers: Sequence[str], suppressed
                 f.mean,
                 float(f.change_previous) if f.change_previous is not None else None,
                 float(f.growth_since_joining) if f.growth_since_joining is not None else None,
-                suppressed_note if f.suppressed else None,
+                (unpublished_note or suppressed_note) if not f.published else suppressed_note if f.suppressed else None,
             ]
         )
     for row in sheet.iter_rows(min_row=2):

@@ -234,6 +234,10 @@ class MonthlyReport(Base):
     # baseline) when this month comes after those three; None otherwise. Kept by
     # `db.summary_queries.report_written`, so a summary reads this month's rows and no history.
     baseline_sum: Mapped[int | None] = mapped_column(BigInteger)
+    # The amount as it stands in the month's published figures; None until released. Late
+    # reports and corrections wait in `amount` until a batch is released (bot.services.summaries),
+    # so published figures never change by one member's report.
+    published_amount: Mapped[int | None] = mapped_column(BigInteger)
 
     versions: Mapped[list[ReportVersion]] = relationship(
         back_populates="report", order_by="ReportVersion.version"
@@ -438,7 +442,7 @@ class ClusterSummary(Base):
     month: Mapped[str] = mapped_column(String(7))
     members: Mapped[int] = mapped_column(Integer)
     reporters: Mapped[int] = mapped_column(Integer)
-    # None when fewer than 3 reported: small groups make individual figures guessable.
+    # None when the month's money figures are not publishable (bot.services.summaries.MIN_REPORTERS).
     total: Mapped[int | None] = mapped_column(BigInteger)
     median: Mapped[int | None] = mapped_column(BigInteger)
     mean: Mapped[int | None] = mapped_column(BigInteger)

@@ -24,6 +24,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine with the settings each backend needs."""
     parsed = make_url(url)
+    # Statement parameters are members' names, phones and amounts: never in an error's text,
+    # so never in a log line or traceback (UU PDP).
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":

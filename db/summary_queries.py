@@ -1,12 +1,14 @@
 """SQL aggregates for cluster summaries: counts, sums and medians computed in the database.
 
-Runs on SQLite (3.25+, window functions) and PostgreSQL. The median is PostgreSQL's
-percentile_cont, and on SQLite the mean of the middle row(s) picked with ROW_NUMBER.
+Runs on SQLite (3.25+, window functions) and PostgreSQL. Summaries read the published amounts
+(`monthly_reports.published_amount`, released at publication and in batches). The median is
+the lower middle report: PostgreSQL's percentile_disc, on SQLite the row picked with ROW_NUMBER.
 
-Growth since joining needs each member's first three reported months (their baseline), and
-the changes need the previous month's and last year's totals. Both are kept when reports are
-written (`report_written`: `monthly_reports.baseline_sum`, `cluster_month_totals`), so a
-summary reads one month of reports and nothing older. Bulk loads call `rebuild_upkeep`.
+Growth since joining needs each member's first three reported months (their baseline): kept
+when reports are written (`report_written`: `monthly_reports.baseline_sum`), so a summary reads
+one month of reports. The changes against the previous month and last year read those months'
+published snapshots. `cluster_month_totals` (also kept on write) gives the live counts shown
+before a month is published. Bulk loads call `rebuild_upkeep`.
 
 Who counts as a member of a month is defined once, in `member_in_month`, and every count of
 members (summaries, regions, comparisons, missing lists, reminders) goes through it.
@@ -48,11 +50,12 @@ _CHUNK = 500  # ids per IN list
 
 @dataclass(frozen=True)
 class MonthAggregate:
-    """One cluster's (or a region's) month.
+    """One cluster's (or a region's) month, as published (`monthly_reports.published_amount`).
 
     `growth_total` is the month's omzet of the `growth_members` whose baseline was complete
     before the month; `growth_baseline_sum` is the sum of those members' baseline months (so
-    the sum of their baseline means is that divided by BASELINE_MONTHS).
+    the sum of their baseline means is that divided by BASELINE_MONTHS). `pending` counts the
+    reports not yet released as they stand: late reports and corrections since publication.
     """
 
     reporters: int
@@ -64,10 +67,11 @@ class MonthAggregate:
     # Reports whose member row is gone (deleted): their reporters were members of the month,
     # though no member row says so any more (see member_in_month).
     unlinked: int = 0
+    pending: int = 0
 
     @property
     def mean(self) -> Decimal:
-        return Decimal(self.total) / Decimal(self.reporters)
+        return Decimal(self.total) / Decimal(self.reporters) if self.reporters else Decimal(0)
 
 
 def _filter(query, cluster_ids: Sequence[int] | None, *, seek: bool = False):
@@ -87,71 +91,138 @@ def _is_postgresql(session: AsyncSession | AsyncConnection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def _unreleased():
+    """A report whose amount is not (yet) the published one: a late report or a correction."""
+    r = MonthlyReport
+    return or_(r.published_amount.is_(None), r.published_amount != r.amount)
+
+
 async def month_aggregates(
     session: AsyncSession, month: str, cluster_ids: Sequence[int] | None, *, per_cluster: bool = True
 ) -> dict[int, MonthAggregate]:
-    """One pass over `month`'s reports: reporters, total, median and growth, per cluster (or 0).
+    """One pass over `month`'s reports: the published reporters, total, median and growth, and
+    the changes waiting to be released, per cluster (or pooled under 0).
 
-    Growth reads each report's `baseline_sum` (set when the member's first three reported
-    months lie before this one), so nothing but this month's rows is read. The median:
-    PostgreSQL's percentile_cont; on SQLite (no percentile function) the mean of the middle
-    row(s) by ROW_NUMBER. Both give the exact middle of whole rupiah.
+    Only released amounts count. Growth reads each report's `baseline_sum` (set when the
+    member's first three reported months lie before this one), so nothing but this month's rows
+    is read. The median is the lower middle report (PostgreSQL's percentile_disc; on SQLite the
+    row by ROW_NUMBER): for an even count the mean of the two middle ones would let whoever holds
+    one of them work out the other's exact omzet.
     """
     r = MonthlyReport
+    p = r.published_amount
+    released = p.is_not(None)
     # Reports whose member was deleted (UU PDP) count in the month, not in anyone's growth.
-    baseline = case((r.member_id.is_not(None), r.baseline_sum))
-    grown_amount = case((and_(r.member_id.is_not(None), r.baseline_sum.is_not(None)), r.amount))
-    unlinked = case((r.member_id.is_(None), 1))
+    baseline = case((and_(released, r.member_id.is_not(None)), r.baseline_sum))
+    grown_amount = case((and_(released, r.member_id.is_not(None), r.baseline_sum.is_not(None)), p))
+    unlinked = case((and_(released, r.member_id.is_(None)), 1))
+    pending = case((_unreleased(), 1))
     if _is_postgresql(session):
         query = _filter(
             select(
                 r.cluster_id if per_cluster else literal(0),
-                func.count(),
-                func.sum(r.amount),
-                func.percentile_cont(0.5).within_group(r.amount),
+                func.count(p),
+                func.sum(p),
+                func.percentile_disc(0.5).within_group(p),
                 func.count(baseline),
                 func.sum(grown_amount),
                 func.sum(baseline),
                 func.count(unlinked),
+                func.count(pending),
             ).where(r.month == month),
             cluster_ids,
         )
         if per_cluster:
             query = query.group_by(r.cluster_id)
     else:
-        partition = r.cluster_id if per_cluster else None
+        key = r.cluster_id if per_cluster else literal(0)
         ranked = _filter(
             select(
-                (r.cluster_id if per_cluster else literal(0)).label("k"),
-                r.amount.label("amount"),
+                key.label("k"),
+                p.label("amount"),
                 grown_amount.label("grown_amount"),
                 baseline.label("baseline"),
                 unlinked.label("unlinked"),
-                func.row_number().over(partition_by=partition, order_by=r.amount).label("rn"),
-                func.count().over(partition_by=partition).label("cnt"),
+                pending.label("pending"),
+                # Released rows ranked among themselves (unreleased ones in a partition of their own).
+                func.row_number().over(partition_by=[key, p.is_(None)], order_by=p).label("rn"),
+                func.count(p).over(partition_by=key).label("cnt"),
             ).where(r.month == month),
             cluster_ids,
             seek=True,
         ).subquery()
-        middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
+        middle = and_(ranked.c.amount.is_not(None), ranked.c.rn == (ranked.c.cnt + 1) // 2)
         query = select(
             ranked.c.k,
-            func.count(),
+            func.count(ranked.c.amount),
             func.sum(ranked.c.amount),
-            func.avg(case((middle, ranked.c.amount))),
+            func.max(case((middle, ranked.c.amount))),
             func.count(ranked.c.baseline),
             func.sum(ranked.c.grown_amount),
             func.sum(ranked.c.baseline),
             func.count(ranked.c.unlinked),
+            func.count(ranked.c.pending),
         ).group_by(ranked.c.k)
     rows = await session.execute(query)
     return {
         int(k): MonthAggregate(
-            int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0), int(lost)
+            int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0), int(lost),
+            int(waiting),
         )
-        for k, n, total, mid, g, g_total, g_base, lost in rows.all()
-        if n
+        for k, n, total, mid, g, g_total, g_base, lost, waiting in rows.all()
+        if n or waiting
     }
+
+
+async def release(session: AsyncSession, month: str, cluster_ids: Sequence[int]) -> None:
+    """Publish these clusters' reports of `month` as they stand now (first publication or a batch)."""
+    r = MonthlyReport.__table__.c
+    ids = sorted(set(cluster_ids))
+    for start in range(0, len(ids), _CHUNK):
+        await session.execute(
+            update(MonthlyReport.__table__)
+            .where(r.month == month, r.cluster_id.in_(ids[start:start + _CHUNK]),
+                   or_(r.published_amount.is_(None), r.published_amount != r.amount))
+            .values(published_amount=r.amount)
+        )
+
+
+async def published_totals(
+    session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int]
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """(cluster, month) -> (published reporters, published total), from the released amounts."""
+    r = MonthlyReport
+    query = (
+        select(r.cluster_id, r.month, func.count(r.published_amount), func.sum(r.published_amount))
+        .where(r.month.in_(list(months)), r.cluster_id.in_(list(cluster_ids)), r.published_amount.is_not(None))
+        .group_by(r.cluster_id, r.month)
+    )
+    return {(int(c), m): (int(n), int(t or 0)) for c, m, n, t in (await session.execute(query)).all()}
+
+
+async def snapshot_totals(
+    session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None
+) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """(cluster, month) -> (reporters, total) as published (total None where not shown), for
+    the months a summary compares with; plain rows, no ORM objects."""
+    s = ClusterSummary
+    query = select(s.cluster_id, s.month, s.reporters, s.total).where(s.month.in_(list(months)))
+    if cluster_ids is not None:
+        query = query.where(s.cluster_id.in_(sorted(set(cluster_ids))))
+    return {(int(c), m): (int(n), t) for c, m, n, t in (await session.execute(query)).all()}
+
+
+async def snapshots(session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None) -> dict[tuple[int, str], ClusterSummary]:
+    """The published snapshots of these clusters (all when None) for these months."""
+    query = select(ClusterSummary).where(ClusterSummary.month.in_(list(months)))
+    if cluster_ids is not None:
+        ids = sorted(set(cluster_ids))
+        result: dict[tuple[int, str], ClusterSummary] = {}
+        for start in range(0, len(ids), _CHUNK):
+            rows = await session.scalars(query.where(ClusterSummary.cluster_id.in_(ids[start:start + _CHUNK])))
+            result.update({(row.cluster_id, row.month): row for row in rows.all()})
+        return result
+    return {(row.cluster_id, row.month): row for row in (await session.scalars(query)).all()}
 
 
 async def totals(session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None) -> dict[tuple[int, str], tuple[int, int]]:
@@ -249,6 +320,23 @@ async def cluster_names(session: AsyncSession, cluster_ids: Sequence[int] | None
     if cluster_ids is not None:
         query = query.where(Cluster.id.in_(cluster_ids))
     return {int(i): name for i, name in (await session.execute(query)).all()}
+
+
+async def cluster_zones(session: AsyncSession, cluster_ids: Sequence[int] | None = None) -> dict[int, tuple[str, str]]:
+    """Cluster id -> (name, zone), for the given clusters (all when None), by id."""
+    query = select(Cluster.id, Cluster.name, Cluster.timezone).order_by(Cluster.id)
+    if cluster_ids is not None:
+        query = query.where(Cluster.id.in_(list(cluster_ids)))
+    return {int(i): (name, zone) for i, name, zone in (await session.execute(query)).all()}
+
+
+async def pending_changes(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> dict[int, int]:
+    """Cluster -> reports of `month` not released as they stand (late reports, corrections)."""
+    r = MonthlyReport
+    query = _filter(
+        select(r.cluster_id, func.count()).where(r.month == month, _unreleased()), cluster_ids, seek=True
+    ).group_by(r.cluster_id)
+    return {int(c): int(n) for c, n in (await session.execute(query)).all()}
 
 
 _SNAPSHOT_COLUMNS = ("members", "reporters", "total", "median", "mean", "figures", "computed_at")

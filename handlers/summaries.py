@@ -43,7 +43,9 @@ async def _send_summary(update: Update, context: KlasterContext, cluster_id: int
     t = context.t
     try:
         async with context.uow() as uow:
-            figures = await summary_service.summary_for(uow, context.require_actor(), cluster_id, month, context.runtime.now())
+            figures = await summary_service.summary_for(
+                uow, context.require_actor(), cluster_id, month, context.runtime.now(), context.runtime.settings.schedule
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -73,19 +75,20 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
     target = " ".join(words).strip()
     comparison = region = choices = None
     cluster_id: int | None = None
+    now, schedule = context.runtime.now(), context.runtime.settings.schedule
     try:
         # Work out everything inside the unit of work; talk to Telegram only after it closed.
         async with context.uow() as uow:
             if target.casefold() in ("banding", "bandingkan", "compare"):
-                comparison = await summary_service.comparison(uow, actor, month, context.runtime.now())
+                comparison = await summary_service.comparison(uow, actor, month, now, schedule)
             elif target.casefold() in ("semua", "all"):
-                region = await summary_service.region_figures(uow, actor, month, None)
+                region = await summary_service.region_figures(uow, actor, month, None, now, schedule)
             elif target:
                 try:
                     cluster_id = (await cluster_service.find_cluster(uow, target)).id
                 except NotFound:
                     # Not a cluster: a kabupaten (NotFound again when it is neither).
-                    region = await summary_service.region_figures(uow, actor, month, target)
+                    region = await summary_service.region_figures(uow, actor, month, target, now, schedule)
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 if cluster is None:
@@ -236,7 +239,9 @@ async def _send_chart(update: Update, context: KlasterContext, cluster_id: int, 
     t = context.t
     try:
         async with context.uow() as uow:
-            history = await summary_service.history_of(uow, context.require_actor(), cluster_id, month, context.runtime.now())
+            history = await summary_service.history_of(
+                uow, context.require_actor(), cluster_id, month, context.runtime.now(), deadline=context.runtime.settings.schedule
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -261,7 +266,9 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
     month = _default_month(context)
     try:
         async with context.uow() as uow:
-            rows = await summary_service.export_rows(uow, context.require_actor(), month, context.runtime.now())
+            rows = await summary_service.export_rows(
+                uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -272,7 +279,10 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
         t.gettext("Pertumbuhan sejak bergabung"), t.gettext("Catatan"),
     ]
     data = summary_workbook(
-        rows, headers, t.gettext("Data belum cukup: kurang dari 3 anggota melapor"), t.gettext("Ringkasan")
+        rows, headers,
+        t.gettext("Data belum cukup: kurang dari {n} anggota melapor", n=format_count(summary_service.MIN_REPORTERS, t.locale)),
+        t.gettext("Ringkasan"),
+        unpublished_note=t.gettext("Belum terbit: angka omzet terbit setelah batas lapor"),
     )
     await context.bot.send_document(
         update.effective_chat.id,

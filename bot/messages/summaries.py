@@ -7,12 +7,14 @@ from bot import callbacks as cb
 from bot.dates import format_month
 from bot.i18n import Translator
 from bot.messages import Button, Payload
+from bot.messages.announcements import when
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
-from bot.services.summaries import Figures, Missing
+from bot.services.summaries import MIN_REPORTERS, Figures, Missing
 
 
 def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
-    """The summary as chairs and koordinator read it; money figures only with 3+ reporters."""
+    """The summary as chairs and koordinator read it; money figures only where the small-numbers
+    rule allows (bot.services.summaries)."""
     month = format_month(f.month, t.locale)
     title = f.title or t.gettext("semua klaster di wilayah Anda")
     lines = [t.gettext("Ringkasan {nama} — {bulan}", nama=title, bulan=month), ""]
@@ -24,25 +26,41 @@ def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
             persen=format_share(f.reporting_rate, t.locale),
         )
     )
-    if f.suppressed:
-        lines.append(t.gettext("Angka omzet: data belum cukup (kurang dari 3 anggota melapor)."))
+    threshold = format_count(MIN_REPORTERS, t.locale)
+    if not f.published:
+        lines.append(t.gettext(
+            "Angka omzet terbit setelah batas lapor, {waktu}.", waktu=when(t, f.publishes_at, f.zone or "Asia/Jakarta")
+        ))
         return "\n".join(lines)
-    lines += [
-        t.gettext("Total omzet: {jumlah}", jumlah=format_rupiah(f.total, t.locale)),
-        t.gettext("Median omzet: {jumlah}", jumlah=format_rupiah(f.median, t.locale)),
-        t.gettext("Rata-rata omzet: {jumlah}", jumlah=format_rupiah(f.mean, t.locale)),
-        t.gettext("Dibanding bulan lalu: {persen}", persen=format_percent_change(f.change_previous, t.locale)),
-        t.gettext("Dibanding tahun lalu: {persen}", persen=format_percent_change(f.change_year, t.locale)),
-    ]
-    if f.growth_since_joining is not None:
-        lines.append(
-            t.gettext(
-                "Pertumbuhan sejak bergabung: {persen} ({n} anggota: omzet bulan ini dibanding rata-rata "
-                "3 bulan pertama mereka melapor)",
-                persen=format_percent_change(f.growth_since_joining, t.locale),
-                n=format_count(f.growth_members, t.locale),
+    if f.withheld:
+        lines.append(t.gettext(
+            "Angka omzet wilayah ini tidak ditampilkan: bersama angka klaster yang tampil, angka ini "
+            "akan membuka omzet klaster yang pelapornya kurang dari {n}.", n=threshold,
+        ))
+    elif f.suppressed:
+        lines.append(t.gettext("Angka omzet: data belum cukup (kurang dari {n} anggota melapor).", n=threshold))
+    else:
+        lines += [
+            t.gettext("Total omzet: {jumlah}", jumlah=format_rupiah(f.total, t.locale)),
+            t.gettext("Median omzet: {jumlah}", jumlah=format_rupiah(f.median, t.locale)),
+            t.gettext("Rata-rata omzet: {jumlah}", jumlah=format_rupiah(f.mean, t.locale)),
+            t.gettext("Dibanding bulan lalu: {persen}", persen=format_percent_change(f.change_previous, t.locale)),
+            t.gettext("Dibanding tahun lalu: {persen}", persen=format_percent_change(f.change_year, t.locale)),
+        ]
+        if f.growth_since_joining is not None:
+            lines.append(
+                t.gettext(
+                    "Pertumbuhan sejak bergabung: {persen} ({n} anggota: omzet bulan ini dibanding rata-rata "
+                    "3 bulan pertama mereka melapor)",
+                    persen=format_percent_change(f.growth_since_joining, t.locale),
+                    n=format_count(f.growth_members, t.locale),
+                )
             )
-        )
+    if f.pending:
+        lines.append(t.gettext(
+            "Laporan susulan atau perubahan sejak angka ini terbit: {n}. Angka diperbarui setelah "
+            "terkumpul {batas}.", n=format_count(f.pending, t.locale), batas=threshold,
+        ))
     return "\n".join(lines)
 
 
@@ -74,7 +92,10 @@ def missing(t: Translator, m: Missing) -> Payload:
 
 
 def card(t: Translator, f: Figures, amount: int) -> Payload:
-    """To each reporter after the deadline: where they stand against the cluster."""
+    """To each reporter after the deadline: where they stand against the cluster, only where the
+    cluster's figures are shown (otherwise the median would be one of a handful of reports)."""
+    if f.suppressed:
+        raise ValueError("a card compares only with figures that are shown")
     position = (
         t.gettext("di atas median klaster") if amount > (f.median or 0)
         else t.gettext("sama dengan median klaster") if amount == f.median

@@ -40,6 +40,7 @@ from bot.messages import Payload
 from bot.messages import announcements as texts
 from bot.quiet_hours import first_allowed
 from bot.services import notices
+from bot.services.actors import resolve_actor
 from bot.services.converters import cluster_info
 from db.models import Announcement, Member, TelegramUser
 from db.sql import keyset_pages
@@ -511,7 +512,9 @@ async def respond(
     if answer not in valid:
         raise StaleAction("announcement_answer")
     previous = await uow.announcements.respond(announcement_id, member.id, answer.value, now)
-    if answer is Answer.TERTARIK and previous is None:
+    if answer is Answer.TERTARIK and previous is None and await _reads_members_of(
+        uow, announcement.author_telegram_user_id, member.cluster_id
+    ):
         # The author hears of each new interested member once, even through a 429 or a 5xx.
         t = i18n.translator(announcement.author_language)
         await notices.enqueue(uow, [
@@ -543,10 +546,24 @@ async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tupl
         raise NotFound("announcement")
     if announcement.author_telegram_user_id != actor.telegram_user_id:
         raise NotAllowed("announcement_author")
+    # Authorship is not enough: the list holds names and phones, so the author sees the answers
+    # of the clusters they manage now (a revoked chair, nothing; a narrowed koordinator, less).
+    current = {c.id for c in await _clusters_in_scope(uow, actor)}
+    readable = current & set(await uow.announcements.cluster_ids(announcement_id))
+    if not readable:
+        raise NotAllowed("announcement_author")
     rows = await uow.announcements.responses(announcement_id)
     return Kind(announcement.kind), [
-        Respondent(m.name or "", m.business_name or "", m.phone, Answer(answer)) for answer, m in rows
+        Respondent(m.name or "", m.business_name or "", m.phone, Answer(answer))
+        for answer, m in rows if m.cluster_id in readable
     ]
+
+
+async def _reads_members_of(uow: UnitOfWork, telegram_user_id: int, cluster_id: int) -> bool:
+    """Whether this person, with the roles they hold now, may read a member's contact in the cluster."""
+    reader, _ = await resolve_actor(uow, telegram_user_id)
+    cluster = await uow.clusters.get(cluster_id)
+    return cluster is not None and reader.can_manage(cluster_info(cluster))
 
 
 @dataclass(frozen=True)

@@ -108,9 +108,11 @@ async def _recipient_rows(uow: UnitOfWork, cluster: ClusterInfo) -> list[Recipie
 
 
 async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
-    """Compile the cluster's summary; send it to chair and koordinator, the missing list to the
-    chair, and each reporter a short card against the median."""
-    [figures] = await summaries.compile_month(uow, run.period, now, [run.cluster.id])
+    """Publish the cluster's month; send its summary to chair and koordinator, the missing list
+    to the chair, and each reporter a short card against the median where that is shown."""
+    # Published in the run's transaction: the claim, the publication and the messages commit together.
+    published = await summaries.publish_month(uow, run.period, now, cluster_ids=[run.cluster.id], force=True, commit=False)
+    figures = published[run.cluster.id]
     missing = await summaries.missing_reports(uow, None, run.cluster.id, run.period)
     not_before = first_allowed(now, run.cluster.timezone)
     chairs = set(await uow.roles.chairs_of(run.cluster.id))
@@ -133,6 +135,8 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
             .join(MonthlyReport, MonthlyReport.member_id == Member.id)
             .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
             .where(MonthlyReport.month == str(run.period), Member.cluster_id == run.cluster.id,
+                   # Those whose report is in the published figures they are compared with.
+                   MonthlyReport.published_amount.is_not(None),
                    Member.blocked_at.is_(None), Member.chat_id.is_not(None))
         )).all()
         for member_id, chat_id, language, amount in reports:

@@ -1,27 +1,46 @@
 """Cluster summaries: members, reporters, totals, medians, changes and growth since joining.
 
-Figures come from SQL aggregates (never by loading every report), are kept as a snapshot per
-(cluster, month) and recompiled when a late report arrives. Fewer than 3 reporters: the money
-figures are suppressed, because small groups make individual omzet guessable.
+No figure may let anyone work out one member's omzet (UU PDP; README, "Angka kecil / Small
+numbers"). The rule, in four parts:
+
+- Money figures (total, median, mean, changes, growth) need at least MIN_REPORTERS reporters
+  (growth: that many members with a baseline). The median is the lower middle report, never the
+  mean of two, which the holder of one of them could invert.
+- A region (a whole kabupaten, or the whole programme) is shown only when what is left after
+  taking away every part that is shown on its own — its publishable clusters and, for the whole
+  programme, its publishable kabupaten — is nobody or at least MIN_REPORTERS reporters
+  (complementary suppression, `_region_shown`). Regions are whole kabupaten whatever the
+  reader's scope, so two readers never see two overlapping pools.
+- A month is published once, at the deadline compile (day `deadline_day`, `summary_time`, of
+  the month after, in the cluster's zone), from the amounts as they stand then
+  (`monthly_reports.published_amount`). Late reports and corrections wait; they are released
+  together once at least MIN_REPORTERS of them have accumulated, so the difference between two
+  versions is the sum of that many changes, never one member's. Before its publication a month
+  shows counts only. Changes against the previous month and last year compare with those
+  months' published figures, never with live ones.
+- The member's own card compares with the cluster only when the cluster's figures are shown.
+
+Figures come from SQL aggregates (never by loading every report) and are kept as a snapshot
+per (cluster, month), written only when the month is published or revised.
 
 Growth since joining, for month M: the members who reported M and whose first three reported
 months all lie before M (their baseline; its sum is kept on each later report); their total
-omzet in M against the sum of their baseline means. Shown when at least 3 such members.
+omzet in M against the sum of their baseline means.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.dates import Month
-from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound
+from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound, Role
 from bot.i18n import I18n
 from bot.messages import reminders
 from bot.quiet_hours import first_allowed
@@ -32,7 +51,31 @@ from db.models import ClusterSummary, Member, MonthlyReport, TelegramUser
 from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
-MIN_REPORTERS = 3
+# The small-numbers threshold: reporters behind any money figure, late changes in a batch,
+# and what a region may leave hidden once its visible parts are taken away.
+MIN_REPORTERS = 5
+
+
+class Deadline(Protocol):
+    """When a month's figures are published (bot.services.monthly.MonthlySchedule has these)."""
+
+    deadline_day: int
+    summary_time: time
+
+
+@dataclass(frozen=True)
+class _DefaultDeadline:
+    deadline_day: int = 10
+    summary_time: time = time(18, 0)
+
+
+DEFAULT_DEADLINE: Deadline = _DefaultDeadline()
+
+
+def publication_time(month: Month, zone: str, deadline: Deadline) -> datetime:
+    """The moment `month` is published in a cluster of `zone`: the deadline of the month after."""
+    day = month.next().first_day().replace(day=deadline.deadline_day)
+    return datetime.combine(day, deadline.summary_time, tzinfo=ZoneInfo(zone))
 
 
 def _rupiah(value: Decimal | None) -> int | None:
@@ -47,7 +90,7 @@ def _ratio(new: int | Decimal | None, old: int | Decimal | None) -> Decimal | No
 
 @dataclass(frozen=True)
 class Figures:
-    """One summary: a cluster's (or a region's) month."""
+    """One summary: a cluster's (or a region's) month, as published."""
 
     title: str
     month: Month
@@ -61,68 +104,83 @@ class Figures:
     growth_since_joining: Decimal | None
     growth_members: int
     cluster_id: int | None = None
+    # False before the month's deadline: counts only (live), no money figures.
+    published: bool = True
+    # A region whose visible parts would give its hidden remainder away (complementary suppression).
+    withheld: bool = False
+    # Late reports and corrections since publication, waiting for a batch.
+    pending: int = 0
+    publishes_at: datetime | None = None
+    zone: str | None = None
 
     @property
     def suppressed(self) -> bool:
-        return self.reporters < MIN_REPORTERS
+        return not self.published or self.withheld or self.reporters < MIN_REPORTERS
 
     @property
     def reporting_rate(self) -> Decimal | None:
         return Decimal(self.reporters) / Decimal(self.members) if self.members else None
 
 
-async def _figures(
-    uow: UnitOfWork, month: Month, cluster_ids: Sequence[int] | None, *, per_cluster: bool, titles: dict[int, str]
+def _money(
+    agg: q.MonthAggregate | None, *, title: str, month: Month, members: int, cluster_id: int | None,
+    previous: tuple[int, int | None] | None, year_ago: tuple[int, int | None] | None, withheld: bool = False,
+) -> Figures:
+    """Figures from a published aggregate; money only where the small-numbers rule allows.
+
+    `previous` and `year_ago` are (reporters, total) of those months as published; their total
+    is None where it was not publishable (then no change is shown, or it would reveal it)."""
+    reporters = agg.reporters if agg else 0
+    hidden = withheld or reporters < MIN_REPORTERS
+
+    def change(base: tuple[int, int | None] | None) -> Decimal | None:
+        if hidden or base is None or base[1] is None or base[0] < MIN_REPORTERS:
+            return None
+        return _ratio(agg.total, base[1])
+
+    grown = agg.growth_members if agg else 0
+    return Figures(
+        title=title,
+        month=month,
+        # Who was a member that month (q.member_in_month), and reporters whose member row
+        # was deleted since: every reporter is a member, so the rate stays at most 100 %.
+        members=members + (agg.unlinked if agg else 0),
+        reporters=reporters,
+        total=None if hidden else agg.total,
+        median=None if hidden else _rupiah(agg.median),
+        mean=None if hidden else _rupiah(agg.mean),
+        change_previous=change(previous),
+        change_year=change(year_ago),
+        # This month's omzet of members with a complete baseline against the sum of their
+        # baseline means (the mean of their first three reported months).
+        growth_since_joining=None if hidden or grown < MIN_REPORTERS
+        else _ratio(agg.growth_total, Decimal(agg.growth_baseline_sum) / q.BASELINE_MONTHS),
+        growth_members=grown,
+        cluster_id=cluster_id,
+        withheld=withheld,
+    )
+
+
+async def compile_published(
+    uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None
 ) -> dict[int, Figures]:
-    """Figures of the given clusters (every cluster when None), one per cluster or pooled under 0."""
+    """Compute the given clusters' figures (all when None) from their released amounts and store
+    the snapshots. Only publication calls this: recomputing at any other time would let live
+    data (members, baselines) move a published figure."""
     session = uow.session
-    now_agg = await q.month_aggregates(session, str(month), cluster_ids, per_cluster=per_cluster)
+    ids = None if cluster_ids is None else sorted(set(cluster_ids))
+    names = await q.cluster_names(session, ids)
+    now_agg = await q.month_aggregates(session, str(month), ids)
     previous, year_ago = str(month.previous()), str(month.months_back(12))
-    compare = await q.totals(session, [previous, year_ago], cluster_ids)
-    members = await q.member_counts(session, str(month), cluster_ids)
-    ids_all = list(titles) if cluster_ids is None else list(cluster_ids)
-    keys = ids_all if per_cluster else [0]
-    result = {}
-    for key in keys:
-        ids = [key] if per_cluster else ids_all
-        agg = now_agg.get(key)
-        reporters = agg.reporters if agg else 0
-        prev = [compare.get((c, previous)) for c in ids]
-        year = [compare.get((c, year_ago)) for c in ids]
-        prev_reporters = sum(p[0] for p in prev if p)
-        year_reporters = sum(y[0] for y in year if y)
-        grown = agg.growth_members if agg else 0
-        suppressed = reporters < MIN_REPORTERS
-        result[key] = Figures(
-            title=titles.get(key, ""),
-            month=month,
-            # Who was a member that month (q.member_in_month), and reporters whose member row
-            # was deleted since: every reporter is a member, so the rate stays at most 100 %.
-            members=sum(members.get(c, 0) for c in ids) + (agg.unlinked if agg else 0),
-            reporters=reporters,
-            total=None if suppressed else agg.total,
-            median=None if suppressed else _rupiah(agg.median),
-            mean=None if suppressed else _rupiah(agg.mean),
-            change_previous=None if suppressed or prev_reporters < MIN_REPORTERS
-            else _ratio(agg.total, sum(p[1] for p in prev if p)),
-            change_year=None if suppressed or year_reporters < MIN_REPORTERS
-            else _ratio(agg.total, sum(y[1] for y in year if y)),
-            # This month's omzet of members with a complete baseline against the sum of their
-            # baseline means (the mean of their first three reported months).
-            growth_since_joining=_ratio(agg.growth_total, Decimal(agg.growth_baseline_sum) / q.BASELINE_MONTHS)
-            if grown >= MIN_REPORTERS else None,
-            growth_members=grown,
-            cluster_id=key if per_cluster else None,
+    compare = await q.snapshot_totals(session, [previous, year_ago], ids)
+    members = await q.member_counts(session, str(month), ids)
+    figures = {}
+    for cluster_id, title in names.items():
+        figures[cluster_id] = _money(
+            now_agg.get(cluster_id), title=title, month=month, members=members.get(cluster_id, 0), cluster_id=cluster_id,
+            previous=compare.get((cluster_id, previous)), year_ago=compare.get((cluster_id, year_ago)),
         )
-    return result
-
-
-async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None) -> list[Figures]:
-    """Compute and store the snapshot of every given cluster (all when None)."""
-    names = await q.cluster_names(uow.session, None if cluster_ids is None else sorted(set(cluster_ids)))
-    ids = list(names) if cluster_ids is None else [c for c in cluster_ids if c in names]
-    figures = await _figures(uow, month, None if cluster_ids is None else ids, per_cluster=True, titles=names)
-    await q.store_snapshots(uow.session, str(month), [
+    await q.store_snapshots(session, str(month), [
         {
             "cluster_id": cluster_id, "members": f.members, "reporters": f.reporters,
             "total": f.total, "median": f.median, "mean": f.mean,
@@ -135,11 +193,10 @@ async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_id
         }
         for cluster_id, f in figures.items()
     ], now)
-    await uow.commit()
-    return [figures[i] for i in ids]
+    return figures
 
 
-def _from_snapshot(row: ClusterSummary, title: str) -> Figures:
+def _from_snapshot(row: ClusterSummary, title: str, pending: int) -> Figures:
     extra = row.figures or {}
 
     def dec(name: str) -> Decimal | None:
@@ -149,29 +206,82 @@ def _from_snapshot(row: ClusterSummary, title: str) -> Figures:
         title=title, month=Month.parse_iso(row.month), members=row.members, reporters=row.reporters,
         total=row.total, median=row.median, mean=row.mean, change_previous=dec("change_previous"),
         change_year=dec("change_year"), growth_since_joining=dec("growth_since_joining"),
-        growth_members=int(extra.get("growth_members") or 0), cluster_id=row.cluster_id,
+        growth_members=int(extra.get("growth_members") or 0), cluster_id=row.cluster_id, pending=pending,
     )
 
 
-async def cluster_figures(uow: UnitOfWork, cluster_id: int, month: Month, now: datetime) -> Figures:
-    """The snapshot, recompiled first when a report changed after it was computed."""
-    cluster = await uow.clusters.get(cluster_id)
-    if cluster is None:
+async def _publish_comparators(uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int]) -> None:
+    """Publish the previous month and the month a year before where they have reports but were
+    never published (history loaded in bulk, a bot installed late): changes compare with
+    published figures only. Each earlier month is published once; it stops at the first reports."""
+    for earlier in (month.previous(), month.months_back(12)):
+        have = await q.snapshots(uow.session, [str(earlier)], cluster_ids)
+        reported = await q.totals(uow.session, [str(earlier)], cluster_ids)
+        need = [c for c in cluster_ids if (c, str(earlier)) not in have and (c, str(earlier)) in reported]
+        if need:
+            await publish_month(uow, earlier, now, cluster_ids=need, force=True, commit=False)
+
+
+async def publish_month(
+    uow: UnitOfWork,
+    month: Month,
+    now: datetime,
+    deadline: Deadline = DEFAULT_DEADLINE,
+    cluster_ids: Sequence[int] | None = None,
+    *,
+    force: bool = False,
+    commit: bool = True,
+) -> dict[int, Figures]:
+    """The month's figures of these clusters (all when None) as published, publishing first
+    where due: at the first read or compile after the deadline (`force`: now, whatever the
+    clock says — the deadline compile and `jobs run`), and again once at least MIN_REPORTERS
+    late reports or corrections wait. Before the deadline: counts only."""
+    session = uow.session
+    zones = await q.cluster_zones(session, None if cluster_ids is None else sorted(set(cluster_ids)))
+    due = [c for c, (_, zone) in zones.items() if force or now >= publication_time(month, zone, deadline)]
+    result: dict[int, Figures] = {}
+    if due:
+        existing = await q.snapshots(session, [str(month)], due if cluster_ids is not None else None)
+        pending = await q.pending_changes(session, str(month), due if cluster_ids is not None else None)
+        publish = [c for c in due if (c, str(month)) not in existing or pending.get(c, 0) >= MIN_REPORTERS]
+        fresh: dict[int, Figures] = {}
+        if publish:
+            await _publish_comparators(uow, month, now, publish)
+            await q.release(session, str(month), publish)
+            whole = cluster_ids is None and len(publish) == len(zones)
+            fresh = await compile_published(uow, month, now, None if whole else publish)
+        for c in due:
+            result[c] = fresh[c] if c in fresh else _from_snapshot(existing[(c, str(month))], zones[c][0], pending.get(c, 0))
+    waiting = [c for c in zones if c not in result]
+    if waiting:
+        # Not yet published: how many have reported so far, and when the figures come.
+        live = await q.totals(session, [str(month)], waiting)
+        members = await q.member_counts(session, str(month), waiting)
+        for c in waiting:
+            name, zone = zones[c]
+            result[c] = Figures(
+                title=name, month=month, members=max(members.get(c, 0), live.get((c, str(month)), (0, 0))[0]),
+                reporters=live.get((c, str(month)), (0, 0))[0], total=None, median=None, mean=None,
+                change_previous=None, change_year=None, growth_since_joining=None, growth_members=0, cluster_id=c,
+                published=False, publishes_at=publication_time(month, zone, deadline), zone=zone,
+            )
+    if commit:
+        await uow.commit()
+    return {c: result[c] for c in zones}
+
+
+async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None) -> list[Figures]:
+    """The deadline compile: publish the month now (where not yet published, or a batch waits)."""
+    return list((await publish_month(uow, month, now, cluster_ids=cluster_ids, force=True)).values())
+
+
+async def cluster_figures(
+    uow: UnitOfWork, cluster_id: int, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+) -> Figures:
+    """One cluster's month as published (published first when due)."""
+    if await uow.clusters.get(cluster_id) is None:
         raise NotFound("cluster")
-    row = await uow.session.scalar(
-        select(ClusterSummary).where(ClusterSummary.cluster_id == cluster_id, ClusterSummary.month == str(month))
-    )
-    latest = await uow.session.scalar(
-        select(func.max(MonthlyReport.updated_at)).where(
-            MonthlyReport.cluster_id == cluster_id, MonthlyReport.month <= str(month)
-        )
-    )
-    latest_member = await uow.session.scalar(select(func.max(Member.updated_at)).where(Member.cluster_id == cluster_id))
-    stale = row is None or any(t is not None and t > row.computed_at for t in (latest, latest_member))
-    if stale:
-        [figures] = await compile_month(uow, month, now, [cluster_id])
-        return figures
-    return _from_snapshot(row, cluster.name)
+    return (await publish_month(uow, month, now, deadline, [cluster_id]))[cluster_id]
 
 
 async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
@@ -181,36 +291,128 @@ async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
     return [c for c in (cluster_info(x) for x in await uow.clusters.all()) if actor.can_manage(c)]
 
 
-async def summary_for(uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime) -> Figures:
+async def summary_for(
+    uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+) -> Figures:
     """A chair's own cluster, or a koordinator's cluster in scope."""
     cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
         raise NotFound("cluster")
     if not actor.can_manage(cluster_info(cluster)):
         raise NotAllowed("cluster_scope")
-    return await cluster_figures(uow, cluster_id, month, now)
+    return await cluster_figures(uow, cluster_id, month, now, deadline)
 
 
-async def region_figures(uow: UnitOfWork, actor: Actor, month: Month, kabupaten: str | None) -> Figures:
-    """A koordinator's kabupaten (or everything in scope when None), aggregated in SQL."""
+def _kabupaten_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _hidden(counts: Sequence[int]) -> int:
+    """Reporters of the clusters not shown on their own (fewer than the threshold)."""
+    return sum(n for n in counts if 0 < n < MIN_REPORTERS)
+
+
+def _leaves_enough(hidden: int) -> bool:
+    return hidden == 0 or hidden >= MIN_REPORTERS
+
+
+def _kabupaten_shown(counts: Sequence[int]) -> bool:
+    """A kabupaten: enough reporters, and its clusters shown on their own leave nobody or enough."""
+    return sum(counts) >= MIN_REPORTERS and _leaves_enough(_hidden(counts))
+
+
+def _region_shown(by_kabupaten: dict[str, list[int]], whole: bool) -> bool:
+    """Complementary suppression over the tree cluster < kabupaten < programme.
+
+    Every union of shown parts can be subtracted from a shown region, so what must be large is
+    what is left after subtracting all of them: for a kabupaten the reporters of its small
+    clusters; for the programme, those of the kabupaten not shown themselves."""
+    if not whole:
+        [counts] = by_kabupaten.values()
+        return _kabupaten_shown(counts)
+    total = sum(sum(c) for c in by_kabupaten.values())
+    left = sum(_hidden(c) for c in by_kabupaten.values() if not _kabupaten_shown(c))
+    return total >= MIN_REPORTERS and _leaves_enough(left)
+
+
+def _region_of(actor: Actor, clusters: list[ClusterInfo], kabupaten: str | None) -> tuple[list[ClusterInfo], bool]:
+    """The region asked for (a whole kabupaten, or the whole programme) and whether it is the
+    whole programme. A reader sees a region only if it lies wholly in their scope."""
+    if kabupaten is None:
+        grants = [r for r in actor.roles if r.role is Role.KOORDINATOR]
+        if any(r.is_province_wide for r in grants):
+            return clusters, True
+        names = {_kabupaten_key(r.kabupaten) for r in grants if r.kabupaten}
+        if len(names) != 1 or any(r.cluster_id is not None for r in grants):
+            # Several pieces of scope pool into a set nobody else sees; with another reader's
+            # regions it could be differenced down to a small cluster.
+            raise NotAllowed("region_summary")
+        [key] = names
+        return [c for c in clusters if _kabupaten_key(c.kabupaten) == key], False
+    key = _kabupaten_key(kabupaten)
+    region = [c for c in clusters if _kabupaten_key(c.kabupaten) == key]
+    if not any(actor.can_manage(c) for c in region):
+        raise NotFound("region")
+    if not all(actor.can_manage(c) for c in region):
+        raise NotAllowed("region_summary")
+    return region, False
+
+
+async def _region_month(
+    uow: UnitOfWork, month: Month, clusters: list[ClusterInfo], whole: bool, now: datetime, deadline: Deadline, title: str
+) -> Figures:
+    ids = [c.id for c in clusters]
+    parts = await publish_month(uow, month, now, deadline, ids, commit=False)
+    if not all(f.published for f in parts.values()):
+        latest = max(clusters, key=lambda c: publication_time(month, c.timezone, deadline))
+        return Figures(
+            title=title, month=month, members=sum(f.members for f in parts.values()),
+            reporters=sum(f.reporters for f in parts.values()), total=None, median=None, mean=None,
+            change_previous=None, change_year=None, growth_since_joining=None, growth_members=0,
+            published=False, publishes_at=publication_time(month, latest.timezone, deadline), zone=latest.timezone,
+        )
+    by_kabupaten: dict[str, list[int]] = {}
+    for c in clusters:
+        by_kabupaten.setdefault(_kabupaten_key(c.kabupaten), []).append(parts[c.id].reporters)
+    pooled = (await q.month_aggregates(uow.session, str(month), ids, per_cluster=False)).get(0)
+    members = sum(f.members for f in parts.values()) - (pooled.unlinked if pooled else 0)
+    return _money(
+        pooled, title=title, month=month, members=members, cluster_id=None, previous=None, year_ago=None,
+        withheld=not _region_shown(by_kabupaten, whole),
+    )
+
+
+async def region_figures(
+    uow: UnitOfWork, actor: Actor, month: Month, kabupaten: str | None, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+) -> Figures:
+    """A whole kabupaten (or the whole programme for `semua`), pooled in SQL from published amounts."""
     if not actor.is_koordinator:
         raise NotAllowed("region_summary")
-    clusters = await scope_clusters(uow, actor)
-    if kabupaten is not None:
-        clusters = [c for c in clusters if c.kabupaten.casefold() == kabupaten.casefold()]
+    every = [cluster_info(c) for c in await uow.clusters.all()]
+    clusters, whole = _region_of(actor, every, kabupaten)
     if not clusters:
         raise NotFound("region")
     title = kabupaten or ""
-    figures = await _figures(uow, month, [c.id for c in clusters], per_cluster=False, titles={0: title})
-    return figures[0]
+    figures = await _region_month(uow, month, clusters, whole, now, deadline, title)
+    if not figures.suppressed:
+        # Changes only against a month that was itself shown as a region, or they would reveal it.
+        changes = {}
+        for name, earlier in (("change_previous", month.previous()), ("change_year", month.months_back(12))):
+            base = await _region_month(uow, earlier, clusters, whole, now, deadline, title)
+            changes[name] = None if base.suppressed else _ratio(figures.total, base.total)
+        figures = replace(figures, **changes)
+    await uow.commit()
+    return figures
 
 
-async def comparison(uow: UnitOfWork, actor: Actor, month: Month, now: datetime) -> list[Figures]:
+async def comparison(
+    uow: UnitOfWork, actor: Actor, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+) -> list[Figures]:
     """Clusters side by side, best first: growth since joining, then reporting rate, median."""
     if not actor.is_koordinator:
         raise NotAllowed("comparison")
     clusters = await scope_clusters(uow, actor)
-    rows = await compile_month(uow, month, now, [c.id for c in clusters])
+    rows = list((await publish_month(uow, month, now, deadline, [c.id for c in clusters])).values())
 
     def order(f: Figures) -> tuple:
         return (
@@ -319,20 +521,31 @@ async def nudge_missing(
     return queued
 
 
-async def history_of(uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, months: int = 12) -> list[Figures]:
-    """The cluster's last `months` summaries up to `month` (for its chart)."""
+async def history_of(
+    uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, now: datetime, months: int = 12,
+    deadline: Deadline = DEFAULT_DEADLINE,
+) -> list[Figures]:
+    """The cluster's last `months` summaries up to `month` (for its chart), as published."""
     await managed_cluster(uow, actor, cluster_id)
-    return [await cluster_figures(uow, cluster_id, month.months_back(back), now) for back in range(months - 1, -1, -1)]
+    history = []
+    for back in range(months - 1, -1, -1):
+        published = await publish_month(uow, month.months_back(back), now, deadline, [cluster_id], commit=False)
+        history.append(published[cluster_id])
+    await uow.commit()
+    return history
 
 
-async def export_rows(uow: UnitOfWork, actor: Actor, month: Month, now: datetime, months: int = 12) -> list[Figures]:
-    """Every cluster in scope for the last `months` months, for the Excel export; audited."""
+async def export_rows(
+    uow: UnitOfWork, actor: Actor, month: Month, now: datetime, months: int = 12, deadline: Deadline = DEFAULT_DEADLINE
+) -> list[Figures]:
+    """Every cluster in scope for the last `months` months, as published, for the Excel export; audited."""
     if not actor.is_koordinator:
         raise NotAllowed("export")
     clusters = await scope_clusters(uow, actor)
     rows: list[Figures] = []
     for back in range(months - 1, -1, -1):
-        rows += await compile_month(uow, month.months_back(back), now, [c.id for c in clusters])
+        published = await publish_month(uow, month.months_back(back), now, deadline, [c.id for c in clusters], commit=False)
+        rows += [published[c.id] for c in clusters]
     await uow.audit.record("summary.export", actor=actor.telegram_user_id, subject=str(month), clusters=len(clusters), months=months)
     await uow.commit()
     return rows

@@ -1,20 +1,83 @@
-"""Logging set-up that never lets the bot token reach a log line."""
+"""Logging set-up that lets neither the bot token nor personal data reach a log line.
+
+Two layers. Where we own the log call we never pass personal data (names, phones, amounts,
+message texts) in the first place, and the database engines hide statement parameters from
+their errors (db/session.py). What we do not own — python-telegram-bot logs every Bot API call
+with its parameters and return value at DEBUG, every update it processes, every webhook body —
+is cut down by `PersonalDataFilter` on our handler: the arguments of such records are withheld
+(a Bot API call keeps its endpoint and the names of its fields), and every line and traceback
+is scrubbed of the token, phone numbers and rupiah amounts as the last line of defence.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 REDACTED = "<token>"
+WITHHELD = "<withheld>"
 
 # httpx logs every request URL at INFO, and the URL holds the token: keep these quiet even
 # when the operator asks for DEBUG; the redacting filter below is the second line of defence.
 _NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio")
 
+# Loggers of libraries that put payloads (update JSON, message texts, request bodies) in their
+# arguments. Their arguments are withheld unless harmless (see `_harmless`).
+_LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler", "tornado", "asyncpg", "aiosqlite", "sqlalchemy")
 
-class TokenRedactingFilter(logging.Filter):
-    """Replace the token (and its secret half) in the rendered message and traceback."""
+# Indonesian phone numbers in any of the forms people and Telegram write them: +62 812-3456-7890,
+# 62812..., 0812 3456 7890.
+_PHONE = re.compile(r"(?<![\w+])(?:\+?62|0)[\s-]?8\d(?:[\s-]?\d){6,11}(?!\d)")
+# Rupiah amounts as the bot writes them (Rp12.500.000, Rp 12,5 jt) and as members type them
+# after /omzet.
+_RUPIAH = re.compile(r"Rp\s?\d[\d.,]*(?:\s?(?:rb|ribu|jt|juta|m|miliar))?", re.IGNORECASE)
+_OMZET_INPUT = re.compile(r"(/omzet(?:@\w+)?)\s+[^\n'\"`]*", re.IGNORECASE)
+# PostgreSQL's error details quote the row or key that failed: a member's name, phone, amount.
+_PG_ROW = re.compile(r"(Failing row contains )\(.*\)")
+_PG_KEY = re.compile(r"(Key \([^)]*\))=\(.*?\)( already exists| is not present| conflicts)")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def scrub(text: str) -> str:
+    """Rows quoted by database errors, phone numbers, rupiah amounts and what follows /omzet,
+    replaced (the token aside)."""
+    text = _PG_ROW.sub(r"\1(" + WITHHELD + ")", text)
+    text = _PG_KEY.sub(r"\1=(" + WITHHELD + r")\2", text)
+    text = _PHONE.sub("<phone>", text)
+    text = _RUPIAH.sub("<amount>", text)
+    return _OMZET_INPUT.sub(r"\1 <amount>", text)
+
+
+def _harmless(value: Any) -> bool:
+    """Numbers, endpoint and method names, and lists of numbers (update ids) say nothing personal."""
+    if value is None or isinstance(value, bool | int | float):
+        return True
+    if isinstance(value, str):
+        return _IDENTIFIER.fullmatch(value) is not None
+    if isinstance(value, list | tuple) and len(value) <= 100:
+        return all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return False
+
+
+def _withhold(value: Any) -> Any:
+    if _harmless(value):
+        return value
+    if isinstance(value, dict):
+        # A Bot API call's parameters: which fields, never their values.
+        return "{" + ", ".join(str(k) for k in value if isinstance(k, str)) + ": " + WITHHELD + "}"
+    if type(value).__name__ == "URL":
+        return str(value)  # httpx's request line: the token in it is redacted below
+    update_id = getattr(value, "update_id", None)
+    if isinstance(update_id, int):
+        return f"Update(update_id={update_id}, {WITHHELD})"
+    return WITHHELD
+
+
+class PersonalDataFilter(logging.Filter):
+    """Withhold library payloads, then replace the token, phones and amounts in the rendered
+    message and traceback."""
 
     def __init__(self, token: str | None) -> None:
         super().__init__()
@@ -28,26 +91,40 @@ class TokenRedactingFilter(logging.Filter):
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        record.msg = self._redact(record.getMessage())
+        if record.args and record.name.split(".")[0] in _LIBRARY_LOGGERS:
+            if isinstance(record.args, dict):
+                record.args = {k: _withhold(v) for k, v in record.args.items()}
+            else:
+                record.args = tuple(_withhold(a) for a in record.args)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: keep the template only
+            message = str(record.msg)
+        record.msg = self._redact(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             # Render the traceback now, redacted, so the formatter does not print the original.
-            formatter = logging.Formatter()
-            record.exc_text = self._redact(formatter.formatException(record.exc_info))
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
 
 
+# The name older code and tests know it by.
+TokenRedactingFilter = PersonalDataFilter
+
+
 def configure_logging(level: str, token: str | None, stream: TextIO | None = None) -> logging.Handler:
-    """Send logs to stderr (or `stream`) at `level`, with the token redacted everywhere."""
+    """Send logs to stderr (or `stream`) at `level`, with the token and personal data redacted."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenRedactingFilter(token))
+    handler.addFilter(PersonalDataFilter(token))
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, "_klasterbot", False):

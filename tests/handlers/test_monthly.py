@@ -246,17 +246,21 @@ async def test_chart_button_sends_a_png(bot):
     assert content.startswith(b"\x89PNG") and 10_000 < len(content) < 500_000
 
 
-async def test_late_report_recompiles_the_snapshot(bot):
+async def test_a_late_report_waits_for_a_batch(bot):
+    """Published figures do not move by one late report (the differencing attacks are in
+    tests/handlers/test_small_numbers.py); the chair is told it is waiting."""
     batik, _, reports = await _seed(bot)
     chair = bot.api.user_handle(MEMBER_BASE)
     await chair.send("/ringkasan")
     assert "Sudah melapor: 5" in chair.last_text
+    before = chair.last_text
     late = bot.api.user_handle(MEMBER_BASE + 7)
     bot.now = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
     await late.send("/omzet oktober 12,5 jt")
     await late.press("Benar")
     await chair.send("/ringkasan")
-    assert "Sudah melapor: 6" in chair.last_text
+    assert chair.last_text.startswith(before)
+    assert "Laporan susulan atau perubahan sejak angka ini terbit: 1. Angka diperbarui setelah terkumpul 5." in chair.last_text
 
 
 @pytest.mark.parametrize("when, expected", [

@@ -132,25 +132,30 @@ async def test_monthly_totals_follow_reports_and_corrections(uow):
 
 async def test_growth_since_joining_follows_corrections_of_baseline_months(uow):
     cluster = await _cluster(uow)
-    members = await _members(uow, cluster, 4)
-    for index, member in enumerate(members[:3]):
+    members = await _members(uow, cluster, 6)
+    for index, member in enumerate(members[:5]):
         for month in ("jun", "jul", "agu"):
             await _record(uow, member, M[month], 1_000_000 * (index + 1))
         await _record(uow, member, M["okt"], 2_000_000 * (index + 1))
     # Reported October but only two months before it: no baseline yet, not counted.
-    await _record(uow, members[3], M["agu"], 50_000_000)
-    await _record(uow, members[3], M["sep"], 50_000_000)
-    await _record(uow, members[3], M["okt"], 1_000_000)
+    await _record(uow, members[5], M["agu"], 50_000_000)
+    await _record(uow, members[5], M["sep"], 50_000_000)
+    await _record(uow, members[5], M["okt"], 1_000_000)
     async with uow() as work:
         [figures] = await summaries.compile_month(work, M["okt"], NOW)
-    assert figures.growth_members == 3
-    assert figures.growth_since_joining == Decimal(12_000_000) / Decimal(6_000_000) - 1  # +100 %
-    # The first member's June was 1 jt too high: their baseline mean drops by 1/3 jt.
+    assert figures.growth_members == 5
+    assert figures.growth_since_joining == Decimal(30_000_000) / Decimal(15_000_000) - 1  # +100 %
+    # The first member's June was 1 jt too high: their baseline mean drops by 1/3 jt. October as
+    # published does not move by one correction; its next publication counts it.
     await _record(uow, members[0], M["jun"], 0)
     async with uow() as work:
         [figures] = await summaries.compile_month(work, M["okt"], NOW)
-    assert figures.growth_since_joining == Decimal(12_000_000) / (Decimal(6_000_000) - Decimal(1_000_000) / 3) - 1
-    # Fewer than three members with a baseline: not shown.
+    assert figures.growth_since_joining == Decimal(30_000_000) / Decimal(15_000_000) - 1
+    async with uow() as work:
+        recompiled = await summaries.compile_published(work, M["okt"], NOW, [cluster.id])
+    expected = Decimal(30_000_000) / (Decimal(15_000_000) - Decimal(1_000_000) / 3) - 1
+    assert recompiled[cluster.id].growth_since_joining == expected
+    # Fewer than five members with a baseline (and reporters): not shown.
     async with uow() as work:
         [figures] = await summaries.compile_month(work, M["sep"], NOW)
     assert figures.growth_since_joining is None and figures.growth_members == 0

@@ -154,7 +154,7 @@ async def test_month_boundaries_are_the_clusters_own(uow):
     assert (await _compiled(uow, OCTOBER, wit.id)).members == 1
     assert (await _compiled(uow, OCTOBER, wib.id)).members == 1
     async with uow() as work:
-        region = await summaries.region_figures(work, KOORDINATOR, OCTOBER, None)
+        region = await summaries.region_figures(work, KOORDINATOR, OCTOBER, None, NOW)
     assert region.members == 2
 
 
@@ -179,7 +179,7 @@ async def test_reporters_whose_member_row_was_deleted_still_count_as_members(uow
     figures = await _compiled(uow, OCTOBER, cluster.id)
     assert (figures.members, figures.reporters) == (3, 3)
     async with uow() as work:
-        region = await summaries.region_figures(work, KOORDINATOR, OCTOBER, None)
+        region = await summaries.region_figures(work, KOORDINATOR, OCTOBER, None, NOW)
     assert (region.members, region.reporters) == (3, 3)
 
 
@@ -213,7 +213,7 @@ async def test_demo_like_bulk_seed_every_month_has_at_least_as_many_members_as_r
             expected = sum(1 for m, first in first_month.items() if cluster_of[m] == f.cluster_id and first <= str(month))
             assert f.members == expected >= f.reporters, (str(month), f.title)
         async with uow() as work:
-            region = await summaries.region_figures(work, KOORDINATOR, month, None)
+            region = await summaries.region_figures(work, KOORDINATOR, month, None, NOW)
             ranked = await summaries.comparison(work, KOORDINATOR, month, NOW)
         assert region.members >= region.reporters
         assert all(f.members >= f.reporters for f in ranked)
