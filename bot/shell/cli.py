@@ -23,12 +23,11 @@ from bot.domain import (
     cluster_zone,
     zone_short_name,
 )
+from bot.shell.failures import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, explain, unexpected
+from bot.shell.logs import Redactor
 from db.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
 
 
 class CommandFailed(Exception):
@@ -363,7 +362,7 @@ def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    from telegram import Update
+    from sqlalchemy.engine import make_url
 
     from bot.shell.app import build_application
     from bot.shell.logs import configure_logging
@@ -371,7 +370,11 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from db.session import create_engine
 
     settings.require_token()
-    configure_logging(settings.log_level, settings.token)
+    try:
+        password = make_url(settings.database_url).password
+    except Exception:  # reported when the engine is made
+        password = None
+    configure_logging(settings.log_level, settings.token, None, password if isinstance(password, str) else None)
 
     async def migrate() -> None:
         engine = create_engine(settings.database_url)
@@ -388,21 +391,28 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             raise CommandFailed("--secret hanya boleh A-Z a-z 0-9 _ - (maks. 256) / may only hold A-Z a-z 0-9 _ -", EXIT_USAGE)
     asyncio.run(migrate())
     application = build_application(settings)
-    if not args.webhook:
-        log.info("starting long polling against %s", settings.api_base_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
-    from bot.shell.webhook import serve_webhook
-
     # Telegram echoes the secret in a header on every update; a random one is safe by default.
     secret = secret or secrets.token_urlsafe(32)
 
     async def serve() -> None:
+        from bot.shell.serve import serve_polling
+        from bot.shell.webhook import serve_webhook
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await serve_webhook(application, url=args.webhook, listen=args.listen, port=args.port, secret=secret, stop=stop)
+            try:
+                loop.add_signal_handler(signum, stop.set)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                pass
+        if not args.webhook:
+            log.info("starting long polling against %s", settings.api_base_url)
+            await serve_polling(application, stop=stop, api_base_url=settings.api_base_url)
+            return
+        await serve_webhook(
+            application, url=args.webhook, listen=args.listen, port=args.port, secret=secret, stop=stop,
+            api_base_url=settings.api_base_url,
+        )
 
     asyncio.run(serve())
 
@@ -450,8 +460,11 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `klasterbot` console script."""
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        if argv is None:  # the real process (tests pass argv and keep pytest's own hooks)
+            _redact_uncaught(Redactor.for_settings(settings))
         if args.command == "cluster":
             _CLUSTER_COMMANDS[args.cluster_command](args, settings)
         else:
@@ -469,8 +482,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_explain(error), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as error:  # every other failure: one line and its code, never a traceback
+        return _report(error, settings)
     return 0
+
+
+def _debug(settings: Settings | None) -> bool:
+    import os
+
+    level = settings.log_level if settings else (os.environ.get("LOG_LEVEL") or "").upper()
+    return level == "DEBUG"
+
+
+def _report(error: BaseException, settings: Settings | None) -> int:
+    """Print the operator's line for `error` (the token and the database password redacted)."""
+    import traceback
+
+    redactor = Redactor.for_settings(settings)
+    failure = explain(
+        error,
+        database_url=settings.database_url if settings else "",
+        api_base_url=settings.api_base_url if settings else "",
+    ) or unexpected(error)
+    if _debug(settings):
+        print(redactor.redact("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+    print(redactor.redact(failure.line), file=sys.stderr)
+    return failure.code
+
+
+def _redact_uncaught(redactor: Redactor) -> None:
+    """Whatever escapes (a thread, an interpreter shutdown) is printed without the token."""
+    import threading
+    import traceback
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        sys.stderr.write(redactor.redact("".join(traceback.format_exception(kind, value, tb))))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from tornado.web import RequestHandler
 
 from bot.runtime import runtime_of
 from bot.shell.http_server import TornadoServer
+from bot.shell.serve import START_BACKOFF, Backoff, initialize_when_reachable
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +111,27 @@ async def serve_webhook(
     port: int,
     secret: str,
     stop: asyncio.Event,
+    backoff: Backoff = START_BACKOFF,
+    api_base_url: str = "",
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (what `klasterbot run --webhook` does)."""
-    async with application:  # initialize ... shutdown
+    # The port first: "in use" is the operator's to fix, and is said before Telegram is asked.
+    server = await WebhookServer(
+        application, listen=listen, port=port, path=webhook_path(url), secret=secret
+    ).start()
+    try:
+        if not await initialize_when_reachable(application, stop=stop, backoff=backoff, api_base_url=api_base_url):
+            return
         if application.post_init:
             await application.post_init(application)
-        server = await WebhookServer(
-            application, listen=listen, port=port, path=webhook_path(url), secret=secret
-        ).start()
         await application.start()
-        try:
-            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-            log.info("webhook set to %s; listening on %s:%s", url, listen, server.port)
-            await stop.wait()
-        finally:
-            await server.stop()
+        await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        log.info("webhook set to %s; listening on %s:%s", url, listen, server.port)
+        await stop.wait()
+    finally:
+        await server.stop()
+        if application.running:
             await application.stop()
-    if application.post_shutdown:
-        await application.post_shutdown(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

@@ -148,6 +148,8 @@ class FakeBotApi:
         self.webhook_statuses: list[int] = []
         # Answers scripted per chat (fail_next), before the random faults.
         self._scripted: dict[int, list[int]] = {}
+        # When set, any other token is answered 401 Unauthorized, as Telegram does.
+        self.token: str | None = None
 
     # ---- server side -------------------------------------------------------------------
 
@@ -165,6 +167,12 @@ class FakeBotApi:
         call.status = 200 if answer["ok"] else answer["error_code"]
         call.handled = next(self._events)
         return call, answer
+
+    def rejects_token(self, token: str) -> bool:
+        """True when Telegram would answer 401: the emulator knows its token and this is not it."""
+        return self.token is not None and token != self.token
+
+    UNAUTHORIZED: JsonDict = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
     def mark_answered(self, call: ApiCall) -> None:
         call.answered = next(self._events)

@@ -51,6 +51,11 @@ class _BotApiHandler(RequestHandler):
     async def _answer(self, token: str, method: str) -> None:
         # Noted on arrival: a long-polling getUpdates is only answered (and recorded) later.
         self.api.arrived.append((time.monotonic(), method))
+        if self.api.rejects_token(token):
+            self.set_status(401)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(self.api.UNAUTHORIZED))
+            return
         params, files = await self._params()
         if self.api.faults.latency_seconds and method.lower() != "getupdates":
             await asyncio.sleep(self.api.faults.latency_seconds)  # a slow network, on purpose
