@@ -443,7 +443,11 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run_demo(sys.stdin, sys.stdout, workdir))
+    try:
+        asyncio.run(run_demo(sys.stdin, sys.stdout, workdir))
+    except KeyboardInterrupt:
+        print("\n(demo selesai / demo ended)", flush=True)
+        raise
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
