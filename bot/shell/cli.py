@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the newest schema")
+    backup = db.add_parser("backup", help="SQLite: a consistent copy of the database file, safe while the bot runs")
+    backup.add_argument("file", help="where to write the copy, e.g. backup-2026-12-01.db")
+    copy = db.add_parser("copy", help="copy every row from DATABASE_URL into an empty database (SQLite -> PostgreSQL)")
+    copy.add_argument("--to", required=True, metavar="URL", help="the target, e.g. postgresql+asyncpg://klasterbot:PASS@127.0.0.1/klasterbot")
 
     cluster = sub.add_parser("cluster", help="clusters").add_subparsers(dest="cluster_command", required=True)
     add = cluster.add_parser("add", help="create a cluster and print its invite link")
@@ -346,6 +350,10 @@ def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  baris / row {row}: {reason}")
 
 
+def _cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    {"upgrade": _cmd_db_upgrade, "backup": _cmd_db_backup, "copy": _cmd_db_copy}[args.db_command](args, settings)
+
+
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     from db.migrate import current_revision, upgrade_to_head
     from db.session import create_engine
@@ -359,6 +367,56 @@ def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
             await engine.dispose()
 
     print(f"Basis data mutakhir / database at revision {asyncio.run(upgrade())}")
+
+
+def _cmd_db_backup(args: argparse.Namespace, settings: Settings) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise CommandFailed(
+            "db backup untuk SQLite; PostgreSQL: pg_dump -Fc NAMA > berkas.dump / db backup is for "
+            "SQLite; for PostgreSQL use pg_dump -Fc NAME > file.dump",
+            EXIT_USAGE,
+        )
+    source_path = Path(url.database or "")
+    if not source_path.is_file():
+        raise CommandFailed(f"Basis data tidak ditemukan / database not found: {source_path}", EXIT_USAGE)
+    target = Path(args.file)
+    if target.exists():
+        raise CommandFailed(f"Berkas sudah ada / the file exists: {target}", EXIT_USAGE)
+    # SQLite's online backup: a consistent copy page by page, while the bot keeps writing (WAL).
+    source = sqlite3.connect(source_path)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    print(f"Cadangan dibuat / backup written: {target} ({target.stat().st_size} bytes)")
+
+
+def _cmd_db_copy(args: argparse.Namespace, settings: Settings) -> None:
+    from db.copy import CopyRefused, copy_database
+    from db.session import create_engine
+
+    async def copy() -> Any:
+        source, target = create_engine(settings.database_url), create_engine(args.to)
+        try:
+            return await copy_database(source, target)
+        finally:
+            await source.dispose()
+            await target.dispose()
+
+    try:
+        report = asyncio.run(copy())
+    except CopyRefused as error:
+        raise CommandFailed(f"Tujuan tidak kosong / the target is not empty: {error}") from error
+    total = sum(report.rows.values())
+    print(f"Disalin / copied: {total} baris / rows in {len(report.rows)} tables; target at revision {report.revision}")
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
@@ -456,7 +514,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "sandbox": _cmd_sandbox,
     "import-members": _cmd_import_members,
     "jobs": _cmd_jobs,
-    "db": _cmd_db_upgrade,
+    "db": _cmd_db,
     "role": _cmd_role,
 }
 
