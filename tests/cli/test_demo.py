@@ -191,7 +191,9 @@ def test_ctrl_c_ends_the_demo_at_once(tmp_path):
         time.sleep(0.3)
         os.kill(process.pid, signal.SIGINT)
         started = time.monotonic()
-        out, err = process.communicate(timeout=10)
+        # Standard input stays open (no end of input): only the Ctrl-C can end it.
+        process.wait(timeout=10)
+        out, err = process.stdout.read(), process.stderr.read()
     finally:
         if process.poll() is None:
             process.kill()
