@@ -17,7 +17,6 @@ from bot.domain import (
     CLUSTER_ZONES,
     DomainError,
     InvalidInput,
-    NotFound,
     Role,
     UnknownKabupaten,
     cluster_zone,
@@ -532,16 +531,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             _COMMANDS[args.command](args, settings)
     except ConfigError as error:
-        print(str(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(str(error)), file=sys.stderr)
         return EXIT_USAGE
     except CommandFailed as error:
-        print(str(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(str(error)), file=sys.stderr)
         return error.code
-    except NotFound as error:
-        print(_explain(error), file=sys.stderr)
-        return EXIT_FAILED
     except DomainError as error:
-        print(_explain(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(_explain(error)), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

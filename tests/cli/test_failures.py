@@ -185,13 +185,19 @@ async def test_webhook_port_in_use_is_one_line_exit_9(run_env, capsys):
     assert "Port webhook sudah dipakai" in _one_line(capsys)
 
 
-def test_an_unexpected_failure_is_one_line_without_the_token(run_env, capsys, tmp_path):
-    # A roster file that is a directory in disguise: an error nobody wrote a sentence for.
-    bad = tmp_path / "anggota.xlsx"
-    bad.write_bytes(b"PK\x03\x04 " + TEST_TOKEN.encode())
-    assert main(["import-members", str(bad), "--cluster", "X"]) != 0
+def test_an_unexpected_failure_is_one_line(run_env, capsys):
+    # A typo in the driver of DATABASE_URL: an error nobody wrote a sentence for.
+    run_env.setenv("DATABASE_URL", "postgresql+asyncpgg://klasterbot@127.0.0.1/klasterbot")
+    assert main(["cluster", "list"]) == failures.EXIT_FAILED
     line = _one_line(capsys)
-    assert line
+    assert line.startswith("Kesalahan tak terduga / unexpected error: NoSuchModuleError: ")
+    assert "asyncpgg" in line and "LOG_LEVEL=DEBUG" in line
+
+
+def test_the_token_is_redacted_from_every_line_even_a_file_name(run_env, capsys, tmp_path):
+    missing = tmp_path / f"{TEST_TOKEN}.csv"
+    assert main(["import-members", str(missing), "--cluster", "X"]) == failures.EXIT_USAGE
+    assert "<token>.csv" in _one_line(capsys)
 
 
 def test_debug_shows_the_traceback_with_the_token_redacted(run_env, capsys):
