@@ -181,6 +181,8 @@ def test_ctrl_c_ends_the_demo_at_once(tmp_path):
         [sys.executable, "-m", "bot.shell.cli", "demo", "--dir", str(tmp_path / "d")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        # As in a terminal: a suite started in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # Wait for the banner: the demo is reading standard input, which stays open.
