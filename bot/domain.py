@@ -199,6 +199,14 @@ class InvalidInput(DomainError):
         super().__init__(self.reason)
 
 
+@dataclass
+class TooLong(InvalidInput):
+    """A text is longer than Telegram lets the bot send it: `limit` characters, `given` written."""
+
+    limit: int = 0
+    given: int = 0
+
+
 class UnknownKabupaten(DomainError):
     """No cluster is in that kabupaten/kota; `known` are those that have one."""
 

@@ -15,6 +15,21 @@ from bot.services.summaries import Figures
 RUPIAH_FORMAT = '"Rp"#,##0'
 PERCENT_FORMAT = "0.0%"
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a cluster name a
+# koordinator typed must never run in the province koordinator's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(sheet) -> None:
+    """Every string cell is a string (openpyxl would store "=..." as a formula), and those that
+    look like a formula carry Excel's quote prefix, so editing the cell keeps it text."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
+
 
 def summary_workbook(
     rows: Sequence[Figures], headers: Sequence[str], suppressed_note: str, sheet_title: str, unpublished_note: str | None = None
@@ -48,6 +63,7 @@ def summary_workbook(
                 (unpublished_note or suppressed_note) if not f.published else suppressed_note if f.suppressed else None,
             ]
         )
+    _as_text(sheet)
     for row in sheet.iter_rows(min_row=2):
         row[4].number_format = PERCENT_FORMAT
         for cell in row[5:8]:

@@ -25,6 +25,27 @@ class RosterFileError(ValueError):
     """The file cannot be read as a roster; the message says why."""
 
 
+class RosterRows(list):
+    """The rows (dicts of our field names), and each field's column header as the file has it,
+    so a bad row's report names the column the person sees in their sheet."""
+
+    def __init__(self, rows: list[dict[str, str]], columns: dict[str, str]) -> None:
+        super().__init__(rows)
+        self.columns = columns
+
+
+def decode(data: bytes) -> str:
+    """The text of a CSV as Excel and others save it: UTF-8 (with or without the BOM Excel
+    writes for "CSV UTF-8"), else Windows-1252 (Excel's "CSV" on an Indonesian or English
+    Windows), else Latin-1, which reads any byte."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
 def _field(header: str) -> str | None:
     cleaned = " ".join(header.strip().lower().replace(".", " ").replace("_", " ").split())
     for field, names in HEADERS.items():
@@ -33,19 +54,23 @@ def _field(header: str) -> str | None:
     return None
 
 
-def _rows(table: list[list[str]]) -> list[dict[str, str]]:
+def _rows(table: list[list[str]]) -> RosterRows:
     if not table:
-        raise RosterFileError("the file is empty")
+        raise RosterFileError("berkas kosong / the file is empty")
     columns = [_field(str(h or "")) for h in table[0]]
+    headers = {f: str(h).strip() for f, h in zip(columns, table[0], strict=False) if f}
     missing = [f for f in HEADERS if f not in columns and f not in OPTIONAL]
     if missing:
-        raise RosterFileError(f"missing columns: {', '.join(missing)} (expected e.g. nama, usaha, produk, telepon)")
+        raise RosterFileError(
+            f"kolom tidak ada / missing columns: {', '.join(missing)} "
+            "(contoh / expected e.g. nama, usaha, produk, telepon)"
+        )
     rows = []
     for values in table[1:]:
         if not any(str(v or "").strip() for v in values):
             continue
         rows.append({f: str(v if v is not None else "").strip() for f, v in zip(columns, values, strict=False) if f})
-    return rows
+    return RosterRows(rows, headers)
 
 
 def _cell(value: object) -> str:
@@ -63,7 +88,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def read_roster(path: Path) -> list[dict[str, str]]:
+def read_roster(path: Path) -> RosterRows:
     """Rows as dicts with name, business_name, main_product, phone and, when the file has
     the column, joined (all text)."""
     suffix = path.suffix.lower()
@@ -77,7 +102,7 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         return _rows(table)
     if suffix in (".csv", ".txt"):
-        text = path.read_text(encoding="utf-8-sig")
+        text = decode(path.read_bytes())
         try:
             dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
         except csv.Error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
+        uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+        if database and database != ":memory:" and not uri:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # A file that cannot be opened fails here, at once and in this thread; inside
+            # aiosqlite's worker thread it would also print a traceback after the loop closed.
+            sqlite3.connect(database).close()
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
         )

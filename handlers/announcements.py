@@ -15,6 +15,7 @@ from bot.messages import announcements as msg
 from bot.money import format_count
 from bot.services import announcements as ann
 from bot.services.announcements import Answer, ComposeView, Kind, Step
+from bot.text_limits import split_lines
 from handlers.context import KlasterContext
 from handlers.keyboards import inline, markup
 from handlers.replies import refuse, reply_payload, say
@@ -275,9 +276,9 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
         lines += [
             f"{i}. {p.name} — {p.business_name} — {p.phone or t.gettext('tidak dibagikan')}" for i, p in enumerate(people, 1)
         ]
-    text = "\n".join(lines)
-    for start in range(0, len(text), 3800):
-        await say(update, context, text[start : start + 3800])
+    # A long list goes in several messages, each cut at a line's end.
+    for piece in split_lines("\n".join(lines)):
+        await say(update, context, piece)
 
 
 async def info_command(update: Update, context: KlasterContext) -> None:

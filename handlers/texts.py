@@ -13,8 +13,10 @@ from bot.domain import (
     NotFound,
     NotRegistered,
     StaleAction,
+    TooLong,
 )
 from bot.i18n import Translator
+from bot.money import format_count
 
 
 def explain_invalid(t: Translator, reason: str) -> str:
@@ -67,13 +69,6 @@ def explain_invalid(t: Translator, reason: str) -> str:
         "announcement_empty": t.gettext(
             "Pengumuman masih kosong. Tulis isinya, atau kirim foto/dokumen dengan keterangan."
         ),
-        "announcement_too_long": t.gettext(
-            "Pengumuman terlalu panjang (paling banyak 3.500 huruf). Mohon dipersingkat."
-        ),
-        "caption_too_long": t.gettext(
-            "Keterangan foto atau dokumen paling banyak 900 huruf. Mohon dipersingkat, atau kirim "
-            "teksnya tanpa lampiran."
-        ),
         "amount_empty": t.gettext(
             "Silakan tulis jumlah omzetnya dengan angka. Contoh: 12,5 juta, 850 ribu, atau 0 "
             "jika tidak ada penjualan."
@@ -113,6 +108,21 @@ def explain_invalid(t: Translator, reason: str) -> str:
     return texts.get(reason, t.gettext("Jawaban itu tidak bisa kami pakai. Silakan coba lagi."))
 
 
+def explain_too_long(t: Translator, error: TooLong) -> str:
+    """Said before anything is sent: how long it may be, and how long it is."""
+    names = {"batas": format_count(error.limit, t.locale), "jumlah": format_count(error.given, t.locale)}
+    if error.reason == "caption_too_long":
+        return t.gettext(
+            "Keterangan foto atau dokumen terlalu panjang: {jumlah} huruf, paling banyak {batas} "
+            "untuk pengumuman ini. Mohon dipersingkat, atau kirim teksnya tanpa lampiran.",
+            **names,
+        )
+    return t.gettext(
+        "Pengumuman terlalu panjang: {jumlah} huruf, paling banyak {batas}. Mohon dipersingkat.",
+        **names,
+    )
+
+
 def explain_done(t: Translator, error: AlreadyDone) -> str:
     """The second press of a button whose action happened already: what became of it."""
     names = error.names
@@ -134,6 +144,8 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
 
 def explain_error(t: Translator, error: DomainError) -> str:
     """A polite sentence for any domain refusal."""
+    if isinstance(error, TooLong):
+        return explain_too_long(t, error)
     if isinstance(error, InvalidInput):
         return explain_invalid(t, error.reason)
     if isinstance(error, NotAllowed):

@@ -20,6 +20,38 @@ from tests.support.harness import TEST_TOKEN, Harness
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
+# The suite drops and recreates the public schema of the database TEST_DATABASE_URL names (and
+# makes scratch databases beside it). Only a database whose name says it is for tests is ever
+# touched: a production `klasterbot` database set there by mistake is refused before anything.
+TEST_DATABASE_PREFIX = "test"
+
+
+def _postgres_target() -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL)
+    return f"'{url.database}' on {url.host or 'localhost'}:{url.port or 5432}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not POSTGRES_URL:
+        return
+    from sqlalchemy.engine import make_url
+
+    name = make_url(POSTGRES_URL).database or ""
+    if not name.startswith(TEST_DATABASE_PREFIX):
+        raise pytest.UsageError(
+            f"TEST_DATABASE_URL names the database {_postgres_target()}: the suite empties the database "
+            f"it is given, so it only runs on one whose name starts with '{TEST_DATABASE_PREFIX}' "
+            f"(e.g. test_klasterbot). Nothing was touched."
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not POSTGRES_URL:
+        return "database: a SQLite file per test (TEST_DATABASE_URL not set)"
+    return f"database: PostgreSQL {_postgres_target()}; its public schema is dropped and recreated"
+
 
 async def _migrate(url: str, *, reset_postgres: bool = False) -> None:
     engine = create_engine(url)

@@ -6,6 +6,7 @@ so a crash never leaves an announcement that reaches only some members unknowing
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from bot.dates import MonthError, parse_day_and_time
 from bot.domain import (
+    CLUSTER_ZONES,
     Actor,
     AlreadyDone,
     ClusterInfo,
@@ -27,6 +29,7 @@ from bot.domain import (
     NotAllowed,
     NotFound,
     StaleAction,
+    TooLong,
 )
 from bot.domain import (
     AnnouncementKind as Kind,
@@ -42,14 +45,41 @@ from bot.quiet_hours import first_allowed
 from bot.services import notices
 from bot.services.actors import resolve_actor
 from bot.services.converters import cluster_info
+from bot.text_limits import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.models import Announcement, Member, TelegramUser
 from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
 TEXT_MAX = 3500
-CAPTION_MAX = 900  # Telegram captions hold 1024 characters; the header takes the rest
 PLACE_MAX = 200
 RECENT_LIMIT = 10
+
+
+@functools.cache
+def _frame(kind: Kind) -> int:
+    """The most the bot's own words around a body take, in any language, month and zone: the
+    header, the training's date and longest place, what the buttons do."""
+    i18n = I18n()
+    longest = 0
+    for language in i18n.languages:
+        t = i18n.translator(language)
+        for zone in CLUSTER_ZONES.values():
+            for month in range(1, 13):
+                moment = datetime(2026, month, 28, 3, 0, tzinfo=ZoneInfo("UTC"))
+                rendered = texts.member_text(
+                    t, kind, "x", training_at=moment, training_place="W" * PLACE_MAX, zone=zone
+                )
+                longest = max(longest, telegram_length(rendered) - 1)
+    return longest
+
+
+def body_limit(kind: Kind, *, attachment: bool) -> int:
+    """How long the author's text may be so that every member's copy fits one message (4,096)
+    or one caption (1,024). A message also carries the date of /info or a reminder's opening
+    line: TEXT_MAX leaves room for those."""
+    if attachment:
+        return CAPTION_LIMIT - _frame(kind)
+    return min(TEXT_MAX, MESSAGE_LIMIT - _frame(kind) - 200)
 
 
 class Step(StrEnum):
@@ -237,11 +267,15 @@ async def submit_text(
     if step is not Step.TEXT:
         raise InvalidInput(f"use_buttons_{step.value}")
     body = (text or "").strip()
-    limit = CAPTION_MAX if attachment_type else TEXT_MAX
+    limit = body_limit(Kind(data["kind"]), attachment=bool(attachment_type))
     if not body and not attachment_type:
         raise InvalidInput("announcement_empty")
-    if len(body) > limit:
-        raise InvalidInput("announcement_too_long" if not attachment_type else "caption_too_long")
+    if telegram_length(body) > limit:
+        raise TooLong(
+            "announcement_too_long" if not attachment_type else "caption_too_long",
+            limit=limit,
+            given=telegram_length(body),
+        )
     data.update(text=body, attachment_type=attachment_type, attachment_file_id=attachment_file_id)
     next_step = Step.TRAINING_WHEN if data.get("kind") == Kind.PELATIHAN and not data.get("training_at") else Step.PREVIEW
     return await _save(uow, actor, next_step, data)

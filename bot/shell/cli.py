@@ -17,18 +17,16 @@ from bot.domain import (
     CLUSTER_ZONES,
     DomainError,
     InvalidInput,
-    NotFound,
     Role,
     UnknownKabupaten,
     cluster_zone,
     zone_short_name,
 )
+from bot.shell.failures import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, explain, unexpected
+from bot.shell.logs import Redactor
 from db.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
 
 
 class CommandFailed(Exception):
@@ -60,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate the database to the newest schema")
+    backup = db.add_parser("backup", help="SQLite: a consistent copy of the database file, safe while the bot runs")
+    backup.add_argument("file", help="where to write the copy, e.g. backup-2026-12-01.db")
+    copy = db.add_parser("copy", help="copy every row from DATABASE_URL into an empty database (SQLite -> PostgreSQL)")
+    copy.add_argument("--to", required=True, metavar="URL", help="the target, e.g. postgresql+asyncpg://klasterbot:PASS@127.0.0.1/klasterbot")
 
     cluster = sub.add_parser("cluster", help="clusters").add_subparsers(dest="cluster_command", required=True)
     add = cluster.add_parser("add", help="create a cluster and print its invite link")
@@ -347,6 +349,10 @@ def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:
         print(f"  baris / row {row}: {reason}")
 
 
+def _cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    {"upgrade": _cmd_db_upgrade, "backup": _cmd_db_backup, "copy": _cmd_db_copy}[args.db_command](args, settings)
+
+
 def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     from db.migrate import current_revision, upgrade_to_head
     from db.session import create_engine
@@ -362,8 +368,58 @@ def _cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Basis data mutakhir / database at revision {asyncio.run(upgrade())}")
 
 
+def _cmd_db_backup(args: argparse.Namespace, settings: Settings) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise CommandFailed(
+            "db backup untuk SQLite; PostgreSQL: pg_dump -Fc NAMA > berkas.dump / db backup is for "
+            "SQLite; for PostgreSQL use pg_dump -Fc NAME > file.dump",
+            EXIT_USAGE,
+        )
+    source_path = Path(url.database or "")
+    if not source_path.is_file():
+        raise CommandFailed(f"Basis data tidak ditemukan / database not found: {source_path}", EXIT_USAGE)
+    target = Path(args.file)
+    if target.exists():
+        raise CommandFailed(f"Berkas sudah ada / the file exists: {target}", EXIT_USAGE)
+    # SQLite's online backup: a consistent copy page by page, while the bot keeps writing (WAL).
+    source = sqlite3.connect(source_path)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    print(f"Cadangan dibuat / backup written: {target} ({target.stat().st_size} bytes)")
+
+
+def _cmd_db_copy(args: argparse.Namespace, settings: Settings) -> None:
+    from db.copy import CopyRefused, copy_database
+    from db.session import create_engine
+
+    async def copy() -> Any:
+        source, target = create_engine(settings.database_url), create_engine(args.to)
+        try:
+            return await copy_database(source, target)
+        finally:
+            await source.dispose()
+            await target.dispose()
+
+    try:
+        report = asyncio.run(copy())
+    except CopyRefused as error:
+        raise CommandFailed(f"Tujuan tidak kosong / the target is not empty: {error}") from error
+    total = sum(report.rows.values())
+    print(f"Disalin / copied: {total} baris / rows in {len(report.rows)} tables; target at revision {report.revision}")
+
+
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    from telegram import Update
+    from sqlalchemy.engine import make_url
 
     from bot.shell.app import build_application
     from bot.shell.logs import configure_logging
@@ -371,7 +427,11 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from db.session import create_engine
 
     settings.require_token()
-    configure_logging(settings.log_level, settings.token)
+    try:
+        password = make_url(settings.database_url).password
+    except Exception:  # reported when the engine is made
+        password = None
+    configure_logging(settings.log_level, settings.token, None, password if isinstance(password, str) else None)
 
     async def migrate() -> None:
         engine = create_engine(settings.database_url)
@@ -388,21 +448,28 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> None:
             raise CommandFailed("--secret hanya boleh A-Z a-z 0-9 _ - (maks. 256) / may only hold A-Z a-z 0-9 _ -", EXIT_USAGE)
     asyncio.run(migrate())
     application = build_application(settings)
-    if not args.webhook:
-        log.info("starting long polling against %s", settings.api_base_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
-    from bot.shell.webhook import serve_webhook
-
     # Telegram echoes the secret in a header on every update; a random one is safe by default.
     secret = secret or secrets.token_urlsafe(32)
 
     async def serve() -> None:
+        from bot.shell.serve import serve_polling
+        from bot.shell.webhook import serve_webhook
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await serve_webhook(application, url=args.webhook, listen=args.listen, port=args.port, secret=secret, stop=stop)
+            try:
+                loop.add_signal_handler(signum, stop.set)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                pass
+        if not args.webhook:
+            log.info("starting long polling against %s", settings.api_base_url)
+            await serve_polling(application, stop=stop, api_base_url=settings.api_base_url)
+            return
+        await serve_webhook(
+            application, url=args.webhook, listen=args.listen, port=args.port, secret=secret, stop=stop,
+            api_base_url=settings.api_base_url,
+        )
 
     asyncio.run(serve())
 
@@ -433,7 +500,11 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(run_demo(sys.stdin, sys.stdout, workdir))
+    try:
+        asyncio.run(run_demo(sys.stdin, sys.stdout, workdir))
+    except KeyboardInterrupt:
+        print("\n(demo selesai / demo ended)", flush=True)
+        raise
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
@@ -442,7 +513,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
     "sandbox": _cmd_sandbox,
     "import-members": _cmd_import_members,
     "jobs": _cmd_jobs,
-    "db": _cmd_db_upgrade,
+    "db": _cmd_db,
     "role": _cmd_role,
 }
 
@@ -450,27 +521,68 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `klasterbot` console script."""
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        if argv is None:  # the real process (tests pass argv and keep pytest's own hooks)
+            _redact_uncaught(Redactor.for_settings(settings))
         if args.command == "cluster":
             _CLUSTER_COMMANDS[args.cluster_command](args, settings)
         else:
             _COMMANDS[args.command](args, settings)
     except ConfigError as error:
-        print(str(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(str(error)), file=sys.stderr)
         return EXIT_USAGE
     except CommandFailed as error:
-        print(str(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(str(error)), file=sys.stderr)
         return error.code
-    except NotFound as error:
-        print(_explain(error), file=sys.stderr)
-        return EXIT_FAILED
     except DomainError as error:
-        print(_explain(error), file=sys.stderr)
+        print(Redactor.for_settings(settings).redact(_explain(error)), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as error:  # every other failure: one line and its code, never a traceback
+        return _report(error, settings)
     return 0
+
+
+def _debug(settings: Settings | None) -> bool:
+    import os
+
+    level = settings.log_level if settings else (os.environ.get("LOG_LEVEL") or "").upper()
+    return level == "DEBUG"
+
+
+def _report(error: BaseException, settings: Settings | None) -> int:
+    """Print the operator's line for `error` (the token and the database password redacted)."""
+    import traceback
+
+    redactor = Redactor.for_settings(settings)
+    failure = explain(
+        error,
+        database_url=settings.database_url if settings else "",
+        api_base_url=settings.api_base_url if settings else "",
+    ) or unexpected(error)
+    if _debug(settings):
+        print(redactor.redact("".join(traceback.format_exception(error))), file=sys.stderr, end="")
+    print(redactor.redact(failure.line), file=sys.stderr)
+    return failure.code
+
+
+def _redact_uncaught(redactor: Redactor) -> None:
+    """Whatever escapes (a thread, an interpreter shutdown) is printed without the token."""
+    import threading
+    import traceback
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        sys.stderr.write(redactor.redact("".join(traceback.format_exception(kind, value, tb))))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
 
 
 if __name__ == "__main__":

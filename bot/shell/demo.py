@@ -4,10 +4,14 @@ No token, no network. A fresh SQLite file is seeded with two Central Java cluste
 30 members with 12 months of omzet, a ketua and a koordinator. You type as one of them:
 
     text          sends a message (commands included: /daftar, /omzet 12,5 jt, ...)
-    1, 2, ...     presses that button of the newest message with buttons
+    1, 2, ...     presses the button with that number (numbered across what the last step showed)
     :kontak       shares your own phone number (the share-contact button)
-    :peran NAMA   becomes anggota, ketua, koordinator or baru (a new, unregistered person)
-    :keluar       ends the demo
+    :peran NAMA   becomes anggota, ketua, koordinator, baru (a new, unregistered person), or
+                  any new person met so far (baru1, baru2, ...); ":peran" alone lists them
+    :keluar       ends the demo (so do Ctrl-D and Ctrl-C, at any moment)
+
+Messages the bot sends to other people met in the demo (the author told of a new interest, a
+chair asked to approve) are shown too, marked with who received them.
 
 When standard input is not a terminal, lines are read as a script and the whole
 conversation is printed, so the demo can be tested and shown in the README.
@@ -19,6 +23,7 @@ import asyncio
 import random
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -42,9 +47,11 @@ from db.models import Member, MonthlyReport
 
 DEMO_TOKEN = "123456789:demodemodemodemodemodemodemodemodem1"
 
+# The ketua and the anggota are seeded members (_NAMES[11] "Agus Salim", _NAMES[0] "Sri
+# Wahyuni"): their labels carry those names.
 PERSONAS = {
     "koordinator": (9001, "Bu Rina (koordinator Dinas)"),
-    "ketua": (9002, "Pak Slamet (ketua Batik Simbang Kulon)"),
+    "ketua": (9002, "Pak Agus (ketua Batik Simbang Kulon)"),
     "anggota": (9003, "Bu Sri (anggota Batik Simbang Kulon)"),
 }
 FIRST_NEW_USER = 9100
@@ -134,6 +141,12 @@ class Demo:
         self.user: SandboxUser | None = None
         self.label = ""
         self.app: Any = None
+        # Everyone met so far: persona key -> (user id, label); new people are baru1, baru2, ...
+        self.met: dict[str, tuple[int, str]] = {}
+        # How many bot messages each person met has had shown (others' are shown as they come).
+        self.seen: dict[int, int] = {}
+        # The numbers on screen: 1, 2, ... across every message the last step showed.
+        self.numbered: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
     async def start(self) -> None:
         settings = Settings(
@@ -151,13 +164,15 @@ class Demo:
         await self.app.initialize()
         await self.app.post_init(self.app)
         self.api.sink = self._process
-        for user_id, label in PERSONAS.values():
+        for key, (user_id, label) in PERSONAS.items():
             self.api.user(user_id, label.split(" (")[0].split()[-1])
+            self.met[key] = (user_id, label)
+            self.seen[user_id] = 0
         self._become("baru")
         self._print("klasterbot demo — Telegram tiruan, tanpa BotFather / a fake Telegram, nothing to set up")
         for name, code in codes.items():
             self._print(f"  {name}: https://t.me/{self.api.bot_user['username']}?start={code}")
-        self._print("  Ketik pesan, nomor tombol, :kontak, :peran anggota|ketua|koordinator|baru, :keluar")
+        self._print("  Ketik pesan, nomor tombol, :kontak, :peran anggota|ketua|koordinator|baru|baru1..., :keluar")
 
     async def _process(self, data: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(data, self.app.bot))
@@ -171,16 +186,43 @@ class Demo:
 
     def _become(self, persona: str) -> bool:
         if persona == "baru":
-            user_id, label = self.next_new_user, "Pengguna baru"
+            user_id = self.next_new_user
             self.next_new_user += 1
+            key = f"baru{user_id - FIRST_NEW_USER + 1}"
+            self.met[key] = (user_id, f"Pengguna baru {user_id - FIRST_NEW_USER + 1}")
             self.user = self.api.user(user_id, "Tamu")
-        elif persona in PERSONAS:
-            user_id, label = PERSONAS[persona]
+            self.seen[user_id] = 0
+        elif persona in self.met:
+            user_id = self.met[persona][0]
             self.user = self.api.user_handle(user_id)
         else:
             return False
-        self.label = label
+        self.numbered = []
+        self.label = self.met[self._key_of(user_id)][1]
         return True
+
+    def _key_of(self, user_id: int) -> str:
+        return next(key for key, (uid, _) in self.met.items() if uid == user_id)
+
+    def _roles(self) -> str:
+        known = [key if not key.startswith("baru") else f"{key} ({label})" for key, (_, label) in self.met.items()]
+        return ", ".join([*known, "baru"])
+
+    async def _refresh_labels(self) -> None:
+        """A new person who registered is shown by their name from then on."""
+        from sqlalchemy import select
+
+        new = {uid: key for key, (uid, _) in self.met.items() if key.startswith("baru")}
+        if not new:
+            return
+        async with runtime_of(self.app).uow(read_only=True) as uow:
+            rows = (await uow.session.execute(
+                select(Member.telegram_user_id, Member.name).where(Member.telegram_user_id.in_(new))
+            )).all()
+        for user_id, name in rows:
+            self.met[new[user_id]] = (user_id, name)
+        assert self.user is not None
+        self.label = self.met[self._key_of(self.user.id)][1]
 
     async def _settle(self) -> None:
         """Let the outbox deliver what is due (announcements), as the background sender would."""
@@ -193,13 +235,15 @@ class Demo:
             if not (stats.sent or stats.retried or stats.blocked or stats.failed) and not await report_progress(self.app):
                 break
 
-    async def handle(self, line: str) -> bool:
-        """One line of input; False when the person wants to stop."""
+    async def handle(self, line: str, *, echo: bool = True) -> bool:
+        """One line of input; False when the person wants to stop. `echo`: print the line
+        (a script); a terminal already shows what was typed."""
         line = line.rstrip("\n")
         if not line.strip() or line.lstrip().startswith("#"):
             return True
         assert self.user is not None
-        self._print(f"\n[{self.label}] > {line}")
+        if echo:
+            self._print(f"\n[{self.label}] > {line}")
         before = len(self.user.bot_messages())
         # The bot may answer by editing a message already on screen (a pressed question
         # becomes its answer): remember what each said, to show what changed.
@@ -208,35 +252,55 @@ class Demo:
         if command in (":keluar", ":quit", ":exit"):
             return False
         if command == ":peran":
-            if not self._become(argument.strip()):
-                self._print("  (peran: anggota, ketua, koordinator, baru)")
+            if not argument.strip() or not self._become(argument.strip()):
+                self._print(f"  (peran: {self._roles()})")
             else:
                 self._print(f"  (sekarang Anda: {self.label})")
             return True
+        numbered, self.numbered = self.numbered, []
         try:
             if command == ":kontak":
                 await self.user.share_contact(f"0812{self.user.id:08d}")
             elif line.strip().isdigit():
-                labels = self.user.buttons()
+                if not numbered:  # nothing numbered since a change of persona: their newest
+                    newest = [m for m in self.user.bot_messages() if (m.get("reply_markup") or {}).get("inline_keyboard")]
+                    numbered = [(newest[-1], b) for row in newest[-1]["reply_markup"]["inline_keyboard"] for b in row] if newest else []
                 index = int(line.strip()) - 1
-                if not 0 <= index < len(labels):
+                if not 0 <= index < len(numbered):
                     self._print("  (tidak ada tombol dengan nomor itu)")
+                    self.numbered = numbered
                     return True
-                await self.user.press(labels[index])
+                message, button = numbered[index]
+                await self.user.press_data(button["callback_data"], message)
             else:
                 await self.user.send(line.strip())
             await self._settle()
         except AssertionError as exc:
             self._print(f"  ({exc})")
+        await self._refresh_labels()
         for message, text, markup in shown:
             if message.get("text") != text or (message.get("reply_markup") != markup and message.get("reply_markup")):
                 self._print("[bot] (pesan di atas diubah / message edited)")
                 self._show(message)
         for message in self.user.bot_messages()[before:]:
             self._show(message)
+        self.seen[self.user.id] = len(self.user.bot_messages())
+        self._show_others()
         return True
 
-    def _show(self, message: dict[str, Any]) -> None:
+    def _show_others(self) -> None:
+        """What the bot sent meanwhile to the other people met, marked with who got it."""
+        assert self.user is not None
+        for key, (user_id, label) in self.met.items():
+            if user_id == self.user.id or user_id not in self.api.users:
+                continue
+            messages = self.api.user_handle(user_id).bot_messages()
+            for message in messages[self.seen.get(user_id, 0):]:
+                self._show(message, to=f"{label}; :peran {key}")
+            self.seen[user_id] = len(messages)
+
+    def _show(self, message: dict[str, Any], to: str | None = None) -> None:
+        prefix = f"[bot → {to}]" if to else "[bot]"
         text = message.get("text") or message.get("caption") or ""
         for kind in ("photo", "document"):
             if message.get(kind):
@@ -244,19 +308,39 @@ class Demo:
                 name = message[kind].get("file_name", f"{file_id}.png") if kind == "document" else f"{file_id}.png"
                 path = self.files / name
                 path.write_bytes(self.api.files.get(file_id, b""))
-                self._print(f"[bot] ({'gambar' if kind == 'photo' else 'berkas'}: {path})")
+                self._print(f"{prefix} ({'gambar' if kind == 'photo' else 'berkas'}: {path})")
         if text:
             lines = text.splitlines() or [""]
-            self._print("[bot] " + lines[0])
+            self._print(f"{prefix} " + lines[0])
             for rest in lines[1:]:
                 self._print("      " + rest)
         markup = message.get("reply_markup") or {}
-        labels = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
-        if labels:
-            self._print("      " + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
+        buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
+        if buttons and to is None:
+            # Numbered on from the previous message's buttons: each number is one button on screen.
+            first = len(self.numbered) + 1
+            self.numbered += [(message, b) for b in buttons]
+            self._print("      " + "  ".join(f"[{i}] {b['text']}" for i, b in enumerate(buttons, first)))
+        elif buttons:
+            self._print("      " + "  ".join(f"[{b['text']}]" for b in buttons))
         keyboard = [b["text"] for row in markup.get("keyboard", []) for b in row]
         if keyboard:
             self._print("      (tombol bawah: " + " | ".join(keyboard) + "; ketik :kontak untuk membagikan nomor)")
+
+
+def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    """Read standard input in a daemon thread: Ctrl-C ends the demo at once, without waiting
+    for a line that will never come (a worker of the default executor would be waited for)."""
+    try:
+        for line in iter(stdin.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+    except (OSError, ValueError):  # stdin closed under us
+        pass
+    finally:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, "")
+        except RuntimeError:  # the loop is already gone
+            pass
 
 
 async def run_demo(stdin: TextIO, stdout: TextIO, workdir: Path | None = None) -> None:
@@ -267,14 +351,18 @@ async def run_demo(stdin: TextIO, stdout: TextIO, workdir: Path | None = None) -
         await demo.start()
         interactive = stdin.isatty()
         loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+        threading.Thread(target=_read_lines, args=(stdin, loop, lines), daemon=True, name="demo-stdin").start()
         try:
             while True:
                 if interactive:
-                    print(f"[{demo.label}] > ", end="", file=stdout, flush=True)
-                line = await loop.run_in_executor(None, stdin.readline)
-                if not line:
+                    print(f"\n[{demo.label}] > ", end="", file=stdout, flush=True)
+                line = await lines.get()
+                if not line:  # Ctrl-D, or the end of a script
+                    if interactive:
+                        print(file=stdout, flush=True)
                     break
-                if not await demo.handle(line):
+                if not await demo.handle(line, echo=not interactive):
                     break
         finally:
             await demo.stop()

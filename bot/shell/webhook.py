@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
 from bot.runtime import runtime_of
 from bot.shell.http_server import TornadoServer
+from bot.shell.serve import START_BACKOFF, Backoff, initialize_when_reachable
 
 log = logging.getLogger(__name__)
 
@@ -29,29 +30,71 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
+# Telegram's updates are a few kilobytes; a megabyte is plenty and bounds what one request costs.
+MAX_UPDATE_BYTES = 1024 * 1024
+
+
+@stream_request_body
 class _UpdateHandler(RequestHandler):
+    """The body is streamed, so the secret and the size are checked from the headers alone:
+    a request without the secret is answered before a byte of its body is read."""
+
     def initialize(self, bot_application: Application, secret: str) -> None:
         self.bot_application = bot_application
         self.secret = secret
+        self._chunks: list[bytes] = []
+        self._size = 0
 
     def check_xsrf_cookie(self) -> None:
         return None
 
-    async def post(self) -> None:
+    def _refuse(self, status: int, description: str) -> None:
+        self.set_status(status)
+        self.finish({"ok": False, "description": description})
+
+    def prepare(self) -> None:
+        if self.request.method != "POST":
+            return
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
-            # Not Telegram (or a misconfigured proxy): nothing is processed.
+            # Not Telegram (or a misconfigured proxy): nothing is read, nothing processed.
             log.warning("webhook request without the right secret from %s", self.request.remote_ip)
-            self.set_status(403)
-            self.finish()
+            self._refuse(403, "wrong or missing secret token")
             return
         try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, self.bot_application.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(400)
-            self.finish()
+            length = int(self.request.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = MAX_UPDATE_BYTES + 1
+        if length > MAX_UPDATE_BYTES:
+            self._refuse(413, f"an update is at most {MAX_UPDATE_BYTES} bytes")
             return
+        # A chunked body (no Content-Length) is held to the same bound while it arrives.
+        self.request.connection.set_max_body_size(MAX_UPDATE_BYTES)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size <= MAX_UPDATE_BYTES:
+            self._chunks.append(chunk)
+
+    async def post(self) -> None:
+        if self._size > MAX_UPDATE_BYTES:
+            self._refuse(413, f"an update is at most {MAX_UPDATE_BYTES} bytes")
+            return
+        try:
+            data = json.loads(b"".join(self._chunks))
+        except ValueError:
+            self._refuse(400, "the body is not JSON")
+            return
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            self._refuse(400, "not an update object (an object with an integer update_id)")
+            return
+        try:
+            update = Update.de_json(data, self.bot_application.bot)
+        except Exception as exc:  # any malformed field: PTB raises what the field's type does
+            self._refuse(400, f"not an update: {type(exc).__name__}")
+            return
+        # Queued, then answered: handling happens after this 200, so an update whose handling
+        # fails (recorded by the error handler) never makes Telegram send it again and again.
         await self.bot_application.update_queue.put(update)
         self.set_status(200)
         self.finish()
@@ -110,21 +153,27 @@ async def serve_webhook(
     port: int,
     secret: str,
     stop: asyncio.Event,
+    backoff: Backoff = START_BACKOFF,
+    api_base_url: str = "",
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (what `klasterbot run --webhook` does)."""
-    async with application:  # initialize ... shutdown
+    # The port first: "in use" is the operator's to fix, and is said before Telegram is asked.
+    server = await WebhookServer(
+        application, listen=listen, port=port, path=webhook_path(url), secret=secret
+    ).start()
+    try:
+        if not await initialize_when_reachable(application, stop=stop, backoff=backoff, api_base_url=api_base_url):
+            return
         if application.post_init:
             await application.post_init(application)
-        server = await WebhookServer(
-            application, listen=listen, port=port, path=webhook_path(url), secret=secret
-        ).start()
         await application.start()
-        try:
-            await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-            log.info("webhook set to %s; listening on %s:%s", url, listen, server.port)
-            await stop.wait()
-        finally:
-            await server.stop()
+        await application.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        log.info("webhook set to %s; listening on %s:%s", url, listen, server.port)
+        await stop.wait()
+    finally:
+        await server.stop()
+        if application.running:
             await application.stop()
-    if application.post_shutdown:
-        await application.post_shutdown(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

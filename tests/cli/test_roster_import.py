@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -30,7 +31,9 @@ def test_csv_import_reports_bad_rows_and_keeps_good_ones(env, tmp_path, capsys):
     assert main(["import-members", str(roster), "--cluster", "Batik Simbang Kulon"]) == 0
     out = capsys.readouterr().out
     assert "imported: 2; dilewati / skipped: 3" in out
-    assert "row 3: invalid text" in out and "row 4: invalid phone" in out and "row 5: phone +6281234567890 appears twice" in out
+    assert "baris / row 3: kolom / column 'Nama': nama tidak boleh berisi angka / a name may not contain digits ('Budi 2')" in out
+    assert "baris / row 4: kolom / column 'No HP': bukan nomor HP Indonesia" in out and "'bukan nomor'" in out
+    assert "baris / row 5: kolom / column 'No HP': nomor +6281234567890 muncul dua kali dalam berkas" in out
     # Importing again skips everyone: nothing is duplicated.
     assert main(["import-members", str(roster), "--cluster", "Batik Simbang Kulon"]) == 0
     assert "imported: 0" in capsys.readouterr().out
@@ -49,7 +52,7 @@ def test_xlsx_import_and_errors(env, tmp_path, capsys):
     assert main(["import-members", str(tmp_path / "missing.csv"), "--cluster", "Jambu Lele"]) == 2
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     assert main(["import-members", str(tmp_path / "bad.csv"), "--cluster", "Jambu Lele"]) == 1
-    assert "missing columns" in capsys.readouterr().err
+    assert "kolom tidak ada / missing columns" in capsys.readouterr().err
     assert main(["import-members", str(tmp_path / "roster.xlsx"), "--cluster", "Tidak Ada"]) == 1
 
 
@@ -131,10 +134,12 @@ async def test_imported_members_count_from_the_join_date_on_the_list(bot, tmp_pa
     async with bot.uow() as uow:
         report = await import_rows(uow, cluster.name, read_roster(tmp_path / "anggota.csv"), bot.now)
     assert report.imported == 3
-    assert report.skipped == [
-        (4, "joining date 'kapan-kapan' is not a date"),
-        (5, "joining date '1 Januari 2027' is in the future"),
+    assert [(row, reason.split(":")[0]) for row, reason in report.skipped] == [
+        (4, "kolom / column 'Tanggal Bergabung'"),
+        (5, "kolom / column 'Tanggal Bergabung'"),
     ]
+    assert "bukan tanggal" in report.skipped[0][1] and "'kapan-kapan'" in report.skipped[0][1]
+    assert "masa depan" in report.skipped[1][1] and "'1 Januari 2027'" in report.skipped[1][1]
     await _join(bot, 4001, "Siti", "+6281234567890", cluster)
     dewi = await _join(bot, 4002, "Dewi", "081311112222", cluster)
     async with bot.uow(read_only=True) as uow:
@@ -169,3 +174,23 @@ def test_join_dates_in_a_spreadsheet_are_read_as_days(tmp_path):
     # The column is optional: the older lists still read.
     _write_csv(tmp_path / "old.csv")
     assert "joined" not in read_roster(tmp_path / "old.csv")[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_csv_saved_by_excel_in_any_of_its_encodings_is_read(env, tmp_path, capsys, encoding):
+    """Excel on Windows saves "CSV" as Windows-1252 and "CSV UTF-8" with a BOM."""
+    main(["cluster", "add", "Batik Simbang Kulon", "--kabupaten", "Pekalongan", "--komoditas", "batik"])
+    capsys.readouterr()
+    roster = tmp_path / "anggota.csv"
+    roster.write_bytes(
+        ("Nama;Nama Usaha;Produk Utama;No HP\r\n"
+         "Siti Aminah;Batik Tulis Bu Siti – Pekalongan;batik tulis «halus»;0812-3456-7890\r\n"
+         "André Wijaya;Kopi André;kopi;081299990000\r\n").encode(encoding)
+    )
+    assert main(["import-members", str(roster), "--cluster", "Batik Simbang Kulon"]) == 0
+    assert "imported: 2" in capsys.readouterr().out
+    from bot.roster_files import read_roster
+
+    rows = read_roster(roster)
+    assert [r["name"] for r in rows] == ["Siti Aminah", "André Wijaya"]
+    assert rows[0]["business_name"] == "Batik Tulis Bu Siti – Pekalongan"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
 import time
 import uuid
 from collections import deque
@@ -69,6 +70,25 @@ class Faults:
 
 
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+# Telegram's documented limits that the bot can reach (core.telegram.org/bots/api), answered
+# with the same 400s. Lengths count UTF-16 code units, as Telegram's entity offsets do: an
+# emoji is two.
+TEXT_MAX = 4096
+CAPTION_MAX = 1024
+CALLBACK_DATA_MAX_BYTES = 64
+CALLBACK_ANSWER_MAX = 200
+BUTTONS_MAX = 100
+BUTTONS_PER_ROW_MAX = 8
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def telegram_length(text: str) -> int:
+    """The length Telegram measures: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass
@@ -148,6 +168,8 @@ class FakeBotApi:
         self.webhook_statuses: list[int] = []
         # Answers scripted per chat (fail_next), before the random faults.
         self._scripted: dict[int, list[int]] = {}
+        # When set, any other token is answered 401 Unauthorized, as Telegram does.
+        self.token: str | None = None
 
     # ---- server side -------------------------------------------------------------------
 
@@ -165,6 +187,12 @@ class FakeBotApi:
         call.status = 200 if answer["ok"] else answer["error_code"]
         call.handled = next(self._events)
         return call, answer
+
+    def rejects_token(self, token: str) -> bool:
+        """True when Telegram would answer 401: the emulator knows its token and this is not it."""
+        return self.token is not None and token != self.token
+
+    UNAUTHORIZED: JsonDict = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
     def mark_answered(self, call: ApiCall) -> None:
         call.answered = next(self._events)
@@ -304,23 +332,40 @@ class FakeBotApi:
         text = params.get("text")
         if not text or not str(text).strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if len(str(text)) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        self._check_text(str(text))
         content: JsonDict = {"text": str(text)}
         if params.get("reply_markup") is not None:
-            content["reply_markup"] = params["reply_markup"]
             self._check_markup(params["reply_markup"])
+            content["reply_markup"] = params["reply_markup"]
         return self._store_bot_message(chat, content)
 
-    def _check_markup(self, markup: JsonDict) -> None:
+    @staticmethod
+    def _check_text(text: str) -> None:
+        if telegram_length(text) > TEXT_MAX:
+            raise ApiError(400, "Bad Request: message is too long")
+
+    @staticmethod
+    def _check_markup(markup: Any) -> None:
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        if sum(len(row) for row in rows) > BUTTONS_MAX or any(len(row) > BUTTONS_PER_ROW_MAX for row in rows):
+            raise ApiError(400, "Bad Request: BUTTONS_TOO_MUCH")
         for row in markup.get("inline_keyboard", []):
             for button in row:
+                if not str(button.get("text") or "").strip():
+                    raise ApiError(400, "Bad Request: BUTTON_TEXT_EMPTY")
                 data = button.get("callback_data")
-                if data is not None and not 1 <= len(data.encode()) <= 64:
+                if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_MAX_BYTES:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
 
     def _api_editmessagetext(self, params: JsonDict, files: dict) -> JsonDict:
         message = self._find_message(params)
+        if not str(params.get("text") or "").strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        self._check_text(str(params["text"]))
+        if params.get("reply_markup") is not None:
+            self._check_markup(params["reply_markup"])
         if message.get("text") == params.get("text") and message.get("reply_markup") == params.get("reply_markup"):
             raise ApiError(400, "Bad Request: message is not modified")
         message["text"] = params.get("text")
@@ -335,6 +380,8 @@ class FakeBotApi:
     def _api_editmessagereplymarkup(self, params: JsonDict, files: dict) -> JsonDict:
         message = self._find_message(params)
         markup = params.get("reply_markup")
+        if markup is not None:
+            self._check_markup(markup)
         if markup == message.get("reply_markup") or (markup is None and "reply_markup" not in message):
             raise ApiError(400, "Bad Request: message is not modified")
         if markup is None:
@@ -354,6 +401,8 @@ class FakeBotApi:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self.unanswered_callbacks:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        if telegram_length(str(params.get("text") or "")) > CALLBACK_ANSWER_MAX:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.unanswered_callbacks.discard(query_id)
         return True
 
@@ -372,17 +421,28 @@ class FakeBotApi:
         self._chat(params.get("chat_id"))
         return True
 
-    def _store_file(self, payload: Any) -> tuple[str, int]:
+    @staticmethod
+    def _file_bytes(payload: Any) -> bytes:
         data = payload[1] if isinstance(payload, tuple) else payload
         if hasattr(data, "read"):
             data = data.read()
-        data = bytes(data or b"")
+            if hasattr(payload, "seek"):
+                payload.seek(0)
+        return bytes(data or b"")
+
+    def _store_file(self, payload: Any) -> tuple[str, int]:
+        data = self._file_bytes(payload)
         file_id = f"FILE{next(self._file_ids)}"
         self.files[file_id] = data
         return file_id, len(data)
 
     def _media(self, params: JsonDict, files: dict, kind: str) -> JsonDict:
         chat = self._chat(params.get("chat_id"))
+        caption = params.get("caption")
+        if caption is not None and telegram_length(str(caption)) > CAPTION_MAX:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        if params.get("reply_markup") is not None:
+            self._check_markup(params["reply_markup"])
         value = params.get(kind)
         upload = files.get(kind)
         if upload is None and isinstance(value, str) and value.startswith("attach://"):
@@ -390,6 +450,11 @@ class FakeBotApi:
         if upload is None and isinstance(value, str) and value in self.files:
             file_id, size = value, len(self.files[value])
         elif upload is not None:
+            size = len(self._file_bytes(upload))
+            if kind == "photo" and size > PHOTO_MAX_BYTES:
+                raise ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+            if size > DOCUMENT_MAX_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
             file_id, size = self._store_file(upload)
         else:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
@@ -416,6 +481,8 @@ class FakeBotApi:
         file_id = params.get("file_id")
         if file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(self.files[file_id]) > DOWNLOAD_MAX_BYTES:  # bots download at most 20 MB
+            raise ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": file_id,
             "file_unique_id": f"U{file_id}",
@@ -564,6 +631,17 @@ class SandboxUser:
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self.api.deliver(self._message_update(content, chat))
+
+    async def open_link(self, link: str) -> JsonDict:
+        """Open a t.me/<bot>?start=<parameter> link: Telegram sends "/start <parameter>" only when
+        the parameter is 1-64 characters of A-Z a-z 0-9 _ -; otherwise a bare "/start"."""
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(link)
+        if parts.netloc != "t.me" or parts.path.strip("/") != self.api.bot_user["username"]:
+            raise AssertionError(f"{link!r} is not a link to @{self.api.bot_user['username']}")
+        parameter = (parse_qs(parts.query).get("start") or [""])[0]
+        return await self.send(f"/start {parameter}" if START_PARAMETER.fullmatch(parameter) else "/start")
 
     async def edit_last(self, new_text: str) -> JsonDict:
         """Edit the last message this user sent (Telegram sends an edited_message update)."""

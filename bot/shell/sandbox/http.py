@@ -19,6 +19,57 @@ from bot.shell.http_server import TornadoServer
 from bot.shell.sandbox.core import FakeBotApi
 
 
+class BadRequest(Exception):
+    """What a caller sent cannot be served; answered 400 with the reason in JSON."""
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise BadRequest("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _required(body: dict[str, Any], name: str, kind: type = str) -> Any:
+    if not isinstance(body.get(name), kind):
+        raise BadRequest(f"'{name}' is required ({kind.__name__})")
+    return body[name]
+
+
+class _JsonHandler(RequestHandler):
+    """Every refusal is 400 with {"ok": false, "description": why}, never a bare 500."""
+
+    def check_xsrf_cookie(self) -> None:  # an API, not a browser form
+        return None
+
+    @staticmethod
+    def _callers_mistake(error: BaseException | None) -> bool:
+        # BadRequest: a malformed call; AssertionError / KeyError: a user-side action that
+        # cannot happen (a button nobody shows, a chat that does not exist).
+        return isinstance(error, (BadRequest, AssertionError, KeyError))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if self._callers_mistake(error):
+            status_code = 400
+            self.set_status(400)
+        if isinstance(error, KeyError):  # str(KeyError) is the key in quotes
+            reason = f"unknown: {error.args[0] if error.args else ''}"
+        else:
+            reason = str(error) if error is not None else self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"ok": False, "error_code": status_code, "description": reason}))
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if not self._callers_mistake(value):
+            super().log_exception(typ, value, tb)
+
+
 def _decode(value: str) -> Any:
     # PTB sends every parameter JSON-encoded inside a form field; plain strings stay strings.
     try:
@@ -27,18 +78,15 @@ def _decode(value: str) -> Any:
         return value
 
 
-class _BotApiHandler(RequestHandler):
+class _BotApiHandler(_JsonHandler):
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
-
-    def check_xsrf_cookie(self) -> None:  # an API, not a browser form
-        return None
 
     async def _params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         params: dict[str, Any] = {}
         content_type = self.request.headers.get("Content-Type", "")
         if content_type.startswith("application/json") and self.request.body:
-            params.update(json.loads(self.request.body))
+            params.update(_json_body(self.request.body))
         else:
             for key in self.request.arguments:
                 params[key] = _decode(self.get_argument(key))
@@ -51,6 +99,11 @@ class _BotApiHandler(RequestHandler):
     async def _answer(self, token: str, method: str) -> None:
         # Noted on arrival: a long-polling getUpdates is only answered (and recorded) later.
         self.api.arrived.append((time.monotonic(), method))
+        if self.api.rejects_token(token):
+            self.set_status(401)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(self.api.UNAUTHORIZED))
+            return
         params, files = await self._params()
         if self.api.faults.latency_seconds and method.lower() != "getupdates":
             await asyncio.sleep(self.api.faults.latency_seconds)  # a slow network, on purpose
@@ -85,15 +138,20 @@ class _FileHandler(RequestHandler):
         self.finish(self.api.files[file_id])
 
 
-class _UserHandler(RequestHandler):
+class _UserHandler(_JsonHandler):
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
 
-    def check_xsrf_cookie(self) -> None:
-        return None
-
     async def post(self, user_id: str, action: str) -> None:
-        body = json.loads(self.request.body or b"{}")
+        body = _json_body(self.request.body)
+        if action not in ("send", "press", "contact"):
+            raise BadRequest(f"unknown action '{action}' (send, press, contact)")
+        if action == "send":
+            _required(body, "text")
+        elif action == "press" and not isinstance(body.get("data") or body.get("label"), str):
+            raise BadRequest("'label' or 'data' is required (str)")
+        elif action == "contact":
+            _required(body, "phone_number")
         user = self.api.user(int(user_id), body.get("first_name", "Pengguna"), language_code=body.get("language_code", "id")) \
             if int(user_id) not in self.api.users else self.api.user_handle(int(user_id))
         if action == "send":
@@ -102,14 +160,10 @@ class _UserHandler(RequestHandler):
             update = await (user.press_data(body["data"]) if "data" in body else user.press(body["label"]))
         elif action == "contact":
             update = await user.share_contact(body["phone_number"], owner_id=body.get("owner_id"))
-        else:
-            self.set_status(404)
-            self.finish({"ok": False, "description": f"unknown action {action}"})
-            return
         self.finish({"ok": True, "update_id": update["update_id"]})
 
 
-class _ChatHandler(RequestHandler):
+class _ChatHandler(_JsonHandler):
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
 
@@ -122,24 +176,22 @@ class _ChatHandler(RequestHandler):
         self.finish({"ok": True, "messages": chat.messages})
 
 
-class _ControlHandler(RequestHandler):
+class _ControlHandler(_JsonHandler):
     """Benchmarks and demos drive a separate emulator process: faults, many users, figures."""
 
     def initialize(self, api: FakeBotApi) -> None:
         self.api = api
 
-    def check_xsrf_cookie(self) -> None:
-        return None
-
     def post(self, what: str) -> None:
-        body = json.loads(self.request.body or b"{}")
+        body = _json_body(self.request.body)
         if what == "faults":
             for name in ("rate_per_second", "retry_after", "server_error_rate", "latency_seconds"):
                 if name in body:
                     setattr(self.api.faults, name, body[name])
             self.api.blocked_chats |= set(body.get("blocked_chats", []))
         elif what == "users":
-            for user_id in range(int(body["first"]), int(body["first"]) + int(body["count"])):
+            first, count = _required(body, "first", int), _required(body, "count", int)
+            for user_id in range(first, first + count):
                 self.api.user(user_id, body.get("first_name", "Anggota"))
         else:
             self.set_status(404)

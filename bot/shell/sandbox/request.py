@@ -12,7 +12,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.shell.sandbox.core import FakeBotApi
 
-_METHOD = re.compile(r"/bot[^/]+/(?P<method>\w+)$")
+_METHOD = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>\w+)$")
 
 
 class SandboxRequest(BaseRequest):
@@ -44,6 +44,8 @@ class SandboxRequest(BaseRequest):
         match = _METHOD.search(url)
         if match is None:
             return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
+        if self.api.rejects_token(match["token"]):
+            return 401, json.dumps(self.api.UNAUTHORIZED).encode()
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         files = dict(request_data.multipart_data) if request_data and request_data.contains_files else {}
         fault = self.api.network_fault(match["method"])
