@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -274,6 +274,7 @@ async def queue_to_unreported(
     dedupe_prefix: str,
     now: datetime,
     i18n: I18n,
+    deadline: date | None = None,
 ) -> int:
     """Queue one message to each expected reporter who has not reported `month` and can be
     reached (has a chat, has not blocked us). `dedupe_prefix` + member id keys each row, so
@@ -295,7 +296,7 @@ async def queue_to_unreported(
         deliveries = []
         for member_id, chat_id, language in rows:
             if language not in payloads:
-                payloads[language] = reminders.reminder(i18n.translator(language), month).to_json()
+                payloads[language] = reminders.reminder(i18n.translator(language), month, deadline).to_json()
             deliveries.append({
                 "kind": kind, "dedupe_key": f"{dedupe_prefix}:{member_id}", "member_id": member_id,
                 "chat_id": chat_id, "payload": payloads[language], "status": "pending", "attempts": 0,
