@@ -14,8 +14,11 @@ REG_CONSENT_NO = "reg:consent:no"
 REG_CONFIRM = "reg:ok"
 REG_EDIT = "reg:edit"
 REG_ALL_KABUPATEN = "reg:kab:all"
+REG_RESUME = "reg:resume"
+REG_BACK = "reg:back"
 REG_PATTERN = re.compile(
     r"^reg:(?:consent:(?P<consent>yes|no)|(?P<ok>ok)|(?P<menu>edit)|edit:(?P<edit>name|business|product|cluster|phone)"
+    r"|(?P<resume>resume)|(?P<back>back)"
     r"|kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
 )
 

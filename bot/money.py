@@ -6,9 +6,11 @@ Amounts are whole rupiah in an `int`; arithmetic on the way in uses `Decimal`, n
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from enum import StrEnum, auto
+from fractions import Fraction
 
 from babel.numbers import (
     NumberFormatError,
@@ -19,6 +21,8 @@ from babel.numbers import (
     get_minus_sign_symbol,
     parse_decimal,
 )
+
+from bot.number_words import BIG, NotNumberWords, has_number_words, parse_words
 
 # PP 7/2021: a micro enterprise sells at most Rp2 miliar a year; a month above this is confirmed.
 MICRO_MONTHLY_CEILING = 166_666_667
@@ -53,7 +57,11 @@ MAGNITUDES: dict[str, int] = {
 }
 
 # Words that mean "reported, but sold nothing this month".
-NO_SALES_WORDS = frozenset({"0", "nol", "tutup", "libur"})
+NO_SALES_WORDS = frozenset({"0", "nol", "tutup", "libur", "kosong", "nihil"})
+# Below this, a bare number without "Rp" is surely not a month's omzet in rupiah ("8",
+# "lima", "500"): juta or ribu is asked, never "Rp8".
+SMALL_BARE_NUMBER = 1000
+NOTE_MAX = 200
 
 # The id pattern, without the two IDR fraction digits CLDR would add; the symbol is literal so
 # every locale shows "Rp", the sign people see on every Indonesian price tag.
@@ -82,10 +90,17 @@ class AmountError(ValueError):
 
 @dataclass(frozen=True)
 class Amount:
-    """A whole number of rupiah; `no_sales` marks a report of zero (closed, holiday)."""
+    """A whole number of rupiah; `no_sales` marks a report of zero (closed, holiday).
+
+    `approximate`: typed with a hedge ("kira-kira 9 juta", "12 jt-an"), said back as such and
+    saved as the amount. `note`: the member's own words for a month without sales
+    ("tutup karena banjir"), kept with the report.
+    """
 
     rupiah: int
     no_sales: bool = False
+    approximate: bool = False
+    note: str | None = None
 
     @property
     def above_micro_ceiling(self) -> bool:
@@ -93,12 +108,22 @@ class Amount:
         return self.rupiah > MICRO_MONTHLY_CEILING
 
 
+class Ambiguity(StrEnum):
+    """Why an amount is asked about rather than taken."""
+
+    UNIT = auto()  # "12,5", "8", "lima": juta or ribu?
+    RANGE = auto()  # "4-5 juta": which figure?
+
+
 @dataclass(frozen=True)
 class AmbiguousAmount:
-    """A bare decimal such as "12,5": juta or ribu? `choices` holds both, juta first."""
+    """A bare decimal such as "12,5" or a small bare number: juta or ribu? `choices` holds
+    both, juta first. A range ("4-5 juta") holds its low end, middle and high end."""
 
     text: str
     choices: tuple[int, ...]
+    kind: Ambiguity = Ambiguity.UNIT
+    approximate: bool = False
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -130,31 +155,245 @@ def _normalise(text: str) -> str:
 
 
 def parse_amount(text: str) -> Amount | AmbiguousAmount:
-    """Read an amount of rupiah as people type it; raise AmountError if it is not one."""
-    cleaned = _normalise(text)
+    """Read an amount of rupiah as people type it; raise AmountError if it is not one.
+
+    Digits with the usual separators and magnitude words, number words ("delapan juta"),
+    hedges ("kira-kira 9 juta", "12 jt-an"), ranges ("4-5 juta", asked about), and phrases
+    for a month without sales ("belum ada penjualan", "tutup karena banjir").
+    """
+    cleaned = _strip_trailing_symbols(_normalise(text))
     # A sentence may end with a full stop: "12,5 juta." ("rp." alone stays, to read as EMPTY).
     if cleaned.endswith(".") and cleaned[:-1].rstrip() not in ("rp", "idr", ""):
         cleaned = cleaned[:-1].rstrip()
     if cleaned in NO_SALES_WORDS:
         return Amount(0, no_sales=True)
+    body, approximate = _strip_hedges(cleaned)
+    if not body and approximate:
+        raise AmountError(AmountErrorReason.EMPTY, text)
+    try:
+        result = _parse_range(body, text) or _parse_number(body, text)
+    except AmountError as error:
+        no_sales = _no_sales_phrase(body, text)
+        if no_sales is not None:
+            return no_sales
+        raise error from None
+    if approximate:
+        if isinstance(result, Amount) and not result.no_sales:
+            return Amount(result.rupiah, approximate=True)
+        if isinstance(result, AmbiguousAmount):
+            return AmbiguousAmount(result.text, result.choices, result.kind, approximate=True)
+    return result
+
+
+def _parse_number(cleaned: str, text: str) -> Amount | AmbiguousAmount:
+    if cleaned in NO_SALES_WORDS:
+        return Amount(0, no_sales=True)
     body = _SUFFIX_DASH.sub("", cleaned)
     body = _SUFFIX_WORD.sub("", body)
     negative = False
+    explicit_rupiah = False
     for _ in range(2):  # "-Rp5.000" and "Rp -5.000" are both negative
-        body = _PREFIX.sub("", body)
+        prefixed = _PREFIX.match(body)
+        if prefixed:
+            explicit_rupiah = True
+            body = body[prefixed.end() :]
         match = _MINUS.match(body)
         if match:
             negative = True
             body = body[match.end() :]
     if not body:
         raise AmountError(AmountErrorReason.EMPTY, text)
-    result = _parse_body(body, text)
+    if has_number_words(body):
+        result = _parse_words(body, text, explicit_rupiah=explicit_rupiah)
+    else:
+        result = _parse_body(body, text, explicit_rupiah=explicit_rupiah)
     if negative:
         raise AmountError(AmountErrorReason.NEGATIVE, text)
     return result
 
 
-def _parse_body(body: str, text: str) -> Amount | AmbiguousAmount:
+def _strip_trailing_symbols(text: str) -> str:
+    """Emoji, "!" and "?" at the end say nothing about the amount ("5jt 🙏", "tutup!")."""
+    end = len(text)
+    while end and (text[end - 1] in "!? " or unicodedata.category(text[end - 1]) in ("So", "Sk", "Cf", "Mn")):
+        end -= 1
+    return text[:end]
+
+
+# Hedges: the amount is said back as approximate. Fillers: words around an amount that
+# change nothing ("sebesar 5 juta", "5 juta saja pak").
+_HEDGE_PREFIX = re.compile(
+    r"^(?:kira[- ]?kira|kira2|kr2|kurang[- ]lebih|krg lbh|kurleb|kurleb|lebih[- ]kurang|lbh krg|"
+    r"sekitar(?:an)?|skitar|sktr|kisaran|kira|sekira|hampir|mendekati|rata[- ]?rata|rata2|"
+    r"perkiraan|estimasi|taksiran|lebih dari|lebih dr|lbh dari|lbh dr|kurang dari|kurang dr|"
+    r"di atas|diatas|di bawah|dibawah|paling banyak|paling sedikit|minimal|maksimal|"
+    r"\+/-|\+-|±|~|≈|>|<|kurang lebihnya)\s*"
+)
+_HEDGE_SUFFIX = re.compile(
+    r"(?:\s+(?:lebih|lbh|lebihan|lebih sedikit|lebih dikit|kurang sedikit|kurang dikit|kurang|"
+    r"kurang lebih|kurleb|an|an lah|anlah|an-an|an saja|an aja)|\s*(?:\+|-an|an|lah))$"
+)
+_FILLER_PREFIX = re.compile(
+    r"^(?:sebesar|sejumlah|cuma|cuman|hanya|total|totalnya|jumlahnya|jumlah|yaitu|yaitu:|adalah|"
+    r"ada|dapat|dapet|dpt|omzetnya|omsetnya|penjualan|penjualannya|pendapatan|pemasukan|hasilnya|"
+    r"alhamdulillah|alhamdulilah|alhamdulillah,|ya|iya|ok|oke|baik|saya|sy|kami|"
+    r"laporan|lapor|melaporkan|nominal|senilai|sekitar:|=|:)\s*"
+)
+_FILLER_SUFFIX = re.compile(
+    r"[\s,]+(?:saja|aja|ya|yah|yaa|pak|bu|bpk|ibu|bapak|kak|mas|mbak|mba|min|admin|nih|kok|"
+    r"tok|terima kasih|terimakasih|makasih|trims|tks|thx|thanks|pak ketua|bu ketua|dong|deh|"
+    r"sebulan|per bulan|perbulan|/bulan|/bln|sebulannya)$"
+)
+# "12 jt-an", "12jtan", "jutaan": the "-an" of approximation sticks to the magnitude.
+_AN_ON_MAGNITUDE = re.compile(r"(?<=[0-9a-z])-?an\b")
+_MAGNITUDE_AN = re.compile(r"(?<![a-z])(juta|jt|jta|ribu|rb|rbu|rebu|miliar|milyar|k|m)an\b")
+_DIGITS_AN = re.compile(r"(?<=[0-9])-?an\b")
+
+
+def _strip_hedges(text: str) -> tuple[str, bool]:
+    """The amount without hedges and fillers, and whether a hedge was there."""
+    approximate = False
+    body = text
+    for _ in range(6):
+        before = body
+        body, count = _MAGNITUDE_AN.subn(r"\1", body)
+        approximate = approximate or bool(count)
+        body = re.sub(r"(?<=[a-z])-an\b", "an", body)
+        body, count = _MAGNITUDE_AN.subn(r"\1", body)
+        approximate = approximate or bool(count)
+        body, count = _DIGITS_AN.subn("", body)
+        approximate = approximate or bool(count)
+        match = _HEDGE_PREFIX.match(body)
+        if match and match.end() < len(body):
+            body, approximate = body[match.end() :], True
+        match = _HEDGE_SUFFIX.search(body)
+        if match and match.start() > 0 and not body[: match.start()].endswith(("rp", "idr")):
+            # "5 jt-an" and "5jt+" but not the "an" inside a word: the suffix follows a
+            # digit or a magnitude word.
+            stem = body[: match.start()].rstrip()
+            if stem and (_ENDS_WITH_AMOUNT.search(stem) or stem.split()[-1] in _AMOUNT_TAIL_WORDS):
+                body, approximate = stem, True
+        match = _FILLER_PREFIX.match(body)
+        if match and match.end() < len(body):
+            body = body[match.end() :]
+        match = _FILLER_SUFFIX.search(body)
+        if match and match.start() > 0:
+            body = body[: match.start()].rstrip()
+        body = body.strip(" ,")
+        if body == before:
+            break
+    return body, approximate
+
+
+_ENDS_WITH_AMOUNT = re.compile(
+    r"(?:[0-9]|(?<![a-z])(?:" + "|".join(sorted(MAGNITUDES, key=len, reverse=True)) + r"))\.?$"
+)
+# Words that may end an amount said in words ("lima juta lebih", "lima ratus ribuan").
+_AMOUNT_TAIL_WORDS = frozenset({"ribu", "juta", "miliar", "milyar", "puluh", "ratus", "belas", "rupiah", "setengah"})
+
+# A range: "4-5 juta", "4 sampai 5 jt", "antara 4 dan 5 juta", "4 atau 5 juta".
+_RANGE = re.compile(
+    r"^(?:antara\s+)?(?P<low>[^-–—]+?)\s*(?:-|–|—|s/d|s\.d\.?|sd|sampai|sampe|smp|hingga|ke|atau|atw|dan)\s*(?P<high>[^-–—]+)$"
+)
+_LAST_MAGNITUDE = re.compile(r"(?:^|(?<=[\s0-9]))(" + "|".join(sorted(MAGNITUDES, key=len, reverse=True)) + r")\.?$")
+
+
+def _parse_range(body: str, text: str) -> AmbiguousAmount | None:
+    """Two amounts with a dash or "sampai" between them: ask which (low, middle, high)."""
+    match = _RANGE.match(body)
+    if not match:
+        return None
+    low_text, high_text = match["low"].strip(), match["high"].strip()
+    try:
+        high = _parse_number(high_text, text)
+    except AmountError:
+        return None
+    if not isinstance(high, Amount) or high.rupiah <= 0:
+        return None
+    magnitude = _LAST_MAGNITUDE.search(high_text)
+    if magnitude is not None and not _LAST_MAGNITUDE.search(low_text) and not has_number_words(low_text.replace("se", "")):
+        low_text = f"{low_text} {magnitude.group(1)}"
+    elif magnitude is not None and has_number_words(low_text) and not any(w in BIG for w in low_text.split()):
+        low_text = f"{low_text} {magnitude.group(1)}"
+    try:
+        low = _parse_number(low_text, text)
+    except AmountError:
+        return None
+    if not isinstance(low, Amount) or not 0 < low.rupiah < high.rupiah:
+        return None
+    middle = (low.rupiah + high.rupiah) // 2
+    return AmbiguousAmount(text=text.strip(), choices=(low.rupiah, middle, high.rupiah), kind=Ambiguity.RANGE)
+
+
+# Phrases for a month without sales: a head ("tutup", "belum ada penjualan") and perhaps the
+# reason ("karena banjir"), which is kept as the member's note.
+_NEGATION = r"(?:belum|blm|blom|tidak|tdk|tak|gak|ga|gk|nggak|ngga|ngak|enggak|engga|nda|ndak|g|no)"
+_SALES_WORD = (
+    r"(?:penjualan|jualan|omzet|omset|pemasukan|pendapatan|pemasukkan|transaksi|pembeli|pembelinya|"
+    r"order|orderan|pesanan|laku|terjual|jual|buka|produksi|panen|yang beli|yg beli|hasil|untung|"
+    r"dagangan|pelanggan)"
+)
+_NO_SALES_HEAD = re.compile(
+    r"^(?:(?:lagi|lg|sedang|sdg|masih|msh|sementara|usaha|toko|tokonya|warung|kios|kebun|"
+    r"produksi|omzet|omset|omzetnya|omsetnya|penjualan|"
+    r"penjualannya|hasilnya|maaf|mohon maaf|wah|aduh)[\s,]+)*"
+    r"(?:tutup|ttp|libur|liburan|kosong|ksg|nihil|nol|zonk|off|cuti|istirahat|vakum|fakum|"
+    r"berhenti|stop|mogok|sepi total|sepi banget|sepi sekali|gagal panen|belum panen|"
+    rf"{_NEGATION}\s+(?:ada\s+)?(?:sama\s+sekali\s+)?{_SALES_WORD}|{_NEGATION}\s+ada|"
+    r"0|nol rupiah|0 rupiah|rp ?0)(?![0-9a-z])"
+)
+_HAS_AMOUNT = re.compile(r"[0-9]\s*(?:" + "|".join(sorted(MAGNITUDES, key=len, reverse=True)) + r")\b|\brp\s*[0-9]|[0-9]{4,}")
+
+
+def _no_sales_phrase(body: str, text: str) -> Amount | None:
+    match = _NO_SALES_HEAD.match(body)
+    if not match:
+        return None
+    rest = body[match.end() :].strip(" ,.-:;")
+    if _HAS_AMOUNT.search(rest) or has_number_words(rest) and _parse_quietly(rest):
+        return None  # "tidak ada penjualan, cuma 500 ribu": not a month without sales
+    if not rest:
+        return Amount(0, no_sales=True)
+    note = " ".join(text.split()).strip(" .")[:NOTE_MAX]
+    return Amount(0, no_sales=True, note=note)
+
+
+def _parse_quietly(text: str) -> bool:
+    try:
+        _parse_number(text, text)
+    except AmountError:
+        return False
+    return True
+
+
+def _parse_words(body: str, text: str, *, explicit_rupiah: bool) -> Amount | AmbiguousAmount:
+    body = _SUFFIX_WORD.sub("", body).strip()
+    try:
+        number = parse_words(body)
+    except NotNumberWords as error:
+        raise AmountError(AmountErrorReason.MALFORMED, text) from error
+    if number.value * 1 > MAX_AMOUNT:
+        raise AmountError(AmountErrorReason.TOO_LARGE, text)
+    if not number.magnitude and not explicit_rupiah and number.value < SMALL_BARE_NUMBER:
+        return _small(number.value, text)
+    if number.value.denominator != 1:
+        raise AmountError(AmountErrorReason.MALFORMED, text)  # a fraction of a rupiah
+    return _amount(int(number.value), text)
+
+
+def _small(value: Fraction, text: str) -> Amount | AmbiguousAmount:
+    """ "8", "lima", "1,5": a number too small for rupiah: juta or ribu?"""
+    if value == 0:
+        return Amount(0, no_sales=True)
+    as_juta, as_ribu = value * _JUTA, value * _RIBU
+    if as_juta.denominator != 1 or as_ribu.denominator != 1:
+        if as_juta.denominator != 1:
+            raise AmountError(AmountErrorReason.MALFORMED, text)
+        return AmbiguousAmount(text=text.strip(), choices=(int(as_juta),))
+    return AmbiguousAmount(text=text.strip(), choices=(int(as_juta), int(as_ribu)))
+
+
+def _parse_body(body: str, text: str, *, explicit_rupiah: bool = False) -> Amount | AmbiguousAmount:
     body = _SPACE_GROUPED.sub(lambda m: m.group(0).replace(" ", ""), body)
     tokens = _TOKEN.findall(body)
     terms: list[tuple[_Number, int | None]] = []
@@ -181,7 +420,23 @@ def _parse_body(body: str, text: str) -> Amount | AmbiguousAmount:
         number = terms[0][0]
         if number.bare_decimal:
             return _ambiguous(number, text)
-        return _amount(_value(number, 1, text), text)
+        rupiah = _value(number, 1, text)
+        if not explicit_rupiah and 0 < rupiah < SMALL_BARE_NUMBER:
+            return _small(Fraction(rupiah), text)
+        return _amount(rupiah, text)
+
+    # "12 juta 500" and "1 M 200": a last bare group of three digits is the next smaller unit.
+    last_number, last_magnitude = terms[-1]
+    if (
+        last_magnitude is None
+        and len(terms) > 1
+        and terms[-2][1] is not None
+        and terms[-2][1] >= _JUTA
+        and _ALL_DIGITS.fullmatch(last_number.integer)
+        and len(last_number.integer) == 3
+        and not last_number.fraction
+    ):
+        terms[-1] = (last_number, terms[-2][1] // _RIBU)
 
     # "12 juta 500 ribu": every part names its magnitude, largest first, each smaller than the
     # unit before it, so "12 juta 1500 ribu" or "500 ribu 12 juta" are refused, not guessed.
@@ -319,3 +574,11 @@ def format_share(ratio: Decimal | float | None, locale: str) -> str:
     if ratio is None:
         return "—"
     return format_percent(Decimal(str(ratio)), locale=locale)
+
+
+def format_change_whole(ratio: Decimal, locale: str) -> str:
+    """The size of a change in whole percent, without a sign, for plain words ("naik 12%")."""
+    with localcontext() as context:
+        context.prec = 80
+        rounded = abs(Decimal(ratio)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_percent(rounded, "#,##0%", locale=locale)

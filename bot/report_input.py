@@ -39,9 +39,21 @@ def parse_amount_after_command(args: str, today: date) -> OmzetMessage:
     if not words:
         raise AmountError(AmountErrorReason.EMPTY, args)
     try:
-        return OmzetMessage(None, parse_amount(" ".join(words)))
+        whole = parse_amount(" ".join(words))
     except AmountError as error:
         whole_error = error
+    else:
+        if not (isinstance(whole, Amount) and whole.note):
+            return OmzetMessage(None, whole)
+        # "tutup bulan oktober": the note may hold the month; take it out when it reads as one.
+        for month_words, amount_words in _splits(words):
+            try:
+                month = parse_month(" ".join(month_words), today)
+                amount = parse_amount(" ".join(amount_words))
+            except (MonthError, AmountError):
+                continue
+            return OmzetMessage(month, amount)
+        return OmzetMessage(None, whole)
 
     # A split only counts when both halves parse: "okt 26 jt" is October + 26 juta.
     future: MonthError | None = None

@@ -93,6 +93,10 @@ class TelegramUser(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The cluster of the invite link last opened: kept after "Tidak setuju" or /batal, so the
+    # next /daftar goes to it, until the person joins or picks another cluster.
+    # No foreign key: a cluster removed meanwhile is simply not found (see registration.begin).
+    invite_cluster_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Member(Base):
@@ -109,6 +113,9 @@ class Member(Base):
     business_name: Mapped[str | None] = mapped_column(String(100))
     main_product: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # False for a number the member typed; True (or NULL, from before typed numbers were taken)
+    # for one shared with Telegram's contact button, which is the member's own.
+    phone_verified: Mapped[bool | None] = mapped_column(Boolean)
     cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     # A membership runs from joined_at until left_at (None: still a member); a month's members
@@ -226,6 +233,8 @@ class MonthlyReport(Base):
     # Whole rupiah; 0 with no_sales set is "reported: no sales", never "not reported".
     amount: Mapped[int] = mapped_column(BigInteger)
     no_sales: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The member's own words for a month without sales ("tutup karena banjir"); personal.
+    note: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # 1 for the first report; every correction adds one (and a ReportVersion row).
@@ -345,6 +354,7 @@ class AnnouncementResponse(Base):
 # one person (a join request, "Peminat baru", a decision). Few rows, so a partial index finds
 # the due ones at once. Written out as SQL (not bound parameters) so that both SQLite and
 # PostgreSQL see that a query with this condition may use that index.
+REMINDER_KINDS = "kind IN ('omzet_reminder', 'omzet_nudge')"
 FIRST_IN_LINE = "status = 'pending' AND (attempts > 0 OR first_in_line)"
 
 
@@ -359,6 +369,12 @@ class Delivery(Base):
         Index(
             "ix_deliveries_first_in_line", "not_before",
             sqlite_where=text(FIRST_IN_LINE), postgresql_where=text(FIRST_IN_LINE),
+        ),
+        # A member's reply to an omzet reminder is a report for that reminder's month: the
+        # reminder is found by the message it became (Deliveries.reminder_month).
+        Index(
+            "ix_deliveries_reminder_message", "chat_id", "telegram_message_id",
+            sqlite_where=text(REMINDER_KINDS), postgresql_where=text(REMINDER_KINDS),
         ),
     )
 

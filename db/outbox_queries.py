@@ -206,6 +206,21 @@ class Deliveries:
             select(Delivery.telegram_message_id).where(Delivery.dedupe_key == dedupe_key, Delivery.status == "sent")
         )
 
+    async def reminder_month(self, chat_id: int, message_id: int) -> str | None:
+        """The month ("2026-10") of the omzet reminder or nudge that became this message.
+
+        Both kinds carry the month second in their dedupe key ("remind:2026-10:d1:7",
+        "nudge:2026-10:3:2026-11-12:7"; see services.summaries.queue_to_unreported)."""
+        key = await self.session.scalar(
+            select(Delivery.dedupe_key).where(
+                Delivery.chat_id == chat_id,
+                Delivery.telegram_message_id == message_id,
+                Delivery.kind.in_(("omzet_reminder", "omzet_nudge")),
+            ).limit(1)
+        )
+        parts = (key or "").split(":")
+        return parts[1] if len(parts) > 2 else None
+
     async def next_due(self) -> datetime | None:
         return await self.session.scalar(select(func.min(Delivery.not_before)).where(Delivery.status == "pending"))
 

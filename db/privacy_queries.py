@@ -198,6 +198,8 @@ async def erase_person(
 
     if member_id is not None:
         reports_kept = await count_reports(session, member_id)
+        # The reports stay in the aggregates; the member's own words about a month do not.
+        await run(update(MonthlyReport).where(MonthlyReport.member_id == member_id).values(note=None))
         answers = await run(delete(AnnouncementResponse).where(AnnouncementResponse.member_id == member_id))
         # Notices to other people that carry the person's name or phone: a join request to
         # the approvers, "Peminat baru" to an author, the decision on their request.

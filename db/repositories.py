@@ -150,6 +150,17 @@ class TelegramUsers(_Repository):
             user.language = language
         await self.session.flush()
 
+    async def remember_invite(self, telegram_user_id: int, cluster_id: int | None) -> None:
+        """The cluster of the invite last opened (None: forget it)."""
+        user = await self.get(telegram_user_id)
+        if user is None:
+            if cluster_id is None:
+                return
+            self.session.add(TelegramUser(telegram_user_id=telegram_user_id, invite_cluster_id=cluster_id))
+        else:
+            user.invite_cluster_id = cluster_id
+        await self.session.flush()
+
 
 class Roles(_Repository):
     async def of_user_with_cluster_names(self, telegram_user_id: int) -> list[tuple[RoleGrant, str | None]]:

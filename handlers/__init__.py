@@ -13,6 +13,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks as cb
+from bot.runtime import runtime_of
 from handlers import (
     announcements,
     cluster_admin,
@@ -20,6 +21,7 @@ from handlers import (
     flows,
     general,
     history,
+    menu,
     omzet,
     pipeline,
     privacy,
@@ -62,9 +64,10 @@ def register(app: Application) -> None:
         "klaster": cluster_admin.klaster_command,
         "ketua": cluster_admin.ketua_command,
     }
-    for name, callback in commands.items():
+    guarded = {name: flows.guarded(name, callback) for name, callback in commands.items()}
+    for name, callback in guarded.items():
         # Mid-flow, one rule for every command (handlers/flows.py): nothing entered is lost.
-        app.add_handler(CommandHandler(name, flows.guarded(name, callback), filters=private))
+        app.add_handler(CommandHandler(name, callback, filters=private))
 
     app.add_handler(CallbackQueryHandler(registration.on_button, pattern=cb.REG_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_approval, pattern=cb.APPROVAL_PATTERN))
@@ -86,6 +89,9 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(general.stale_button))
 
     app.add_handler(MessageHandler(private & filters.COMMAND, general.unknown_command))
+    # A press on the reply keyboard is its command, under the same mid-flow rule.
+    labels = list(menu.label_commands(runtime_of(app).i18n))
+    app.add_handler(MessageHandler(private & filters.Text(labels), menu.on_menu_button(guarded)))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, general.on_message))
 
     app.add_error_handler(on_error)

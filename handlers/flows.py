@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 
+from bot import callbacks as cb
 from bot.i18n import Translator
 from bot.services import actors, announcements, cluster_setup, reports
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from handlers import announcements as announcement_handlers
-from handlers import cluster_admin, omzet, profile, registration
+from handlers import cluster_admin, menu, omzet, profile, registration
 from handlers.context import KlasterContext
-from handlers.keyboards import skip_words
+from handlers.keyboards import inline, skip_words
 from handlers.replies import say
 
 Handler = Callable[[Update, KlasterContext], Awaitable[None]]
@@ -46,6 +47,10 @@ class FlowRoutes:
     commands: frozenset[str]
     default: StepRoutes
     steps: Mapping[str, StepRoutes] = field(default_factory=dict)
+    # When another command interrupts: a button to go on (label, callback data) instead of
+    # the current question at once, for a flow where the question would be read as the
+    # answer to the command (someone registering who asked for /omzet).
+    go_on: tuple[Callable[[Translator], str], str] | None = None
 
     def at(self, step: str) -> StepRoutes:
         return self.steps.get(step, self.default)
@@ -63,6 +68,7 @@ FLOWS: dict[str, FlowRoutes] = {
         resume=registration.resume_or_point,
         commands=frozenset({"start", "daftar"}),
         default=StepRoutes(text=registration.on_text, contact=registration.on_contact),
+        go_on=(lambda t: t.gettext("Lanjutkan pendaftaran"), cb.REG_RESUME),
     ),
     reports.FLOW.name: FlowRoutes(
         doing=lambda t: t.gettext("melaporkan omzet"),
@@ -155,6 +161,21 @@ def guarded(command: str, callback: Handler) -> Handler:
             await callback(update, context)
             return
         t = context.t
+        if routes.go_on is not None:
+            label, data = routes.go_on
+            await say(
+                update,
+                context,
+                t.gettext(
+                    "Anda sedang {kegiatan}. Jawaban Anda sejauh ini tetap tersimpan. /{perintah} "
+                    "bisa dipakai setelah langkah ini selesai. Tekan tombol di bawah untuk "
+                    "melanjutkan, atau ketik /batal untuk membatalkannya.",
+                    kegiatan=routes.doing(t),
+                    perintah=command,
+                ),
+                reply_markup=inline([[(label(t), data)]]),
+            )
+            return
         await say(
             update,
             context,
@@ -180,7 +201,8 @@ async def cancel_command(update: Update, context: KlasterContext) -> None:
     else:
         routes = FLOWS.get(cancelled.flow)
         text = routes.cancelled(t) if routes is not None else t.gettext("Dibatalkan.")
-    await say(update, context, text, reply_markup=ReplyKeyboardRemove())
+    # The person's menu replaces whatever keyboard the dropped step showed (share-contact).
+    await say(update, context, text, reply_markup=menu.keyboard(t, context.require_actor()))
 
 
 async def point_to_current_step(update: Update, context: KlasterContext) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks as cb
+from bot.chat_words import is_greeting
 from bot.domain import SUPPORTED_LANGUAGES, DomainError
 from bot.i18n import I18n
 from bot.services import actors, reports
 from bot.services import registration as reg
-from handlers import flows, omzet, registration
+from handlers import flows, menu, omzet, registration
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
@@ -17,8 +18,13 @@ from handlers.texts import help_text
 
 
 async def help_command(update: Update, context: KlasterContext) -> None:
-    """/bantuan: the commands for the user's role; mid-step, how to go on."""
-    await say(update, context, help_text(context.t, context.require_actor()))
+    """/bantuan: the commands for the user's role, with their menu; mid-step, how to go on."""
+    actor = context.require_actor()
+    if context.active_step is None:
+        await say(update, context, help_text(context.t, actor), reply_markup=menu.keyboard(context.t, actor))
+        await menu.show_commands(update, context)
+        return
+    await say(update, context, help_text(context.t, actor))
     await flows.point_to_current_step(update, context)
 
 
@@ -45,6 +51,15 @@ async def on_language(update: Update, context: KlasterContext) -> None:
         return
     await query.answer()
     context.t = context.runtime.i18n.translator(match["language"])
+    actor = context.require_actor()
+    if context.active_step is None:
+        # The menus are in the new language too.
+        await say(
+            update, context, context.t.gettext("Baik, saya akan memakai Bahasa Indonesia."),
+            reply_markup=menu.keyboard(context.t, actor),
+        )
+        await menu.show_commands(update, context)
+        return
     await say(update, context, context.t.gettext("Baik, saya akan memakai Bahasa Indonesia."))
 
 
@@ -65,9 +80,18 @@ async def stale_button(update: Update, context: KlasterContext) -> None:
     await update.callback_query.answer(context.t.gettext("Tombol ini sudah tidak berlaku."))
 
 
+async def show_menu(update: Update, context: KlasterContext, text: str) -> None:
+    """Answer with the person's menu at hand: the reply keyboard and their command menu."""
+    actor = context.require_actor()
+    await say(update, context, text, reply_markup=menu.keyboard(context.t, actor))
+    await menu.show_commands(update, context)
+
+
 async def on_message(update: Update, context: KlasterContext) -> None:
-    """Any non-command message in a private chat: the flow table routes it when the person is
-    in the middle of something; otherwise a one-message report, or a pointer."""
+    """Any non-command message in a private chat, read in context: the flow table routes it
+    when the person is in the middle of something; otherwise anything that reads as an
+    amount is a report (for the month just ended, or the reminder it replies to), a greeting
+    gets the person's menu, and anything else a pointer with the menu."""
     if await flows.on_flow_message(update, context):
         return
     message = update.effective_message
@@ -82,12 +106,38 @@ async def on_message(update: Update, context: KlasterContext) -> None:
             t.gettext("Maaf, saya hanya bisa membaca pesan teks di sini. Silakan ketik jawaban Anda."),
         )
         return
-    if reports.is_report_message(message.text):
-        # "omzet 12,5jt": a report in one message; non-members are pointed to /daftar.
+    actor = context.require_actor()
+    if reports.is_report_message(message.text) or (actor.member is not None and reports.looks_like_amount(message.text)):
+        # "omzet 12,5jt", "5jt", "tutup": a report in one message, echoed before anything is
+        # saved; non-members are pointed to /daftar.
         await omzet.on_report_message(update, context)
         return
-    actor = context.require_actor()
     if actor.member is None and not actor.roles:
-        await say(update, context, t.gettext("Halo! Ketik /daftar untuk mendaftar sebagai anggota klaster."))
+        await show_menu(update, context, t.gettext("Halo! Ketik /daftar untuk mendaftar sebagai anggota klaster."))
+    elif is_greeting(message.text):
+        await show_menu(update, context, _greeting(t, actor))
     else:
-        await say(update, context, t.gettext("Ketik /bantuan untuk melihat perintah yang tersedia."))
+        await show_menu(
+            update,
+            context,
+            t.gettext(
+                "Maaf, pesan itu belum saya mengerti. Pilih salah satu tombol di bawah, atau ketik "
+                "/bantuan untuk melihat perintah yang tersedia."
+            )
+            if actor.member is None
+            else t.gettext(
+                "Maaf, pesan itu belum saya mengerti. Untuk melapor omzet, balas saja dengan "
+                "jumlahnya, misalnya 12,5 juta, atau tutup jika tidak ada penjualan. Untuk yang "
+                "lain, pilih salah satu tombol di bawah."
+            ),
+        )
+
+
+def _greeting(t, actor) -> str:
+    if actor.member is not None:
+        return t.gettext(
+            "Halo, {nama}! Untuk melapor omzet bulan lalu, balas saja dengan jumlahnya, misalnya "
+            "12,5 juta, atau tutup jika tidak ada penjualan. Pilih tombol di bawah untuk yang lain.",
+            nama=actor.member.name,
+        )
+    return t.gettext("Halo! Pilih salah satu tombol di bawah, atau ketik /bantuan.")

@@ -9,16 +9,30 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
-from bot.dates import Month, MonthError, format_month
+from bot.dates import Month, MonthError, format_day, format_month
 from bot.domain import AlreadyDone, DomainError, StaleAction
 from bot.i18n import Translator
-from bot.money import MICRO_MONTHLY_CEILING, format_rupiah
+from bot.money import (
+    MICRO_MONTHLY_CEILING,
+    Ambiguity,
+    format_rupiah,
+)
 from bot.services import reports
-from bot.services.reports import Doubt, Outcome, Question, Recorded, ReportValue, Step, Unchanged
+from bot.services.reports import (
+    Doubt,
+    GiveBack,
+    MonthNotOver,
+    Outcome,
+    Question,
+    Recorded,
+    ReportValue,
+    Step,
+    Unchanged,
+)
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
-from handlers.texts import explain_error
+from handlers.texts import change_words, explain_error
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +49,13 @@ def _month(t: Translator, month: Month) -> str:
 def _value(t: Translator, value: ReportValue) -> str:
     """An amount as the member reads it; no sales says so, not just "Rp0"."""
     if value.no_sales:
-        return t.gettext("tidak ada penjualan ({jumlah})", jumlah=format_rupiah(0, t.locale))
+        return t.gettext("{jumlah} (tidak ada penjualan)", jumlah=format_rupiah(0, t.locale))
     return format_rupiah(value.rupiah, t.locale)
+
+
+def _retype_label(t: Translator) -> str:
+    # One word for "type the amount again" on every question.
+    return t.gettext("Tulis lagi")
 
 
 def _month_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
@@ -54,7 +73,7 @@ def _month_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
 
 def _answer_keyboard(t: Translator, yes_label: str, yes_data: str, month: Month) -> InlineKeyboardMarkup:
     return inline(
-        [[(yes_label, yes_data), (t.gettext("Ubah"), cb.omzet_retype(str(month))), (t.gettext("Batal"), cb.OMZET_CANCEL)]]
+        [[(yes_label, yes_data), (_retype_label(t), cb.omzet_retype(str(month))), (t.gettext("Batal"), cb.OMZET_CANCEL)]]
     )
 
 
@@ -64,13 +83,13 @@ def _amount_prompt(t: Translator, question: Question) -> str:
         return t.gettext(
             "{bulan} sudah Anda laporkan: {jumlah}.\n"
             "Jika ingin mengoreksinya, tulis jumlah yang baru.\n"
-            "Contoh: 12,5 juta, 850 ribu, atau 0 jika tidak ada penjualan.",
+            "Contoh: 12,5 juta, 850 ribu, atau tutup jika tidak ada penjualan.",
             bulan=month,
             jumlah=_value(t, question.existing),
         )
     return t.gettext(
         "Berapa omzet Anda untuk {bulan}?\n"
-        "Contoh: 12,5 juta, 850 ribu, atau 0 jika tidak ada penjualan.",
+        "Contoh: 12,5 juta, 850 ribu, atau tutup jika tidak ada penjualan.",
         bulan=month,
     )
 
@@ -122,25 +141,12 @@ async def show_question(update: Update, context: KlasterContext, question: Quest
     if question.step is Step.AMOUNT:
         await say(update, context, _amount_prompt(t, question))
     elif question.step is Step.AMBIGUOUS:
-        juta, ribu = question.choices
+        choices = [(format_rupiah(c, t.locale), cb.omzet_choice(key, c)) for c in question.choices]
         await say(
             update,
             context,
-            t.gettext(
-                "Maksud Anda {juta} atau {ribu} untuk {bulan}?",
-                juta=format_rupiah(juta, t.locale),
-                ribu=format_rupiah(ribu, t.locale),
-                bulan=_month(t, month),
-            ),
-            reply_markup=inline(
-                [
-                    [
-                        (format_rupiah(juta, t.locale), cb.omzet_choice(key, juta)),
-                        (format_rupiah(ribu, t.locale), cb.omzet_choice(key, ribu)),
-                    ],
-                    [(t.gettext("Tulis ulang"), cb.omzet_retype(key))],
-                ]
-            ),
+            _ambiguous_text(t, question),
+            reply_markup=inline([choices, [(_retype_label(t), cb.omzet_retype(key))]]),
         )
     elif question.step is Step.PLAUSIBILITY:
         await say(
@@ -150,34 +156,27 @@ async def show_question(update: Update, context: KlasterContext, question: Quest
             reply_markup=inline(
                 [
                     [(t.gettext("Ya, yakin"), cb.omzet_sure(key, question.value.rupiah))],
-                    [(t.gettext("Tulis ulang"), cb.omzet_retype(key)), (t.gettext("Batal"), cb.OMZET_CANCEL)],
+                    [(_retype_label(t), cb.omzet_retype(key)), (t.gettext("Batal"), cb.OMZET_CANCEL)],
                 ]
             ),
         )
     elif question.step is Step.CORRECTION:
+        # One plain choice: replace, type again, or leave it; the old value stays in the history.
         await say(
             update,
             context,
             t.gettext(
-                "{bulan} sudah Anda laporkan: {lama}.\nGanti dengan {baru}?",
+                "Omzet {bulan} sudah tercatat {lama}. Ganti menjadi {baru}?",
                 bulan=_month(t, month),
                 lama=_value(t, question.existing),
                 baru=_value(t, question.value),
             ),
             reply_markup=_answer_keyboard(
-                t, t.gettext("Ya, ganti"), cb.omzet_replace(key, question.value.rupiah), month
+                t, t.gettext("Ganti"), cb.omzet_replace(key, question.value.rupiah), month
             ),
         )
     else:
-        text = (
-            t.gettext("Tidak ada penjualan untuk {bulan} — benar?", bulan=_month(t, month))
-            if question.value.no_sales
-            else t.gettext(
-                "{jumlah} untuk {bulan} — benar?",
-                jumlah=format_rupiah(question.value.rupiah, t.locale),
-                bulan=_month(t, month),
-            )
-        )
+        text = _echo_text(t, question)
         await say(
             update,
             context,
@@ -186,6 +185,90 @@ async def show_question(update: Update, context: KlasterContext, question: Quest
                 t, t.gettext("Benar"), cb.omzet_confirm(key, question.value.rupiah), month
             ),
         )
+
+
+def _ambiguous_text(t: Translator, question: Question) -> str:
+    month = _month(t, question.month)
+    amounts = [format_rupiah(c, t.locale) for c in question.choices]
+    if question.ambiguity is Ambiguity.RANGE:
+        return t.gettext(
+            "Anda menulis kisaran {teks}. Angka mana yang kami catat untuk {bulan}? "
+            "Pilih di bawah, atau tulis jumlahnya, misalnya 12,5 juta.",
+            teks=question.typed,
+            bulan=month,
+        )
+    if len(amounts) == 1:
+        return t.gettext("Maksud Anda {jumlah} untuk {bulan}?", jumlah=amounts[0], bulan=month)
+    return t.gettext("Maksud Anda {juta} atau {ribu} untuk {bulan}?", juta=amounts[0], ribu=amounts[1], bulan=month)
+
+
+def _echo_text(t: Translator, question: Question) -> str:
+    """The amount said back before anything is saved."""
+    month = _month(t, question.month)
+    value = question.value
+    if value.no_sales:
+        if value.note:
+            return t.gettext(
+                "Tidak ada penjualan untuk {bulan} — benar?\nCatatan Anda: {catatan}",
+                bulan=month,
+                catatan=value.note,
+            )
+        return t.gettext("Tidak ada penjualan untuk {bulan} — benar?", bulan=month)
+    amount = format_rupiah(value.rupiah, t.locale)
+    if question.approximate:
+        return t.gettext(
+            "Sekitar {jumlah} untuk {bulan} — benar?\nKami catat sebagai {jumlah}.",
+            jumlah=amount,
+            bulan=month,
+        )
+    return t.gettext("{jumlah} untuk {bulan} — benar?", jumlah=amount, bulan=month)
+
+
+def refusal_text(t: Translator, error: DomainError) -> str:
+    """Why a report was not taken; a month that has not ended says when it can be reported."""
+    if isinstance(error, MonthNotOver):
+        if error.reason == "month_future":
+            return t.gettext(
+                "Bulan itu belum tiba. Omzet hanya bisa dilaporkan untuk bulan yang sudah "
+                "selesai. Balas saja dengan jumlahnya, misalnya 12,5 juta, atau tutup jika tidak "
+                "ada penjualan."
+            )
+        return t.gettext(
+            "Omzet {bulan} baru bisa dilaporkan setelah bulannya selesai, mulai {tanggal}. "
+            "Untuk {bulan_lalu}, balas saja dengan jumlahnya, misalnya 12,5 juta, atau tutup "
+            "jika tidak ada penjualan.",
+            bulan=_month(t, error.month),
+            tanggal=format_day(error.month.next().first_day(), t.locale),
+            bulan_lalu=_month(t, error.month.previous()),
+        )
+    return explain_error(t, error)
+
+
+async def refuse_report(update: Update, context: KlasterContext, error: DomainError) -> None:
+    """Refuse politely, in the words of a report."""
+    if isinstance(error, MonthNotOver):
+        await say(update, context, refusal_text(context.t, error))
+        return
+    await refuse(update, context, error)
+
+
+def give_back_text(t: Translator, month: Month, give: GiveBack, value: ReportValue) -> str | None:
+    """One line of what the report means: against last month, last year, the best month, and
+    the cluster's middle value where it may be shown."""
+    parts: list[str] = []
+    if give.change_previous is not None:
+        parts.append(change_words(t, give.change_previous, _month(t, give.previous_month)))
+    if give.change_year is not None:
+        parts.append(change_words(t, give.change_year, _month(t, month.months_back(12))))
+    if give.best_so_far:
+        parts.append(t.gettext("omzet tertinggi Anda dalam 12 bulan terakhir"))
+    if give.above_cluster_middle is True:
+        parts.append(t.gettext("di atas nilai tengah klaster"))
+    elif give.above_cluster_middle is False:
+        parts.append(t.gettext("di bawah nilai tengah klaster"))
+    if not parts or value.no_sales and not parts:
+        return None
+    return t.gettext("{bulan}: {ringkas}", bulan=_month(t, month), ringkas="; ".join(parts)) + "."
 
 
 async def show(update: Update, context: KlasterContext, outcome: Outcome) -> None:
@@ -205,19 +288,23 @@ def _result_text(t: Translator, outcome: Outcome) -> str:
             jumlah=_value(t, outcome.value),
         )
     if isinstance(outcome, Recorded) and outcome.corrected:
-        return t.gettext(
+        text = t.gettext(
             "Koreksi tersimpan. Omzet {bulan} sekarang {baru} (sebelumnya {lama}).\n"
             "Lihat riwayat Anda dengan /riwayat.",
             bulan=_month(t, outcome.month),
             baru=_value(t, outcome.value),
             lama=_value(t, outcome.previous),
         )
-    return t.gettext(
+        line = give_back_text(t, outcome.month, outcome.give_back, outcome.value) if outcome.give_back else None
+        return f"{text}\n\n{line}" if line else text
+    text = t.gettext(
         "Terima kasih! Omzet {bulan} tersimpan: {jumlah}.\n"
         "Lihat riwayat Anda dengan /riwayat.",
         bulan=_month(t, outcome.month),
         jumlah=_value(t, outcome.value),
     )
+    line = give_back_text(t, outcome.month, outcome.give_back, outcome.value) if outcome.give_back else None
+    return f"{text}\n\n{line}" if line else text
 
 
 async def omzet_command(update: Update, context: KlasterContext) -> None:
@@ -231,21 +318,27 @@ async def omzet_command(update: Update, context: KlasterContext) -> None:
             else:
                 outcome = await reports.start_report(uow, user_id, now)
     except DomainError as error:
-        await refuse(update, context, error)
+        await refuse_report(update, context, error)
         return
     await show(update, context, outcome)
 
 
 async def on_report_message(update: Update, context: KlasterContext) -> None:
-    """A plain message "omzet 12,5jt" / "omzet oktober 12,5 jt" outside any step."""
-    text = update.effective_message.text or ""
+    """A plain message outside any step that reads as a report: "omzet 12,5jt", "5jt",
+    "tutup karena banjir"; as a reply to a reminder, for that reminder's month."""
+    message = update.effective_message
+    text = message.text or ""
     try:
         async with context.uow() as uow:
+            month = None
+            replied = message.reply_to_message
+            if replied is not None:
+                month = await reports.reminder_month(uow, update.effective_chat.id, replied.message_id)
             outcome = await reports.report_in_one_step(
-                uow, update.effective_user.id, text, context.runtime.now()
+                uow, update.effective_user.id, text, context.runtime.now(), month=month
             )
     except DomainError as error:
-        await refuse(update, context, error)
+        await refuse_report(update, context, error)
         return
     await show(update, context, outcome)
 
@@ -272,7 +365,7 @@ async def on_text(update: Update, context: KlasterContext) -> None:
         await say(update, context, context.t.gettext("Ketik /omzet untuk melapor omzet."))
         return
     except DomainError as error:
-        await refuse(update, context, error)
+        await refuse_report(update, context, error)
         return
     await show(update, context, outcome)
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
 from bot.domain import AlreadyDone, DomainError, MemberStatus, StaleAction
+from bot.i18n import Translator
 from bot.services import registration as reg
 from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
+from handlers import menu
 from handlers.context import KlasterContext
 from handlers.keyboards import cluster_choice_keyboard, inline, share_phone_keyboard, skip_words
 from handlers.replies import refuse, say
@@ -35,11 +38,47 @@ def _consent_text(context: KlasterContext) -> str:
     )
 
 
+def _back_label(t: Translator) -> str:
+    return t.gettext("« Kembali")
+
+
+def back_words(translators: list[Translator]) -> set[str]:
+    """What "one step back" reads like, typed or pressed, in every language."""
+    return {_back_label(t).casefold() for t in translators} | {"kembali", "« kembali", "back", "mundur", "balik"}
+
+
+def _back_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """Under a typed question: one button to go one step back."""
+    return ReplyKeyboardMarkup([[KeyboardButton(_back_label(t))]], resize_keyboard=True)
+
+
+def _phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    base = share_phone_keyboard(t)
+    return ReplyKeyboardMarkup(
+        [*base.keyboard, [KeyboardButton(_back_label(t))]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
+def _examples(t: Translator, view: RegistrationView) -> tuple[str, str]:
+    """(business name, product) examples in the words of the cluster's commodity."""
+    commodity = (view.draft.cluster.commodity if view.draft.cluster else "").casefold()
+    if "batik" in commodity:
+        return t.gettext("Batik Tulis Bu Siti"), t.gettext("batik tulis, batik cap")
+    if "jambu" in commodity:
+        return t.gettext("Kebun Jambu Pak Darto"), t.gettext("jambu kristal, jambu air")
+    return t.gettext("Warung Bu Siti"), t.gettext("keripik singkong, kue kering")
+
+
 def _summary_text(context: KlasterContext, view: RegistrationView) -> str:
     t, draft = context.t, view.draft
     cluster = (
         f"{draft.cluster.name} ({draft.cluster.kabupaten})" if draft.cluster else t.gettext("belum dipilih")
     )
+    # Outside the summary's gettext call: the extractor does not see a call nested in another.
+    if draft.phone and not draft.phone_verified:
+        phone = t.gettext("{nomor} (diketik, belum diverifikasi)", nomor=draft.phone)
+    else:
+        phone = draft.phone or t.gettext("tidak dibagikan")
     return t.gettext(
         "Mohon periksa data Anda:\n\n"
         "Nama: {nama}\n"
@@ -52,7 +91,7 @@ def _summary_text(context: KlasterContext, view: RegistrationView) -> str:
         usaha=draft.business_name or "-",
         produk=draft.main_product or "-",
         klaster=cluster,
-        telepon=draft.phone or t.gettext("tidak dibagikan"),
+        telepon=phone,
     )
 
 
@@ -73,21 +112,21 @@ async def show_step(update: Update, context: KlasterContext, view: RegistrationV
             update,
             context,
             t.gettext("Siapa nama lengkap Anda?\nContoh: Siti Aminah"),
-            reply_markup=ReplyKeyboardRemove(),
+            reply_markup=_back_keyboard(t),
         )
     elif view.step is Step.BUSINESS:
         await say(
             update,
             context,
-            t.gettext("Apa nama usaha Anda?\nContoh: Batik Tulis Bu Siti"),
-            reply_markup=ReplyKeyboardRemove(),
+            t.gettext("Apa nama usaha Anda?\nContoh: {contoh}", contoh=_examples(t, view)[0]),
+            reply_markup=_back_keyboard(t),
         )
     elif view.step is Step.PRODUCT:
         await say(
             update,
             context,
-            t.gettext("Apa produk utama usaha Anda?\nContoh: batik tulis, jambu air, keripik"),
-            reply_markup=ReplyKeyboardRemove(),
+            t.gettext("Apa produk utama usaha Anda?\nContoh: {contoh}", contoh=_examples(t, view)[1]),
+            reply_markup=_back_keyboard(t),
         )
     elif view.step is Step.CLUSTER:
         await _show_cluster_choice(update, context, view)
@@ -107,18 +146,20 @@ async def show_step(update: Update, context: KlasterContext, view: RegistrationV
             update,
             context,
             t.gettext(
-                "Bagikan nomor telepon Anda dengan tombol \"Bagikan nomor saya\" di bawah. "
-                "Nomor ini hanya dipakai pengurus klaster untuk menghubungi Anda. "
-                "Jika tidak ingin, tekan \"Lewati\"."
+                "Bagikan nomor telepon Anda dengan tombol \"Bagikan nomor saya\" di bawah, atau "
+                "tulis nomornya, contoh: 0812 3456 7890. Nomor ini hanya dipakai pengurus klaster "
+                "untuk menghubungi Anda. Jika tidak ingin, tekan \"Lewati\"."
             ),
-            reply_markup=share_phone_keyboard(t),
+            reply_markup=_phone_keyboard(t),
         )
     else:
         await say(
             update,
             context,
             _summary_text(context, view),
-            reply_markup=inline([[(t.gettext("Benar"), cb.REG_CONFIRM), (t.gettext("Ubah"), cb.REG_EDIT)]]),
+            reply_markup=inline(
+                [[(t.gettext("Benar"), cb.REG_CONFIRM), (t.gettext("Ubah"), cb.REG_EDIT)], [(_back_label(t), cb.REG_BACK)]]
+            ),
         )
 
 
@@ -139,17 +180,14 @@ async def _show_cluster_choice(update: Update, context: KlasterContext, view: Re
         if choices.kabupaten
         else t.gettext("Pilih klaster Anda:")
     )
-    await say(
-        update,
-        context,
-        text,
-        reply_markup=cluster_choice_keyboard(
-            t,
-            choices,
-            kabupaten_data=lambda i: cb.REG_ALL_KABUPATEN if i == "all" else cb.reg_kabupaten(int(i)),
-            cluster_data=cb.reg_cluster,
-        ),
+    keyboard = cluster_choice_keyboard(
+        t,
+        choices,
+        kabupaten_data=lambda i: cb.REG_ALL_KABUPATEN if i == "all" else cb.reg_kabupaten(int(i)),
+        cluster_data=cb.reg_cluster,
     )
+    rows = [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
+    await say(update, context, text, reply_markup=inline([*rows, [(_back_label(t), cb.REG_BACK)]]))
 
 
 async def _already_registered(update: Update, context: KlasterContext, error: AlreadyRegistered) -> None:
@@ -261,6 +299,12 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                 view = await reg.edit_field(uow, user_id, Step(match["edit"]))
             elif match["ok"]:
                 done = await reg.confirm(uow, user_id, update.effective_chat.id, now, context.runtime.i18n)
+            elif match["back"]:
+                view = await reg.go_back(uow, user_id)
+            elif match["resume"]:
+                view = await reg.current(uow, user_id)
+                if view is None:
+                    raise StaleAction("registration_step")
             else:  # "Ubah" on the summary: only valid while the summary is current
                 view = await reg.current(uow, user_id)
                 if view is None or view.step is not Step.CONFIRM:
@@ -340,6 +384,8 @@ async def resume_or_point(update: Update, context: KlasterContext) -> None:
 
 async def _registered(update: Update, context: KlasterContext, done: reg.Registered) -> None:
     t, member = context.t, done.member
+    # The update was resolved before the member existed: their menus are a member's now.
+    joined = replace(context.require_actor(), member=member)
     if done.needs_approval:
         await say(
             update,
@@ -362,7 +408,9 @@ async def _registered(update: Update, context: KlasterContext, done: reg.Registe
             nama=member.name,
             klaster=member.cluster.name,
         ),
+        reply_markup=menu.keyboard(t, joined),
     )
+    await menu.show_commands(update, context, joined)
 
 
 def _ask_approvers(context: KlasterContext, done: reg.Registered) -> None:
@@ -378,11 +426,16 @@ async def on_text(update: Update, context: KlasterContext) -> None:
     message = update.effective_message
     text = message.text or ""
     user_id = update.effective_user.id
+    translators = [context.t, context.runtime.i18n.translator("id")]
     try:
         async with context.uow() as uow:
             view = await reg.current(uow, user_id)
-            if view is not None and view.step in (Step.PHONE, Step.MATCH) and text.strip().casefold() in skip_words(
-                [context.t, context.runtime.i18n.translator("id")]
+            if view is not None and text.strip().casefold() in back_words(translators):
+                # "Kembali" is never an answer (it was once saved as a business name).
+                view = await reg.go_back(uow, user_id)
+                skipped = False
+            elif view is not None and view.step in (Step.PHONE, Step.MATCH) and text.strip().casefold() in skip_words(
+                translators
             ):
                 view = await reg.skip_phone(uow, user_id)
                 skipped = True

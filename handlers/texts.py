@@ -16,7 +16,7 @@ from bot.domain import (
     TooLong,
 )
 from bot.i18n import Translator
-from bot.money import format_count
+from bot.money import format_change_whole, format_count
 
 
 def explain_invalid(t: Translator, reason: str) -> str:
@@ -44,6 +44,10 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Nomor itu tidak bisa kami baca. Tekan tombol \"Bagikan nomor saya\" di bawah, "
             "atau tekan \"Lewati\"."
         ),
+        "phone_typed_invalid": t.gettext(
+            "Nomor itu tidak bisa kami baca. Tulis nomor Anda seperti contoh ini: 0812 3456 7890 "
+            "atau +62 812-3456-7890, tekan tombol \"Bagikan nomor saya\", atau tekan \"Lewati\"."
+        ),
         "contact_unexpected": t.gettext(
             "Saat ini saya tidak meminta nomor telepon. Silakan tulis jawaban yang diminta."
         ),
@@ -70,32 +74,32 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Pengumuman masih kosong. Tulis isinya, atau kirim foto/dokumen dengan keterangan."
         ),
         "amount_empty": t.gettext(
-            "Silakan tulis jumlah omzetnya dengan angka. Contoh: 12,5 juta, 850 ribu, atau 0 "
-            "jika tidak ada penjualan."
+            "Silakan tulis jumlah omzetnya. Contoh: 12,5 juta atau 850 ribu. Jika tidak ada "
+            "penjualan, tulis: tutup."
         ),
         "amount_malformed": t.gettext(
             "Jumlah itu tidak bisa kami baca. Silakan tulis seperti contoh ini: 12,5 juta, "
-            "850 ribu, atau 12.500.000. Jika tidak ada penjualan, tulis 0."
+            "850 ribu, atau 12.500.000. Jika tidak ada penjualan, tulis: tutup."
         ),
         "amount_negative": t.gettext(
             "Omzet tidak bisa kurang dari nol. Silakan tulis jumlah penjualan Anda, contoh: "
-            "5 juta atau 850 ribu. Jika tidak ada penjualan, tulis 0."
+            "12,5 juta atau 850 ribu. Jika tidak ada penjualan, tulis: tutup."
         ),
         "amount_too_large": t.gettext(
             "Jumlah itu terlalu besar untuk omzet satu bulan. Mohon periksa lagi, contoh: "
-            "12,5 juta, 850 ribu, atau 1,2 miliar."
+            "12,5 juta atau 850 ribu. Jika tidak ada penjualan, tulis: tutup."
         ),
         "month_unknown": t.gettext(
-            "Nama bulan itu tidak kami kenal. Contoh: omzet oktober 12,5 juta, omzet bulan "
-            "lalu 850 ribu, atau omzet 10/2026 5 juta."
+            "Nama bulan itu tidak kami kenal. Contoh: oktober 12,5 juta, bulan lalu 850 ribu, "
+            "atau oktober tutup jika tidak ada penjualan."
         ),
         "month_future": t.gettext(
-            "Bulan itu belum tiba. Anda bisa melapor untuk bulan ini atau bulan yang sudah "
-            "lewat, contoh: omzet bulan lalu 12,5 juta atau omzet oktober 850 ribu."
+            "Bulan itu belum tiba. Omzet hanya bisa dilaporkan untuk bulan yang sudah selesai, "
+            "contoh: bulan lalu 12,5 juta, atau bulan lalu tutup jika tidak ada penjualan."
         ),
         "month_too_old": t.gettext(
-            "Laporan hanya bisa untuk bulan ini dan 12 bulan sebelumnya. Contoh: omzet bulan "
-            "lalu 12,5 juta atau omzet oktober 850 ribu."
+            "Laporan hanya bisa untuk 12 bulan terakhir yang sudah selesai. Contoh: bulan lalu "
+            "12,5 juta, atau bulan lalu tutup jika tidak ada penjualan."
         ),
     }
     if reason in ("use_buttons_phone", "use_buttons_match"):
@@ -218,3 +222,13 @@ def help_text(t: Translator, actor: Actor) -> str:
         t.gettext("/bantuan — menampilkan pesan ini"),
     ]
     return "\n".join(lines)
+
+
+def change_words(t: Translator, ratio, month: str) -> str:
+    """ "naik 12% dari Oktober 2026" in plain words, never a signed percentage."""
+    share = format_change_whole(ratio, t.locale)
+    if share.startswith("0"):
+        return t.gettext("sama dengan {bulan}", bulan=month)
+    if ratio > 0:
+        return t.gettext("naik {persen} dari {bulan}", persen=share, bulan=month)
+    return t.gettext("turun {persen} dari {bulan}", persen=share, bulan=month)

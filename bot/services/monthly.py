@@ -8,7 +8,7 @@ PostgreSQL never run it twice. Messages go through the outbox and respect quiet 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -89,10 +89,18 @@ async def pending_runs(uow: UnitOfWork, now: datetime, schedule: MonthlySchedule
     return result
 
 
-async def enqueue_reminders(uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n) -> int:
+def deadline_of(period: Month, schedule: MonthlySchedule) -> date:
+    """The last day to report `period`: the deadline day of the month after it."""
+    return period.next().first_day().replace(day=schedule.deadline_day)
+
+
+async def enqueue_reminders(
+    uow: UnitOfWork, run: DueRun, now: datetime, i18n: I18n, schedule: MonthlySchedule | None = None
+) -> int:
     """One reminder to each active member who has not reported the period and not blocked us."""
     return await summaries.queue_to_unreported(
-        uow, run.cluster, run.period, kind="omzet_reminder", dedupe_prefix=f"remind:{run.period}:{run.step}", now=now, i18n=i18n
+        uow, run.cluster, run.period, kind="omzet_reminder", dedupe_prefix=f"remind:{run.period}:{run.step}", now=now, i18n=i18n,
+        deadline=deadline_of(run.period, schedule or MonthlySchedule()),
     )
 
 
@@ -168,7 +176,7 @@ async def run_due(uow: UnitOfWork, now: datetime, worker: str, schedule: Monthly
             await uow.commit()
             results.append(RunResult(run, 0, skipped=True))
             continue
-        queued = await (enqueue_reminders(uow, run, now, i18n) if run.job == "reminders"
+        queued = await (enqueue_reminders(uow, run, now, i18n, schedule) if run.job == "reminders"
                         else compile_and_deliver(uow, run, now, i18n))
         await uow.commit()
         results.append(RunResult(run, queued))

@@ -117,7 +117,7 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
         ],
         "omzet_reports": [
             {
-                "month": r.month, "amount_rupiah": r.amount, "no_sales": r.no_sales, "version": r.version,
+                "month": r.month, "amount_rupiah": r.amount, "no_sales": r.no_sales, "note": r.note, "version": r.version,
                 "reported_at": _iso(r.reported_at), "updated_at": _iso(r.updated_at),
                 "versions": [
                     {

@@ -70,6 +70,8 @@ class Draft:
     main_product: str | None = None
     cluster: ClusterInfo | None = None
     phone: str | None = None
+    # False for a number typed rather than shared with the contact button.
+    phone_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ async def _view(
         main_product=data.get("main_product"),
         cluster=cluster,
         phone=data.get("phone"),
+        phone_verified=data.get("phone_verified", True),
     )
     choices = ClusterChoices()
     if step is Step.CLUSTER:
@@ -129,6 +132,22 @@ def _next_step(step: Step, data: dict[str, Any]) -> Step:
             continue  # asked at the roster match already
         return candidate
     return Step.CONFIRM
+
+
+def _previous_step(step: Step, data: dict[str, Any]) -> Step:
+    """ "Kembali": the step before `step` as the person met them; from an edit, the summary."""
+    if data.get("editing"):
+        return Step.CONFIRM
+    order = [Step.CONSENT, Step.MATCH, Step.NAME, Step.BUSINESS, Step.PRODUCT, Step.CLUSTER, Step.PHONE, Step.CONFIRM]
+    for candidate in reversed(order[: order.index(step)]):
+        if candidate is Step.MATCH and not data.get("match_offered"):
+            continue
+        if candidate is Step.CLUSTER and data.get("invited"):
+            continue  # the invite chose the cluster: it was never asked
+        if candidate is Step.PHONE and data.get("phone_asked"):
+            continue  # asked at the roster match
+        return candidate
+    return Step.CONSENT
 
 
 async def _save(uow: UnitOfWork, user_id: int, step: Step, data: dict[str, Any]) -> None:
@@ -155,18 +174,27 @@ async def begin(uow: UnitOfWork, user_id: int, invite_code: str | None) -> Regis
                 problem = InviteProblem.UNKNOWN
             else:
                 cluster_id = cluster.id
+                # Kept beyond this draft: after "Tidak setuju" or /batal, the next /daftar
+                # still goes to this cluster.
+                await uow.users.remember_invite(user_id, cluster_id)
+    elif problem is None:
+        user = await uow.users.get(user_id)
+        if user is not None and user.invite_cluster_id is not None:
+            if await uow.clusters.get(user.invite_cluster_id) is not None:
+                cluster_id = user.invite_cluster_id
     loaded = await FLOW.load(uow, user_id)
     if loaded is not None:
         step, data = loaded
         # A valid invite link opened mid-way sets the cluster but never wipes answers.
-        if cluster_id is not None and data.get("cluster_id") != cluster_id:
+        if invite_code and cluster_id is not None and data.get("cluster_id") != cluster_id:
             data["cluster_id"] = cluster_id
+            data["invited"] = True
             data.pop("kabupaten_index", None)
             if step is Step.CLUSTER:
                 step = _next_step(Step.CLUSTER, data)
             await _save(uow, user_id, step, data)
         return await _view(uow, step, data, resumed=True, invite_problem=problem)
-    data = {"cluster_id": cluster_id} if cluster_id is not None else {}
+    data: dict[str, Any] = {"cluster_id": cluster_id, "invited": True} if cluster_id is not None else {}
     await _save(uow, user_id, Step.CONSENT, data)
     return await _view(uow, Step.CONSENT, data, invite_problem=problem)
 
@@ -191,6 +219,8 @@ async def answer_consent(
     data["consent_at"] = now.isoformat()
     data["consent_version"] = CONSENT_VERSION
     step = Step.MATCH if await roster.has_candidates(uow, data.get("cluster_id")) else Step.NAME
+    if step is Step.MATCH:
+        data["match_offered"] = True
     await _save(uow, user_id, step, data)
     return await _view(uow, step, data)
 
@@ -202,9 +232,29 @@ _TEXT_FIELDS = {
 }
 
 
+async def go_back(uow: UnitOfWork, user_id: int) -> RegistrationView:
+    """ "Kembali": one step back; every answer given so far is kept."""
+    step, data = await FLOW.require(uow, user_id)
+    previous = _previous_step(step, data)
+    data.pop("editing", None)
+    await _save(uow, user_id, previous, data)
+    return await _view(uow, previous, data)
+
+
 async def submit_text(uow: UnitOfWork, user_id: int, text: str | None) -> RegistrationView:
     """Take what the person typed at the current step; InvalidInput keeps the draft as it is."""
     step, data = await FLOW.require(uow, user_id)
+    if step is Step.PHONE and text:
+        # A typed number is taken in any form people write it (0812..., +62 812-...), marked
+        # as not verified: only the contact button proves the number is the member's own.
+        try:
+            data["phone"] = normalize_phone(text)
+        except PhoneError as exc:
+            raise InvalidInput("phone_typed_invalid") from exc
+        data["phone_verified"] = False
+        data.pop("editing", None)
+        await _save(uow, user_id, Step.CONFIRM, data)
+        return await _view(uow, Step.CONFIRM, data)
     if step not in _TEXT_FIELDS:
         # Consent, cluster, phone and confirmation are answered with buttons.
         raise InvalidInput(f"use_buttons_{step.value}")
@@ -238,6 +288,10 @@ async def choose_cluster(uow: UnitOfWork, user_id: int, cluster_id: int) -> Regi
     step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     if await uow.clusters.get(cluster_id) is None:
         raise StaleAction("cluster_gone")
+    user = await uow.users.get(user_id)
+    if user is not None and user.invite_cluster_id not in (None, cluster_id):
+        # Another cluster than the invite's: the invite is no longer what they want.
+        await uow.users.remember_invite(user_id, None)
     data["cluster_id"] = cluster_id
     data.pop("kabupaten_index", None)
     next_step = _next_step(step, data)
@@ -257,6 +311,7 @@ async def share_contact(
         data["phone"] = normalize_phone(phone_number)
     except PhoneError as exc:
         raise InvalidInput("phone_invalid") from exc
+    data["phone_verified"] = True
     if step is Step.MATCH:
         data["phone_asked"] = True
         entry = await roster.find_match(uow, data["phone"], data.get("cluster_id"))
@@ -345,6 +400,7 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
             business_name=draft.business_name,
             main_product=draft.main_product,
             phone=draft.phone,
+            phone_verified=None if draft.phone is None else draft.phone_verified,
             cluster_id=draft.cluster.id,
             status=status.value,
             joined_at=_joined_programme(entry, now),
@@ -354,6 +410,7 @@ async def confirm(uow: UnitOfWork, user_id: int, chat_id: int, now: datetime, i1
     )
     if entry is not None:
         entry.claimed_member_id = member.id
+    await uow.users.remember_invite(user_id, None)  # joined: the invite has done its work
     approvers: list[int] = []
     if status is MemberStatus.PENDING:
         approvers = await uow.roles.chairs_of(draft.cluster.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -33,17 +33,20 @@ from bot.domain import (
 from bot.flows import Flow
 from bot.money import (
     MICRO_MONTHLY_CEILING,
+    Ambiguity,
     AmbiguousAmount,
     AmountError,
     AmountErrorReason,
 )
+from bot.number_words import has_number_words
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
+from bot.services import summaries
 from db import summary_queries
 from db.models import Member, MonthlyReport, ReportVersion
 from db.uow import UnitOfWork
 
-# The current month and the twelve before it can be reported (so the same month last year,
-# the base of the yearly comparison, can still be filled in); older months are history.
+# Only finished months are reported: the twelve before the current one (so the same month
+# last year, the base of the yearly comparison, can still be filled in); older are history.
 REPORTABLE_MONTHS_BACK = 12
 # "Bulan lain" offers the twelve months before the current one.
 OTHER_MONTHS = 12
@@ -81,10 +84,14 @@ class Doubt(StrEnum):
 
 @dataclass(frozen=True)
 class ReportValue:
-    """A reported figure: whole rupiah; no_sales for a month reported as closed or zero."""
+    """A reported figure: whole rupiah; no_sales for a month reported as closed or zero.
+
+    The note (the member's reason for a month without sales) does not make two values
+    different: "tutup" and "tutup karena banjir" are the same figure."""
 
     rupiah: int
     no_sales: bool = False
+    note: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, rupiah: int) -> ReportValue:
@@ -111,6 +118,33 @@ class Question:
     doubt: Doubt | None = None
     # The member's own median, shown when the doubt is about their history.
     usual: int | None = None
+    # Typed with a hedge ("kira-kira 9 juta"): said back as approximate.
+    approximate: bool = False
+    # Step.AMBIGUOUS: juta or ribu, or which figure of a range.
+    ambiguity: Ambiguity = Ambiguity.UNIT
+
+
+class MonthNotOver(InvalidInput):
+    """The current month (or a later one): it can be reported once it has ended."""
+
+    def __init__(self, month: Month, reason: str = "month_current") -> None:
+        super().__init__(reason)
+        self.month = month
+
+
+@dataclass(frozen=True)
+class GiveBack:
+    """What a saved report means for the member, at once: against their own months and,
+    where the cluster's figures are publishable, against the cluster's middle value."""
+
+    previous_month: Month
+    change_previous: Decimal | None = None
+    change_year: Decimal | None = None
+    # The highest month with sales among the member's last HISTORY_MONTHS (this one included).
+    best_so_far: bool = False
+    months_compared: int = 0
+    # None: the cluster's figure is suppressed (too few reporters) or not there yet.
+    above_cluster_middle: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,7 @@ class Recorded:
     value: ReportValue
     previous: ReportValue | None
     version: int
+    give_back: GiveBack | None = None
 
     @property
     def corrected(self) -> bool:
@@ -165,6 +200,16 @@ class History:
     @property
     def any_reported(self) -> bool:
         return any(m.reported for m in self.months)
+
+    @property
+    def reported(self) -> tuple[HistoryMonth, ...]:
+        return tuple(m for m in self.months if m.reported)
+
+    @property
+    def latest(self) -> HistoryMonth | None:
+        """The newest reported month: the headline is about it."""
+        reported = self.reported
+        return reported[-1] if reported else None
 
 
 # --- reading what was typed ----------------------------------------------------------------
@@ -216,11 +261,32 @@ def _read(text: str, today: date) -> OmzetMessage | Month | None:
         return parse_month(rest, today)
     except MonthError as error:
         if error.reason is MonthErrorReason.FUTURE:
-            raise _invalid(error) from error
+            raise MonthNotOver(Month.from_date(today).next(), "month_future") from error
     try:
         return parse_amount_after_command(rest, today)
     except (AmountError, MonthError) as error:
         raise _invalid(error) from error
+
+
+# Short messages only: a sentence that happens to hold a number ("pelatihan tanggal 5?") is
+# not an attempt at a report.
+_ATTEMPT_MAX_WORDS = 6
+_HAS_DIGIT = re.compile(r"[0-9]")
+
+
+def looks_like_amount(text: str) -> bool:
+    """Whether a message typed with nothing pending is meant as an omzet figure: it reads as
+    one (with or without a month), or it is short and holds digits or number words."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith("/"):
+        return False
+    try:
+        reading = _read(stripped, date(2000, 1, 1))
+    except InvalidInput:
+        words = stripped.split()
+        return len(words) <= _ATTEMPT_MAX_WORDS and (bool(_HAS_DIGIT.search(stripped)) or has_number_words(stripped))
+    # A month name alone ("oktober") is not a figure; "oktober 5 jt" is.
+    return isinstance(reading, OmzetMessage)
 
 
 def local_today(member: Member, now: datetime) -> date:
@@ -230,8 +296,10 @@ def local_today(member: Member, now: datetime) -> date:
 
 def _check_month(month: Month, today: date) -> None:
     current = Month.from_date(today)
+    if month == current:
+        raise MonthNotOver(month)
     if month > current:
-        raise InvalidInput("month_future")
+        raise MonthNotOver(month, "month_future")
     if month < current.shift(-REPORTABLE_MONTHS_BACK):
         raise InvalidInput("month_too_old")
 
@@ -263,7 +331,7 @@ async def _active_member(uow: UnitOfWork, user_id: int) -> Member:
 
 async def _existing(uow: UnitOfWork, member: Member, month: Month) -> ReportValue | None:
     row = await uow.reports.get(member.id, str(month))
-    return ReportValue(row.amount, row.no_sales) if row is not None else None
+    return ReportValue(row.amount, row.no_sales, row.note) if row is not None else None
 
 
 def _month_question(today: date, *, all_months: bool) -> Question:
@@ -271,7 +339,8 @@ def _month_question(today: date, *, all_months: bool) -> Question:
     if all_months:
         months = tuple(current.shift(-n) for n in range(1, OTHER_MONTHS + 1))
     else:
-        months = (previous_month(today), current)
+        # The two months that ended last: the current one is never offered.
+        months = (current.shift(-1), current.shift(-2))
     return Question(Step.MONTH, months=months, all_months=all_months, current_month=current)
 
 
@@ -307,7 +376,7 @@ async def _doubt(
 
 
 async def _after_amount(
-    uow: UnitOfWork, member: Member, user_id: int, month: Month, value: ReportValue
+    uow: UnitOfWork, member: Member, user_id: int, month: Month, value: ReportValue, *, approximate: bool = False
 ) -> Outcome:
     """An amount is known: ask "Yakin?", ask before replacing, or echo it for confirmation."""
     existing = await _existing(uow, member, month)
@@ -316,6 +385,10 @@ async def _after_amount(
         return Unchanged(month, value)
     doubt, usual = await _doubt(uow, member, month, value)
     data: dict[str, Any] = {"month": str(month), "rupiah": value.rupiah}
+    if approximate:
+        data["approximate"] = True
+    if value.note:
+        data["note"] = value.note
     if doubt is not None:
         step = Step.PLAUSIBILITY
         data.update(doubt=doubt.value, usual=usual)
@@ -325,7 +398,7 @@ async def _after_amount(
         step = Step.CONFIRM
     await FLOW.save(uow, user_id, step, data)
     return Question(
-        step, month=month, value=value, existing=existing, doubt=doubt, usual=usual
+        step, month=month, value=value, existing=existing, doubt=doubt, usual=usual, approximate=approximate
     )
 
 
@@ -345,7 +418,10 @@ async def _interpret(
             uow,
             user_id,
             Step.AMBIGUOUS,
-            {"month": str(month), "typed": amount.text, "choices": list(amount.choices)},
+            {
+                "month": str(month), "typed": amount.text, "choices": list(amount.choices),
+                "ambiguity": amount.kind.value, "approximate": amount.approximate,
+            },
         )
         return Question(
             Step.AMBIGUOUS,
@@ -353,9 +429,10 @@ async def _interpret(
             typed=amount.text,
             choices=amount.choices,
             existing=await _existing(uow, member, month),
+            ambiguity=amount.kind,
         )
     return await _after_amount(
-        uow, member, user_id, month, ReportValue(amount.rupiah, amount.no_sales)
+        uow, member, user_id, month, ReportValue(amount.rupiah, amount.no_sales, amount.note), approximate=amount.approximate
     )
 
 
@@ -386,15 +463,19 @@ async def start_report(uow: UnitOfWork, user_id: int, now: datetime) -> Question
     return question
 
 
-async def report_in_one_step(uow: UnitOfWork, user_id: int, text: str, now: datetime) -> Outcome:
-    """ "/omzet 12,5 jt" (the command's arguments) or a message "omzet okt 12,5 jt".
+async def report_in_one_step(
+    uow: UnitOfWork, user_id: int, text: str, now: datetime, *, month: Month | None = None
+) -> Outcome:
+    """ "/omzet 12,5 jt" (the command's arguments), a message "omzet okt 12,5 jt", or any
+    message that reads as an amount ("5jt", "tutup"); `month` when it answers a reminder.
 
     When the text cannot be used, the member is left at the amount question for the month
-    just ended, so the next message (an example from the refusal) goes on from there.
+    just ended (or the reminder's), so the next message (an example from the refusal) goes
+    on from there.
     """
     member = await _active_member(uow, user_id)
     today = local_today(member, now)
-    default_month = previous_month(today)
+    default_month = month or previous_month(today)
     try:
         outcome = await _answer(uow, member, user_id, _read(text, today), default_month, today)
     except InvalidInput:
@@ -415,6 +496,15 @@ async def submit_text(uow: UnitOfWork, user_id: int, text: str, now: datetime) -
     outcome = await _answer(uow, member, user_id, _read(text, today), month, today)
     await uow.commit()
     return outcome
+
+
+async def reminder_month(uow: UnitOfWork, chat_id: int, message_id: int) -> Month | None:
+    """The month of the reminder this message replies to; None when it replies to anything else."""
+    key = await uow.deliveries.reminder_month(chat_id, message_id)
+    try:
+        return Month.parse_iso(key) if key else None
+    except MonthError:
+        return None
 
 
 async def show_all_months(uow: UnitOfWork, user_id: int, now: datetime) -> Question:
@@ -448,7 +538,9 @@ async def choose_amount(
     if data.get("month") != str(month) or rupiah not in data.get("choices", []):
         raise StaleAction("omzet_choice")
     member = await _active_member(uow, user_id)
-    outcome = await _after_amount(uow, member, user_id, month, ReportValue.of(rupiah))
+    outcome = await _after_amount(
+        uow, member, user_id, month, ReportValue.of(rupiah), approximate=bool(data.get("approximate"))
+    )
     await uow.commit()
     return outcome
 
@@ -471,6 +563,7 @@ async def confirm(
     if step not in CONFIRMING_STEPS:
         raise StaleAction("omzet_step")
     value = ReportValue.of(rupiah)
+    outcome: Outcome
     # The answer claims the question by deleting its state row: a double press or a second
     # instance waits for the first and then finds nothing, so one version is written.
     taken = await FLOW.take(uow, user_id, step)
@@ -490,14 +583,23 @@ async def confirm(
     except DomainError:
         await FLOW.save(uow, user_id, step, data)
         raise
+    value = ReportValue(rupiah, rupiah == 0, data.get("note"))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
-            await FLOW.save(uow, user_id, Step.CORRECTION, {"month": str(month), "rupiah": rupiah})
+            kept = {k: v for k, v in data.items() if k in ("month", "rupiah", "note", "approximate")}
+            await FLOW.save(uow, user_id, Step.CORRECTION, kept)
             await uow.commit()
-            return Question(Step.CORRECTION, month=month, value=value, existing=existing)
+            return Question(
+                Step.CORRECTION, month=month, value=value, existing=existing, approximate=bool(data.get("approximate"))
+            )
     outcome = await _write(uow, member, month, value, now)
     await uow.commit()
+    if isinstance(outcome, Recorded):
+        outcome = Recorded(
+            outcome.month, outcome.value, outcome.previous, outcome.version,
+            give_back=await _give_back(uow, member, month, value, now),
+        )
     return outcome
 
 
@@ -529,15 +631,17 @@ async def current(uow: UnitOfWork, user_id: int, now: datetime) -> Question | No
             typed=data["typed"],
             choices=tuple(data["choices"]),
             existing=existing,
+            ambiguity=Ambiguity(data.get("ambiguity", Ambiguity.UNIT.value)),
         )
     doubt = Doubt(data["doubt"]) if data.get("doubt") else None
     return Question(
         step,
         month=month,
-        value=ReportValue.of(data["rupiah"]),
+        value=ReportValue(data["rupiah"], data["rupiah"] == 0, data.get("note")),
         existing=existing,
         doubt=doubt,
         usual=data.get("usual"),
+        approximate=bool(data.get("approximate")),
     )
 
 
@@ -555,16 +659,18 @@ async def _write(
                 month=str(month),
                 amount=value.rupiah,
                 no_sales=value.no_sales,
+                note=value.note if value.no_sales else None,
                 reported_at=now,
                 updated_at=now,
                 version=1,
             )
         )
     else:
-        previous = ReportValue(row.amount, row.no_sales)
+        previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
             return Unchanged(month, value)
         row.amount, row.no_sales = value.rupiah, value.no_sales
+        row.note = value.note if value.no_sales else None
         row.updated_at = now
         row.version += 1
     await uow.reports.add_version(
@@ -606,6 +712,33 @@ async def record_turnover(
     return outcome
 
 
+# --- what a report gives back -----------------------------------------------------------------
+
+
+async def _give_back(uow: UnitOfWork, member: Member, month: Month, value: ReportValue, now: datetime) -> GiveBack:
+    """Right after saving: the month against the one before, the same month a year before,
+    the member's best month, and the cluster's middle value once it may be shown."""
+    rows = await uow.reports.of_member(member.id, str(month.months_back(12)), str(month))
+    values = {row.month: ReportValue(row.amount, row.no_sales) for row in rows}
+    values[str(month)] = value
+    recent = [v.rupiah for key, v in values.items() if key > str(month.months_back(12))]
+    best = value.rupiah > 0 and len(recent) >= 3 and value.rupiah >= max(recent)
+    # Read only: a member's look right after reporting never fixes the month's figures.
+    figures = await summaries.cluster_figures(uow, member.cluster_id, month, now, may_publish=False)
+    # Only a publishable figure is compared with (see Figures.suppressed).
+    above: bool | None = None
+    if not figures.suppressed and figures.median is not None and value.rupiah != figures.median:
+        above = value.rupiah > figures.median
+    return GiveBack(
+        previous_month=month.previous(),
+        change_previous=_change(value, values.get(str(month.previous()))),
+        change_year=_change(value, values.get(str(month.months_back(12)))),
+        best_so_far=best,
+        months_compared=len(recent),
+        above_cluster_middle=above,
+    )
+
+
 # --- history --------------------------------------------------------------------------------
 
 
@@ -619,9 +752,9 @@ def _change(value: ReportValue | None, base: ReportValue | None) -> Decimal | No
 async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
     """The member's last twelve months with changes and, where allowed, the cluster median.
 
-    The window ends with the month just ended, or with the current month once it has
-    been reported. Other members' figures never leave the database: only the median of
-    months with at least MIN_REPORTERS reports does.
+    The window ends with the month just ended (the current month cannot be reported).
+    Other members' figures never leave the database: only the median of months with at
+    least MIN_REPORTERS reports does.
     """
     member = await uow.members.by_telegram_id(user_id)
     if member is None:
@@ -630,9 +763,9 @@ async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
     # Two years: the twelve months shown and the twelve they are compared with.
     first_needed = current.shift(-(2 * HISTORY_MONTHS - 1))
     rows = await uow.reports.of_member(member.id, str(first_needed), str(current))
-    values = {row.month: ReportValue(row.amount, row.no_sales) for row in rows}
+    values = {row.month: ReportValue(row.amount, row.no_sales, row.note) for row in rows}
     corrected = {row.month for row in rows if row.corrected}
-    last = current if str(current) in values else current.previous()
+    last = current.previous()
     window = last.window(HISTORY_MONTHS)
     medians = await uow.reports.cluster_medians(
         member.cluster_id, str(window[0]), str(last), min_reporters=MIN_REPORTERS

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -231,11 +231,14 @@ async def publish_month(
     *,
     force: bool = False,
     commit: bool = True,
+    may_publish: bool = True,
 ) -> dict[int, Figures]:
     """The month's figures of these clusters (all when None) as published, publishing first
     where due: at the first read or compile after the deadline (`force`: now, whatever the
     clock says — the deadline compile and `jobs run`), and again once at least MIN_REPORTERS
-    late reports or corrections wait. Before the deadline: counts only."""
+    late reports or corrections wait. Before the deadline: counts only. `may_publish=False`
+    only reads what is published (a member's own look right after reporting must not be what
+    fixes a month that members are still filling in)."""
     session = uow.session
     zones = await q.cluster_zones(session, None if cluster_ids is None else sorted(set(cluster_ids)))
     due = [c for c, (_, zone) in zones.items() if force or now >= publication_time(month, zone, deadline)]
@@ -243,7 +246,9 @@ async def publish_month(
     if due:
         existing = await q.snapshots(session, [str(month)], due if cluster_ids is not None else None)
         pending = await q.pending_changes(session, str(month), due if cluster_ids is not None else None)
-        publish = [c for c in due if (c, str(month)) not in existing or pending.get(c, 0) >= MIN_REPORTERS]
+        publish = [
+            c for c in due if may_publish and ((c, str(month)) not in existing or pending.get(c, 0) >= MIN_REPORTERS)
+        ]
         fresh: dict[int, Figures] = {}
         if publish:
             await _publish_comparators(uow, month, now, publish)
@@ -251,7 +256,10 @@ async def publish_month(
             whole = cluster_ids is None and len(publish) == len(zones)
             fresh = await compile_published(uow, month, now, None if whole else publish)
         for c in due:
-            result[c] = fresh[c] if c in fresh else _from_snapshot(existing[(c, str(month))], zones[c][0], pending.get(c, 0))
+            if c in fresh:
+                result[c] = fresh[c]
+            elif (c, str(month)) in existing:
+                result[c] = _from_snapshot(existing[(c, str(month))], zones[c][0], pending.get(c, 0))
     waiting = [c for c in zones if c not in result]
     if waiting:
         # Not yet published: how many have reported so far, and when the figures come.
@@ -276,12 +284,13 @@ async def compile_month(uow: UnitOfWork, month: Month, now: datetime, cluster_id
 
 
 async def cluster_figures(
-    uow: UnitOfWork, cluster_id: int, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+    uow: UnitOfWork, cluster_id: int, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE,
+    *, may_publish: bool = True,
 ) -> Figures:
-    """One cluster's month as published (published first when due)."""
+    """One cluster's month as published (published first when due, unless `may_publish` is off)."""
     if await uow.clusters.get(cluster_id) is None:
         raise NotFound("cluster")
-    return (await publish_month(uow, month, now, deadline, [cluster_id]))[cluster_id]
+    return (await publish_month(uow, month, now, deadline, [cluster_id], may_publish=may_publish))[cluster_id]
 
 
 async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
@@ -476,6 +485,7 @@ async def queue_to_unreported(
     dedupe_prefix: str,
     now: datetime,
     i18n: I18n,
+    deadline: date | None = None,
 ) -> int:
     """Queue one message to each expected reporter who has not reported `month` and can be
     reached (has a chat, has not blocked us). `dedupe_prefix` + member id keys each row, so
@@ -497,7 +507,7 @@ async def queue_to_unreported(
         deliveries = []
         for member_id, chat_id, language in rows:
             if language not in payloads:
-                payloads[language] = reminders.reminder(i18n.translator(language), month).to_json()
+                payloads[language] = reminders.reminder(i18n.translator(language), month, deadline).to_json()
             deliveries.append({
                 "kind": kind, "dedupe_key": f"{dedupe_prefix}:{member_id}", "member_id": member_id,
                 "chat_id": chat_id, "payload": payloads[language], "status": "pending", "attempts": 0,

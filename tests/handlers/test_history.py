@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
+from bot.chart import ChartLabels, ChartMonth, draw
+from bot.dates import Month
 from db.models import Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
 
@@ -23,13 +25,13 @@ async def _member(bot, user_id=9301, cluster=None, name="Siti Aminah"):
 
 async def _report(bot, user, month_words, amount):
     await user.send(f"omzet {month_words} {amount}")
-    while "benar?" in user.last_text or "yakin?" in user.last_text or "Ganti dengan" in user.last_text:
-        label = next(b for b in user.buttons() if b in ("Benar", "Ya, yakin", "Ya, ganti"))
+    while "benar?" in user.last_text or "yakin?" in user.last_text or "Ganti menjadi" in user.last_text:
+        label = next(b for b in user.buttons() if b in ("Benar", "Ya, yakin", "Ganti"))
         await user.press(label)
 
 
 def _history_text(user):
-    return next(t for t in reversed(user.texts()) if t.startswith("Riwayat omzet Anda"))
+    return next(t for t in reversed(user.texts()) if "Omzet yang sudah Anda laporkan:" in t)
 
 
 def _photo(bot):
@@ -72,7 +74,8 @@ async def test_unregistered_user_is_pointed_to_daftar(bot):
     assert bot.api.calls_to("sendPhoto") == []
 
 
-async def test_twelve_months_with_changes_and_unreported_months_marked(bot):
+async def test_headline_first_then_only_the_months_reported(bot):
+    # Issue 15: twelve blocks of statistics, eleven of them "belum dilaporkan" for a new member.
     user = await _member(bot)
     await _report(bot, user, "november 2025", "10 juta")
     await _report(bot, user, "agustus", "8 juta")
@@ -80,35 +83,50 @@ async def test_twelve_months_with_changes_and_unreported_months_marked(bot):
     await _report(bot, user, "oktober", "12,5 juta")
     await user.send("/riwayat")
     lines = _history_text(user).splitlines()
-    assert lines[0] == "Riwayat omzet Anda, November 2025 – Oktober 2026:"
-    months = [line for line in lines if line and not line.startswith(" ") and ": " in line and "Riwayat" not in line]
-    assert len(months) == 12
-    assert months[:2] == ["November 2025: Rp10.000.000", "Desember 2025: belum dilaporkan"]
-    assert "Juli 2026: belum dilaporkan" in months
-    assert "Agustus 2026: Rp8.000.000" in months
-    # Reported with no sales is not the same as not reported, and neither is shown as "Rp0".
-    assert "September 2026: tidak ada penjualan" in months
-    assert not any("Rp0" in line for line in lines)
-    october = lines.index("Oktober 2026: Rp12.500.000")
-    # After a month with no sales the change has no base, and October 2025 was not reported:
-    # no percentage at all rather than a made-up one.
-    assert lines[october + 1] == ""
-    september = lines.index("September 2026: tidak ada penjualan")
-    assert lines[september + 1] == "    -100,0% dari bulan sebelumnya"
+    # After a month with no sales the change has no base: no made-up percentage.
+    assert lines[0] == "Oktober 2026: Rp12,5\u00a0jt."
+    assert lines[2:7] == [
+        "Omzet yang sudah Anda laporkan:",
+        "Okt 2026: Rp12.500.000",
+        "Sep 2026: tidak ada penjualan · turun 100%",
+        "Agu 2026: Rp8.000.000",
+        "Nov 2025: Rp10.000.000",
+    ]
+    assert lines[7] == "Bulan lain sejak Nov 2025: belum dilaporkan."
+    assert "belum dilaporkan" not in "\n".join(lines[:7])
+    assert "median" not in _history_text(user)
+
+
+async def test_a_new_member_sees_one_line_not_eleven_gaps(bot):
+    user = await _member(bot)
+    await _report(bot, user, "oktober", "8.110.000")
+    await user.send("/riwayat")
+    assert _history_text(user) == (
+        "Oktober 2026: Rp8,1\u00a0jt.\n\nOmzet yang sudah Anda laporkan:\nOkt 2026: Rp8.110.000\n\n"
+        "Angka omzet Anda hanya dapat dilihat oleh Anda."
+    )
 
 
 async def test_change_from_previous_month_and_from_last_year(bot):
     user = await _member(bot)
-    await _report(bot, user, "november 2025", "10 juta")
-    await _report(bot, user, "oktober", "5 juta")
-    await _report(bot, user, "november", "12,5 juta")
+    today = bot.now
+    bot.now = datetime(2025, 11, 20, 3, 0, tzinfo=UTC)  # reported a year ago, when it could be
+    await _report(bot, user, "oktober 2025", "10 juta")
+    bot.now = today
+    await _report(bot, user, "september", "5 juta")
+    await _report(bot, user, "oktober", "12,5 juta")
     await user.send("/riwayat")
     lines = _history_text(user).splitlines()
-    # The current month is reported: the window ends with it.
-    assert lines[0] == "Riwayat omzet Anda, Desember 2025 – November 2026:"
-    november = lines.index("November 2026: Rp12.500.000")
-    assert lines[november + 1] == "    +150,0% dari bulan sebelumnya"
-    assert lines[november + 2] == "    +25,0% dari November 2025"
+    assert lines[0] == "Oktober 2026: Rp12,5\u00a0jt, naik 150% dari September 2026."
+    assert "Okt 2026: Rp12.500.000 · naik 150% · naik 25% dari Okt 2025" in lines
+
+
+async def test_a_months_note_is_shown_with_it(bot):
+    user = await _member(bot)
+    await _report(bot, user, "oktober", "tutup karena banjir")
+    await user.send("/riwayat")
+    assert _history_text(user).splitlines()[0] == "Oktober 2026: tidak ada penjualan."
+    assert "Okt 2026: tidak ada penjualan (tutup karena banjir)" in _history_text(user)
 
 
 async def test_corrected_month_is_marked_and_keeps_its_old_version(bot):
@@ -117,7 +135,7 @@ async def test_corrected_month_is_marked_and_keeps_its_old_version(bot):
     await _report(bot, user, "oktober", "11 juta")
     await user.send("/riwayat")
     text = _history_text(user)
-    assert "Oktober 2026: Rp11.000.000 (dikoreksi)" in text
+    assert "Okt 2026: Rp11.000.000 (dikoreksi)" in text
     assert "Rp10.000.000" not in text
 
 
@@ -131,11 +149,39 @@ async def test_chart_is_a_real_png_of_sensible_size(bot):
     assert content[:8] == b"\x89PNG\r\n\x1a\n"
     assert content[12:16] == b"IHDR"
     width, height = struct.unpack(">II", content[16:24])
-    assert 600 <= width <= 1600 and 300 <= height <= 1200
+    # 800 pixels wide: Telegram shows it about 360 dp wide on a phone held upright.
+    assert width == 800 and 400 <= height <= 1400
     assert 5_000 < len(content) < 500_000
     # The photo arrives in the member's chat, after the text.
     last = user.bot_messages()[-1]
     assert "photo" in last and bot.api.files[last["photo"][0]["file_id"]] == content
+
+
+def _drawn_texts(months):
+    from matplotlib.text import Text
+
+    labels = ChartLabels(title="Omzet Anda", own="Omzet Anda", cluster_median="Nilai tengah klaster",
+                         not_reported="belum dilaporkan")
+    figure = draw(months, labels=labels, locale="id")
+    return figure, [t for t in figure.findobj(Text) if t.get_text()]
+
+
+def test_the_chart_carries_values_in_large_type_and_indonesian_months():
+    months = [ChartMonth(Month(2026, 8), 8_110_000, 9_000_000), ChartMonth(Month(2026, 9), None),
+              ChartMonth(Month(2026, 10), 0), ChartMonth(Month(2026, 11), 12_500_000, 9_000_000)]
+    figure, texts = _drawn_texts(months)
+    shown = {t.get_text() for t in texts}
+    assert {"Rp8,1\u00a0jt", "Rp12,5\u00a0jt", "Rp0 (tutup)", "belum dilaporkan"} <= shown
+    assert {"Agu 2026", "Sep 2026", "Okt 2026", "Nov 2026", "Nilai tengah klaster"} <= shown
+    # Every text at least 18 pt on an 800-pixel picture: about 11 dp on a 6-inch phone.
+    assert min(t.get_fontsize() for t in texts) >= 18
+    assert figure.get_size_inches()[0] * figure.dpi == 800
+
+
+def test_a_new_members_chart_starts_at_their_first_month():
+    months = [ChartMonth(m, None) for m in Month(2026, 10).window(12)[:-1]] + [ChartMonth(Month(2026, 10), 5_000_000)]
+    _figure, texts = _drawn_texts(months)
+    assert "belum dilaporkan" not in {t.get_text() for t in texts}
 
 
 async def test_cluster_median_only_where_three_report(bot):
@@ -149,12 +195,12 @@ async def test_cluster_median_only_where_three_report(bot):
     await _seed_cluster_month(bot, cluster.id, "2026-10", [1_000_000, 2_000_000, 3_000_000])  # 4
     await user.send("/riwayat")
     lines = _history_text(user).splitlines()
-    august = lines.index("Agustus 2026: Rp10.000.000")
-    assert not lines[august + 1].startswith("    median")
-    september = lines.index("September 2026: Rp10.000.000")
-    assert lines[september + 2] == "    median klaster: Rp20.000.000"
-    october = lines.index("Oktober 2026: Rp10.000.000")
-    assert lines[october + 2] == "    median klaster: Rp2.500.000"
+    assert lines[0] == "Oktober 2026: Rp10\u00a0jt, sama dengan September 2026; di atas nilai tengah klaster."
+    assert "Agu 2026: Rp10.000.000" in lines
+    assert "Sep 2026: Rp10.000.000 · sama · nilai tengah klaster Rp20\u00a0jt" in lines
+    assert "Okt 2026: Rp10.000.000 · sama · nilai tengah klaster Rp2,5\u00a0jt" in lines
+    # "Nilai tengah" is explained once.
+    assert sum("separuh anggota" in line for line in lines) == 1
     text = "\n".join(lines)
     # Other members' own figures never appear, only medians of at least three.
     for figure in ("Rp4.000.000", "Rp30.000.000", "Rp1.000.000", "Rp3.000.000"):
@@ -175,7 +221,7 @@ async def test_chart_differs_with_and_without_the_median(bot):
     bot.api.calls.clear()
     await user.send("/riwayat")
     _call, with_median = _photo(bot)
-    assert "median klaster: Rp7.000.000" in _history_text(user)
+    assert "nilai tengah klaster Rp7\u00a0jt" in _history_text(user)
     assert without != with_median
 
 
@@ -193,6 +239,6 @@ async def test_reports_of_a_deleted_member_still_count_but_are_nobodys(bot):
             row.member_id = None  # what deleting personal data does to the figures
         await uow.commit()
     await user.send("/riwayat")
-    assert "median klaster: Rp20.000.000" in _history_text(user)
+    assert "nilai tengah klaster Rp20\u00a0jt" in _history_text(user)
     await other.send("/riwayat")
     assert other.last_text == "Anda belum pernah melapor omzet. Ketik /omzet untuk melapor."

@@ -14,7 +14,7 @@ from bot.services import clusters as cluster_service
 from db.models import ConversationState, MonthlyReport, ReportVersion
 
 ECHO = "{} untuk Oktober 2026 — benar?"
-ANSWER_BUTTONS = ["Benar", "Ubah", "Batal"]
+ANSWER_BUTTONS = ["Benar", "Tulis lagi", "Batal"]
 STALE = "Tombol atau langkah ini sudah tidak berlaku."
 
 
@@ -59,7 +59,7 @@ async def test_two_message_happy_path(bot):
     user = await _member(bot)
     await user.send("/omzet")
     assert user.last_text == "Untuk bulan apa Anda melapor omzet?"
-    assert user.buttons() == ["Oktober 2026", "November 2026", "Bulan lain"]
+    assert user.buttons() == ["Oktober 2026", "September 2026", "Bulan lain"]
     await user.press("Oktober 2026")
     assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
     assert "Contoh: 12,5 juta" in user.last_text
@@ -106,14 +106,31 @@ async def test_pressed_buttons_are_removed(bot):
     assert "reply_markup" not in question
 
 
-async def test_current_month_button(bot):
+async def test_the_current_month_is_never_offered_nor_taken(bot):
+    # Issue 15: on 28 November, November has not ended; "bulan ini 3jt" was saved as its omzet.
     user = await _member(bot)
     await user.send("/omzet")
-    await user.press("November 2026")
-    await user.send("3 juta")
-    assert user.last_text == "Rp3.000.000 untuk November 2026 — benar?"
+    assert "November 2026" not in user.buttons()
+    await user.press("Bulan lain")
+    assert "Nov 2026" not in user.buttons()
+    await user.send("bulan ini 3jt")
+    assert user.last_text == (
+        "Omzet November 2026 baru bisa dilaporkan setelah bulannya selesai, mulai 1 Desember 2026. "
+        "Untuk Oktober 2026, balas saja dengan jumlahnya, misalnya 12,5 juta, atau tutup jika tidak ada penjualan."
+    )
+    # The member is at October's amount question: the example goes on from there.
+    await user.send("12,5 juta")
+    assert user.last_text == ECHO.format("Rp12.500.000")
     await user.press("Benar")
-    assert await _reports(bot) == [("2026-11", 3_000_000, False, 1)]
+    assert await _reports(bot) == [("2026-10", 12_500_000, False, 1)]
+
+
+async def test_the_current_month_button_of_an_old_message_is_stale(bot):
+    user = await _member(bot)
+    await user.send("/omzet")
+    await user.press_data("omzet:m:2026-11", user.message_with_button("Oktober 2026"))
+    assert STALE in user.texts()[-2]
+    assert await _reports(bot) == []
 
 
 async def test_other_month_offers_the_last_twelve_never_the_future(bot):
@@ -171,7 +188,6 @@ async def test_flow_survives_a_restart(bot):
         ("omzet oktober 12,5 jt", ECHO.format("Rp12.500.000"), "2026-10"),
         ("Omset: sept 850rb", "Rp850.000 untuk September 2026 — benar?", "2026-09"),
         ("omzet bulan lalu 5 jt", ECHO.format("Rp5.000.000"), "2026-10"),
-        ("omzet bulan ini 5 jt", "Rp5.000.000 untuk November 2026 — benar?", "2026-11"),
         ("omzet Nopember 2025 5 jt", "Rp5.000.000 untuk November 2025 — benar?", "2025-11"),
         ("/omzet 10/2026 Rp 12.500.000", ECHO.format("Rp12.500.000"), "2026-10"),
         ("/omzet 2026-08 2 jt", "Rp2.000.000 untuk Agustus 2026 — benar?", "2026-08"),
@@ -191,7 +207,7 @@ async def test_command_with_month_only_asks_the_amount(bot):
     await user.send("/omzet agustus")
     assert user.last_text.startswith("Berapa omzet Anda untuk Agustus 2026?")
     await user.send("omzet")  # the keyword alone starts again from the month question
-    assert user.buttons() == ["Oktober 2026", "November 2026", "Bulan lain"]
+    assert user.buttons() == ["Oktober 2026", "September 2026", "Bulan lain"]
 
 
 async def test_keyword_alone_asks_the_month(bot):
@@ -227,7 +243,7 @@ async def test_money_table_above_the_micro_ceiling_is_confirmed_not_refused(bot,
     await user.send(f"/omzet {typed}")
     assert user.last_text.startswith("Rp1.200.000.000 untuk Oktober 2026 — yakin?")
     assert "batas omzet usaha mikro (sekitar Rp166.666.667 sebulan)" in user.last_text
-    assert user.buttons() == ["Ya, yakin", "Tulis ulang", "Batal"]
+    assert user.buttons() == ["Ya, yakin", "Tulis lagi", "Batal"]
     await user.press("Ya, yakin")
     # The question showed the amount and the month: confirming it saves it.
     assert user.last_text.startswith("Terima kasih! Omzet Oktober 2026 tersimpan: Rp1.200.000.000.")
@@ -240,7 +256,7 @@ async def test_money_table_no_sales_is_reported_not_missing(bot, typed):
     await user.send(f"omzet {typed}")
     assert user.last_text == "Tidak ada penjualan untuk Oktober 2026 — benar?"
     await user.press("Benar")
-    assert "tersimpan: tidak ada penjualan (Rp0)" in user.last_text
+    assert "tersimpan: Rp0 (tidak ada penjualan)" in user.last_text
     assert await _reports(bot) == [("2026-10", 0, True, 1)]
 
 
@@ -249,7 +265,7 @@ async def test_money_table_bare_decimal_is_ambiguous(bot, typed):
     user = await _member(bot)
     await user.send(f"/omzet {typed}")
     assert user.last_text == "Maksud Anda Rp12.500.000 atau Rp12.500 untuk Oktober 2026?"
-    assert user.buttons() == ["Rp12.500.000", "Rp12.500", "Tulis ulang"]
+    assert user.buttons() == ["Rp12.500.000", "Rp12.500", "Tulis lagi"]
     assert await _reports(bot) == []
 
 
@@ -309,7 +325,7 @@ async def test_ambiguity_ribu(bot):
 async def test_ambiguity_write_again(bot):
     user = await _member(bot)
     await user.send("omzet 12,5")
-    await user.press("Tulis ulang")
+    await user.press("Tulis lagi")
     assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
     await user.send("12,5 ribu")
     assert user.last_text == ECHO.format("Rp12.500")
@@ -336,7 +352,7 @@ async def test_above_the_ceiling_write_again(bot):
     user = await _member(bot)
     await user.send("omzet 170 juta")
     assert "yakin?" in user.last_text
-    await user.press("Tulis ulang")
+    await user.press("Tulis lagi")
     await user.send("17 juta")
     assert user.last_text == ECHO.format("Rp17.000.000")
 
@@ -355,7 +371,7 @@ async def test_far_above_own_median_asks_yakin(bot):
         "Rp61.000.000 untuk Oktober 2026 — yakin?\n"
         "Angka ini lebih dari 5 kali omzet Anda biasanya (sekitar Rp10.000.000 sebulan)."
     )
-    assert user.buttons() == ["Ya, yakin", "Tulis ulang", "Batal"]
+    assert user.buttons() == ["Ya, yakin", "Tulis lagi", "Batal"]
     await user.press("Ya, yakin")
     assert await _reports(bot) == [
         ("2026-05", 8_000_000, False, 1), ("2026-06", 10_000_000, False, 1),
@@ -368,7 +384,7 @@ async def test_far_below_own_median_asks_yakin(bot):
     await _report_history(bot, user, [("agustus", "10 juta"), ("september", "10 juta")])
     await user.send("omzet oktober 1.999.999")
     assert "kurang dari seperlima omzet Anda biasanya (sekitar Rp10.000.000 sebulan)" in user.last_text
-    await user.press("Tulis ulang")
+    await user.press("Tulis lagi")
     await user.send("2 juta")  # exactly a fifth: plausible
     assert user.last_text == ECHO.format("Rp2.000.000")
 
@@ -395,9 +411,10 @@ async def test_correction_shows_old_value_and_keeps_every_version(bot):
     await user.send("/omzet 12,5 jt")
     await user.press("Benar")
     await user.send("omzet oktober 13 jt")
-    assert user.last_text == "Oktober 2026 sudah Anda laporkan: Rp12.500.000.\nGanti dengan Rp13.000.000?"
-    assert user.buttons() == ["Ya, ganti", "Ubah", "Batal"]
-    await user.press("Ya, ganti")
+    # Issue 15: one plain choice, one word per action.
+    assert user.last_text == "Omzet Oktober 2026 sudah tercatat Rp12.500.000. Ganti menjadi Rp13.000.000?"
+    assert user.buttons() == ["Ganti", "Tulis lagi", "Batal"]
+    await user.press("Ganti")
     assert user.last_text.startswith(
         "Koreksi tersimpan. Omzet Oktober 2026 sekarang Rp13.000.000 (sebelumnya Rp12.500.000)."
     )
@@ -412,11 +429,11 @@ async def test_choosing_a_reported_month_shows_its_value_first(bot):
     await user.send("/omzet")
     await user.press("Oktober 2026")
     assert user.last_text.startswith(
-        "Oktober 2026 sudah Anda laporkan: tidak ada penjualan (Rp0).\n"
+        "Oktober 2026 sudah Anda laporkan: Rp0 (tidak ada penjualan).\n"
         "Jika ingin mengoreksinya, tulis jumlah yang baru."
     )
     await user.send("4 juta")
-    assert "Ganti dengan Rp4.000.000?" in user.last_text
+    assert user.last_text == "Omzet Oktober 2026 sudah tercatat Rp0 (tidak ada penjualan). Ganti menjadi Rp4.000.000?"
 
 
 async def test_correction_cancelled_keeps_the_old_value(bot):
@@ -446,8 +463,8 @@ async def test_implausible_correction_asks_yakin_then_before_replacing(bot):
     await user.send("omzet oktober 500 juta")
     assert "yakin?" in user.last_text
     await user.press("Ya, yakin")
-    assert user.last_text == "Oktober 2026 sudah Anda laporkan: Rp5.000.000.\nGanti dengan Rp500.000.000?"
-    await user.press("Ya, ganti")
+    assert user.last_text == "Omzet Oktober 2026 sudah tercatat Rp5.000.000. Ganti menjadi Rp500.000.000?"
+    await user.press("Ganti")
     assert await _reports(bot) == [("2026-10", 500_000_000, False, 2)]
 
 
@@ -457,7 +474,7 @@ async def test_implausible_correction_asks_yakin_then_before_replacing(bot):
 async def test_ubah_asks_again_and_batal_stores_nothing(bot):
     user = await _member(bot)
     await user.send("omzet 5 juta")
-    await user.press("Ubah")
+    await user.press("Tulis lagi")
     assert user.last_text.startswith("Berapa omzet Anda untuk Oktober 2026?")
     await user.send("6 juta")
     assert user.last_text == ECHO.format("Rp6.000.000")
@@ -505,7 +522,7 @@ async def test_future_month_typed_alone_in_the_flow(bot):
 async def test_month_older_than_twelve_months_is_refused(bot):
     user = await _member(bot)
     await user.send("omzet oktober 2025 5 juta")
-    assert user.last_text.startswith("Laporan hanya bisa untuk bulan ini dan 12 bulan sebelumnya.")
+    assert user.last_text.startswith("Laporan hanya bisa untuk 12 bulan terakhir yang sudah selesai.")
     await user.send("omzet november 2025 5 juta")
     assert user.last_text == "Rp5.000.000 untuk November 2025 — benar?"
 
@@ -531,7 +548,7 @@ async def test_the_clusters_zone_decides_which_month_just_ended(bot):
     await east.send("omzet 5 juta")
     assert east.last_text == "Rp5.000.000 untuk November 2026 — benar?"
     await east.send("/omzet")
-    assert east.buttons() == ["November 2026", "Desember 2026", "Bulan lain"]
+    assert east.buttons() == ["November 2026", "Oktober 2026", "Bulan lain"]
 
 
 # --- stale buttons ------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ async def test_dataku_holds_everything_about_the_member_and_nothing_about_anyone
     await _report(ratna, "oktober", "12,5 juta")
     await _report(bayu, "oktober", "7.300.000")
     await ratna.send("omzet oktober 13 jt")
-    await ratna.press("Ya, ganti")
+    await ratna.press("Ganti")
     await _report(ratna, "september", "9 juta")
     await _announce_opportunity(bot)
     await ratna.press("Saya tertarik")
@@ -417,3 +417,22 @@ def test_the_readme_states_the_retention_periods_the_code_applies():
     ):
         assert words.format(period.days) in section, words
     assert "### Angka kecil / Small numbers" in section and "### Log" in section
+
+
+async def test_a_no_sales_reason_is_in_the_copy_and_goes_with_the_person(bot):
+    """"tutup karena banjir" is the member's own words: in /dataku, and gone after /hapusdata
+    (the month itself stays counted as reported without sales)."""
+    from db.models import MonthlyReport
+
+    _, ratna, _ = await _programme(bot)
+    await ratna.send("tutup karena banjir")
+    await ratna.press("Benar")
+    await ratna.send("/dataku")
+    document, _ = _export(bot, ratna)
+    [report] = document["omzet_reports"]
+    assert report["no_sales"] is True and "banjir" in (report["note"] or "")
+    await ratna.send("/hapusdata")
+    await ratna.press("Ya, hapus data saya")
+    async with bot.uow(read_only=True) as uow:
+        rows = (await uow.session.execute(select(MonthlyReport.no_sales, MonthlyReport.note))).all()
+    assert rows == [(True, None)]

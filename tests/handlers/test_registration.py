@@ -76,7 +76,7 @@ async def test_daftar_without_invite_picks_cluster_from_buttons(bot):
     await ani.send("Jambu Segar Ani")
     await ani.send("jambu air")
     assert "Pilih klaster" in ani.last_text
-    assert ani.buttons() == ["Batik Simbang Kulon (Pekalongan)", "Jambu Lele (Demak)"]
+    assert ani.buttons() == ["Batik Simbang Kulon (Pekalongan)", "Jambu Lele (Demak)", "« Kembali"]
     await ani.press("Jambu Lele (Demak)")
     await ani.send("Lewati")
     assert "tidak dibagikan" in ani.last_text
@@ -96,12 +96,12 @@ async def test_many_clusters_are_chosen_by_kabupaten_first(bot):
     await ani.press("Setuju")
     for answer in ("Ani Lestari", "Usaha Ani", "keripik"):
         await ani.send(answer)
-    assert ani.buttons() == ["Demak", "Pekalongan"]
+    assert ani.buttons() == ["Demak", "Pekalongan", "« Kembali"]
     await ani.press("Pekalongan")
     assert "Klaster 01 (Pekalongan)" in ani.buttons()
     assert "« Kabupaten lain" in ani.buttons()
     await ani.press("« Kabupaten lain")
-    assert ani.buttons() == ["Demak", "Pekalongan"]
+    assert ani.buttons() == ["Demak", "Pekalongan", "« Kembali"]
     await ani.press("Demak")
     await ani.press("Klaster 00 (Demak)")
     assert "nomor telepon" in ani.last_text

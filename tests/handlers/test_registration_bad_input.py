@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from db.models import Member
@@ -74,12 +75,26 @@ async def test_a_strangers_contact_is_refused_and_not_stored(bot):
     assert "+6281299998888" in user.last_text
 
 
-async def test_typed_phone_number_is_asked_through_the_button(bot):
+@pytest.mark.parametrize("typed", ["08123456789", "0812-3456-789", "+62 812 3456 789", "628123456789"])
+async def test_a_typed_phone_number_is_taken_and_marked_not_verified(bot, typed):
+    # Issue 15: a typed number was refused though indonesian.md accepts 0812...
     _, user = await _at_name_step(bot)
     for answer in ("Siti Aminah", "Batik Siti", "batik"):
         await user.send(answer)
-    await user.send("08123456789")
-    assert "Bagikan nomor saya" in user.last_text
+    await user.send(typed)
+    assert "Telepon: +628123456789 (diketik, belum diverifikasi)" in user.last_text
+    await user.press("Benar")
+    async with bot.uow(read_only=True) as uow:
+        member = await uow.members.by_telegram_id(user.id)
+    assert (member.phone, member.phone_verified) == ("+628123456789", False)
+
+
+async def test_a_typed_text_that_is_no_phone_number_is_explained(bot):
+    _, user = await _at_name_step(bot)
+    for answer in ("Siti Aminah", "Batik Siti", "batik"):
+        await user.send(answer)
+    await user.send("nanti saja")
+    assert "0812 3456 7890" in user.last_text
     assert (await _draft(bot, user.id))[0] == "phone"
 
 
@@ -141,12 +156,17 @@ async def test_commands_in_the_middle_of_a_step(bot):
     await user.send("/bantuan")
     assert "nama usaha" in user.last_text
     await user.send("/profil")
+    # Registering: told so, with a button to go on (the question would read as /profil's).
+    assert "Anda sedang mendaftar" in user.last_text
+    await user.press("Lanjutkan pendaftaran")
     assert "nama usaha" in user.last_text
     await user.send("/entahapa")
     assert "tidak saya kenal" in user.texts()[-2]
     await user.send("/klaster")
-    # Any other command mid-flow: the one rule, and the question again; nothing is lost.
-    assert "Anda sedang mendaftar" in user.texts()[-2] and "nama usaha" in user.last_text
+    # Any other command mid-flow: the one rule, and a button back to the question; nothing is lost.
+    assert "Anda sedang mendaftar" in user.last_text
+    await user.press("Lanjutkan pendaftaran")
+    assert "nama usaha" in user.last_text
     step, data = await _draft(bot, user.id)
     assert step == "business" and data["name"] == "Siti Aminah"
 

@@ -179,7 +179,7 @@ async def test_a_correction_moves_no_published_figure(bot):
         chart_before = await summaries.history_of(uow, PROVINCE, cluster.id, OCTOBER, bot.now)
 
     member = bot.api.user_handle(ids[2])
-    await _report(member, "/omzet oktober 6.950.000", "Ya, ganti")  # +250.000
+    await _report(member, "/omzet oktober 6.950.000", "Ganti")  # +250.000
     await koor.send("/ringkasan Batik Simbang Kulon oktober")
     assert koor.last_text.startswith(before)
     assert "sejak angka ini terbit: 1." in koor.last_text

@@ -183,8 +183,8 @@ async def test_f15_correction_pressed_twice_adds_one_version(bot, pair, cluster_
     await member.send("omzet oktober 12,5 juta")
     await member.press("Benar")
     await member.send("omzet oktober 13 juta")
-    first = await _capture(bot, member.press("Ya, ganti"))
-    second = await _capture(bot, member.press("Ya, ganti"))
+    first = await _capture(bot, member.press("Ganti"))
+    second = await _capture(bot, member.press("Ganti"))
 
     await _twice(pair, first, second)
 

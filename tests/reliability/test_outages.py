@@ -112,7 +112,7 @@ async def test_f19_database_restart_while_running_loses_no_report(bot):
     assert "tersimpan" in user.last_text
     await _drop_every_connection(bot)
     await user.send("/omzet oktober 13 jt")
-    await user.press("Ya, ganti")
+    await user.press("Ganti")
     async with bot.uow(read_only=True) as uow:
         reports = (await uow.session.scalars(select(MonthlyReport))).all()
     assert [r.amount for r in reports] == [13_000_000]

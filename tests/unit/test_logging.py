@@ -87,7 +87,7 @@ async def test_whole_registration_report_and_announcement_at_debug_log_no_person
         await member.send("/omzet 12,5 jt")
         await member.press("Benar")
         await member.send("/omzet oktober 13.750.000")
-        await member.press("Ya, ganti")
+        await member.press("Ganti")
         await member.send("/riwayat")
         chair = bot.user(700, "Ketua")
         await chair.send("/umumkan")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import re
 import time
@@ -406,16 +407,73 @@ class FakeBotApi:
         self.unanswered_callbacks.discard(query_id)
         return True
 
+    # Bot command menus, as Telegram keeps them: one list per (scope, language).
+    _SCOPES = frozenset(
+        {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat", "chat_administrators", "chat_member"}
+    )
+    _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+    def _scope_key(self, params: JsonDict) -> str:
+        scope = params.get("scope")
+        if isinstance(scope, str):
+            scope = json.loads(scope)
+        scope = scope or {"type": "default"}
+        kind = scope.get("type")
+        if kind not in self._SCOPES:
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        if kind in ("chat", "chat_administrators", "chat_member"):
+            if "chat_id" not in scope:
+                raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+            chat = self._chat(scope["chat_id"])
+            if kind == "chat_administrators" and chat.type == "private":
+                raise ApiError(400, "Bad Request: can't use chat_administrators scope in private chats")
+            if kind == "chat_member":
+                if chat.type == "private":
+                    raise ApiError(400, "Bad Request: can't use chat_member scope in private chats")
+                return f"{kind}:{chat.id}:{int(scope.get('user_id', 0))}"
+            return f"{kind}:{chat.id}"
+        return kind
+
+    def _commands_key(self, params: JsonDict) -> str:
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        scope = self._scope_key(params)
+        # The default scope without a language is kept under "" (as before scopes existed).
+        return language if scope == "default" else f"{scope}|{language}"
+
     def _api_setmycommands(self, params: JsonDict, files: dict) -> bool:
-        self.commands[params.get("language_code") or ""] = list(params.get("commands", []))
+        commands = params.get("commands", [])
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands specified")
+        for command in commands:
+            if not self._COMMAND_NAME.fullmatch(str(command.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._commands_key(params)] = list(commands)
         return True
 
     def _api_getmycommands(self, params: JsonDict, files: dict) -> list[JsonDict]:
-        return self.commands.get(params.get("language_code") or "", [])
+        return self.commands.get(self._commands_key(params), [])
 
     def _api_deletemycommands(self, params: JsonDict, files: dict) -> bool:
-        self.commands.pop(params.get("language_code") or "", None)
+        self.commands.pop(self._commands_key(params), None)
         return True
+
+    def menu_of(self, chat_id: int, language: str | None = None) -> list[str]:
+        """The command names a private chat's user sees, resolved the way Telegram does:
+        the chat's own scope, then all private chats, then the default; each with the
+        user's language first."""
+        languages = [language or "", ""] if language else [""]
+        for scope in (f"chat:{chat_id}", "all_private_chats", "default"):
+            for code in languages:
+                key = code if scope == "default" else f"{scope}|{code}"
+                if key in self.commands:
+                    return [c["command"] for c in self.commands[key]]
+        return []
 
     def _api_sendchataction(self, params: JsonDict, files: dict) -> bool:
         self._chat(params.get("chat_id"))
@@ -624,12 +682,15 @@ class SandboxUser:
         message = self.api.record_user_message(chat, {"from": self.data, **content})
         return {"update_id": self.api.next_update_id(), "edited_message" if edited else "message": message}
 
-    async def send(self, text: str, *, chat: Chat | None = None) -> JsonDict:
-        """Type a message; a leading /command gets its bot_command entity, like a phone sends."""
+    async def send(self, text: str, *, chat: Chat | None = None, reply_to: JsonDict | None = None) -> JsonDict:
+        """Type a message; a leading /command gets its bot_command entity, like a phone sends.
+        `reply_to`: a message of the chat this one answers (swipe to reply)."""
         content: JsonDict = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to is not None:
+            content["reply_to_message"] = self.api._as_returned(reply_to)
         return await self.api.deliver(self._message_update(content, chat))
 
     async def open_link(self, link: str) -> JsonDict:
