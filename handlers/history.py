@@ -91,8 +91,8 @@ def history_text(t: Translator, history: History) -> str:
         lines.append(
             t.gettext(
                 "Nilai tengah klaster: separuh anggota yang melapor omzetnya di atas angka ini, "
-                "separuh di bawahnya. Ditampilkan hanya untuk bulan dengan sedikitnya 3 anggota "
-                "yang melapor."
+                "separuh di bawahnya. Ditampilkan hanya untuk bulan yang angkanya sudah terbit "
+                "(setelah batas waktu, dengan sedikitnya 5 anggota yang melapor)."
             )
         )
     lines.append(t.gettext("Angka omzet Anda hanya dapat dilihat oleh Anda."))

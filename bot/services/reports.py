@@ -55,8 +55,6 @@ HISTORY_MONTHS = 12
 # from it a new figure may be before we ask "Yakin?".
 USUAL_WINDOW = 6
 FAR_FACTOR = 5
-# An aggregate over fewer reporters makes one member's figure guessable (UU PDP).
-MIN_REPORTERS = 3
 
 
 class Step(StrEnum):
@@ -182,7 +180,7 @@ class HistoryMonth:
     corrected: bool = False
     change_from_previous: Decimal | None = None
     change_from_last_year: Decimal | None = None
-    # Only where the cluster had at least MIN_REPORTERS reports that month.
+    # Only where the cluster's figures for that month are published (the small-numbers rule).
     cluster_median: int | None = None
 
     @property
@@ -750,11 +748,11 @@ def _change(value: ReportValue | None, base: ReportValue | None) -> Decimal | No
 
 
 async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
-    """The member's last twelve months with changes and, where allowed, the cluster median.
+    """The member's last twelve months with changes and, where published, the cluster median.
 
     The window ends with the month just ended (the current month cannot be reported).
-    Other members' figures never leave the database: only the median of months with at
-    least MIN_REPORTERS reports does.
+    Other members' figures never leave the database: only a cluster median that the
+    small-numbers rule publishes (bot.services.summaries) is shown, read as published.
     """
     member = await uow.members.by_telegram_id(user_id)
     if member is None:
@@ -767,14 +765,15 @@ async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
     corrected = {row.month for row in rows if row.corrected}
     last = current.previous()
     window = last.window(HISTORY_MONTHS)
-    medians = await uow.reports.cluster_medians(
-        member.cluster_id, str(window[0]), str(last), min_reporters=MIN_REPORTERS
-    )
+    medians: dict[str, int | None] = {}
+    for month in window:
+        # Read only: looking at one's history never fixes a month's figures.
+        figures = await summaries.cluster_figures(uow, member.cluster_id, month, now, may_publish=False)
+        medians[str(month)] = None if figures.suppressed else figures.median
     months = []
     for month in window:
         key = str(month)
         value = values.get(key)
-        median = medians.get(key)
         months.append(
             HistoryMonth(
                 month=month,
@@ -782,7 +781,7 @@ async def history(uow: UnitOfWork, user_id: int, now: datetime) -> History:
                 corrected=key in corrected,
                 change_from_previous=_change(value, values.get(str(month.previous()))),
                 change_from_last_year=_change(value, values.get(str(month.months_back(12)))),
-                cluster_median=_whole_rupiah(Fraction(median[0] + median[1], 2)) if median else None,
+                cluster_median=medians[key],
             )
         )
     return History(cluster_name=member.cluster.name, months=tuple(months))

@@ -40,6 +40,15 @@ def _photo(bot):
     return call, content
 
 
+async def _publish(bot, cluster_id, *months):
+    """The deadline compile of these months, as the monthly job runs it."""
+    from bot.services import summaries
+
+    async with bot.uow() as uow:
+        for month in months:
+            await summaries.compile_month(uow, Month.parse_iso(month), bot.now, [cluster_id])
+
+
 async def _seed_cluster_month(bot, cluster_id, month, amounts):
     """Other members' reports for a month, written straight to the database."""
     joined = datetime(2025, 1, 1, tzinfo=UTC)
@@ -184,40 +193,54 @@ def test_a_new_members_chart_starts_at_their_first_month():
     assert "belum dilaporkan" not in {t.get_text() for t in texts}
 
 
-async def test_cluster_median_only_where_three_report(bot):
+async def test_cluster_median_only_where_published(bot):
+    """The cluster's middle value is the published one: at least 5 reporters (the
+    small-numbers rule), the lower middle report, never another member's own figure."""
     cluster = await bot.cluster()
     user = await _member(bot, cluster=cluster)
     await _report(bot, user, "agustus", "10 juta")
     await _report(bot, user, "september", "10 juta")
     await _report(bot, user, "oktober", "10 juta")
-    await _seed_cluster_month(bot, cluster.id, "2026-08", [4_000_000])  # 2 reporters
-    await _seed_cluster_month(bot, cluster.id, "2026-09", [20_000_000, 30_000_000])  # 3
-    await _seed_cluster_month(bot, cluster.id, "2026-10", [1_000_000, 2_000_000, 3_000_000])  # 4
+    await _seed_cluster_month(bot, cluster.id, "2026-08", [4_000_000, 5_000_000, 6_000_000])  # 4 reporters
+    await _seed_cluster_month(bot, cluster.id, "2026-09", [20_000_000, 30_000_000, 40_000_000, 50_000_000])  # 5
+    await _seed_cluster_month(bot, cluster.id, "2026-10", [1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000])  # 6
+    await _publish(bot, cluster.id, "2026-08", "2026-09", "2026-10")
     await user.send("/riwayat")
     lines = _history_text(user).splitlines()
     assert lines[0] == "Oktober 2026: Rp10\u00a0jt, sama dengan September 2026; di atas nilai tengah klaster."
     assert "Agu 2026: Rp10.000.000" in lines
-    assert "Sep 2026: Rp10.000.000 · sama · nilai tengah klaster Rp20\u00a0jt" in lines
-    assert "Okt 2026: Rp10.000.000 · sama · nilai tengah klaster Rp2,5\u00a0jt" in lines
+    assert "Sep 2026: Rp10.000.000 · sama · nilai tengah klaster Rp30\u00a0jt" in lines
+    assert "Okt 2026: Rp10.000.000 · sama · nilai tengah klaster Rp3\u00a0jt" in lines
     # "Nilai tengah" is explained once.
     assert sum("separuh anggota" in line for line in lines) == 1
     text = "\n".join(lines)
-    # Other members' own figures never appear, only medians of at least three.
-    for figure in ("Rp4.000.000", "Rp30.000.000", "Rp1.000.000", "Rp3.000.000"):
+    # Other members' own figures never appear, only published middle values.
+    for figure in ("Rp4.000.000", "Rp50.000.000", "Rp1.000.000", "Rp20.000.000"):
         assert figure not in text
     _call, content = _photo(bot)
     assert content.startswith(b"\x89PNG")
 
 
+async def test_no_cluster_median_before_a_month_is_published(bot):
+    """Five reporters, but before the deadline nothing of the cluster is shown."""
+    cluster = await bot.cluster()
+    user = await _member(bot, cluster=cluster)
+    await _report(bot, user, "oktober", "10 juta")
+    await _seed_cluster_month(bot, cluster.id, "2026-10", [1_000_000, 2_000_000, 3_000_000, 4_000_000])
+    await user.send("/riwayat")
+    assert "nilai tengah klaster" not in _history_text(user)
+
+
 async def test_chart_differs_with_and_without_the_median(bot):
-    """The median line is drawn only when a month has three reporters."""
+    """The median line is drawn only for a month whose figures are published."""
     cluster = await bot.cluster()
     user = await _member(bot, cluster=cluster)
     await _report(bot, user, "oktober", "10 juta")
     await _seed_cluster_month(bot, cluster.id, "2026-10", [5_000_000])
     await user.send("/riwayat")
     _call, without = _photo(bot)
-    await _seed_cluster_month(bot, cluster.id, "2026-10", [7_000_000])
+    await _seed_cluster_month(bot, cluster.id, "2026-10", [6_000_000, 7_000_000, 8_000_000])
+    await _publish(bot, cluster.id, "2026-10")
     bot.api.calls.clear()
     await user.send("/riwayat")
     _call, with_median = _photo(bot)
@@ -231,14 +254,15 @@ async def test_reports_of_a_deleted_member_still_count_but_are_nobodys(bot):
     other = await _member(bot, 9302, cluster=cluster, name="Ani Lestari")
     await _report(bot, user, "oktober", "10 juta")
     await _report(bot, other, "oktober", "20 juta")
-    await _seed_cluster_month(bot, cluster.id, "2026-10", [30_000_000])
+    await _seed_cluster_month(bot, cluster.id, "2026-10", [30_000_000, 40_000_000, 50_000_000])
     async with bot.uow() as uow:
         member = await uow.members.by_telegram_id(other.id)
         rows = (await uow.session.scalars(select(MonthlyReport).where(MonthlyReport.member_id == member.id))).all()
         for row in rows:
             row.member_id = None  # what deleting personal data does to the figures
         await uow.commit()
+    await _publish(bot, cluster.id, "2026-10")
     await user.send("/riwayat")
-    assert "nilai tengah klaster Rp20\u00a0jt" in _history_text(user)
+    assert "nilai tengah klaster Rp30\u00a0jt" in _history_text(user)
     await other.send("/riwayat")
     assert other.last_text == "Anda belum pernah melapor omzet. Ketik /omzet untuk melapor."
