@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.money import MICRO_MONTHLY_CEILING, format_rupiah
 from bot.services import reports
 from bot.services.reports import Doubt, Outcome, Question, Recorded, ReportValue, Step, Unchanged
+from handlers import requests as market
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
@@ -194,6 +195,7 @@ async def show(update: Update, context: KlasterContext, outcome: Outcome) -> Non
         await show_question(update, context, outcome)
     else:
         await say(update, context, _result_text(context.t, outcome))
+        await market.ask_included(update, context, outcome)
 
 
 def _result_text(t: Translator, outcome: Outcome) -> str:
@@ -323,6 +325,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             else _result_text(context.t, outcome)
         )
         await asyncio.gather(query.answer(), _replace_question(update, context, text))
+        await market.ask_included(update, context, outcome)
         return
     await query.answer()
     await _drop_buttons(update)

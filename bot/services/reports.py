@@ -31,6 +31,7 @@ from bot.domain import (
     StaleAction,
 )
 from bot.flows import Flow
+from bot.market import PaidThrough
 from bot.money import (
     MICRO_MONTHLY_CEILING,
     AmbiguousAmount,
@@ -38,6 +39,7 @@ from bot.money import (
     AmountErrorReason,
 )
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
+from bot.services import requests
 from db import summary_queries
 from db.models import Member, MonthlyReport, ReportVersion
 from db.uow import UnitOfWork
@@ -121,6 +123,9 @@ class Recorded:
     value: ReportValue
     previous: ReportValue | None
     version: int
+    # Payments through market requests in the month whose place in this omzet is unknown: the
+    # member is asked whether the amount includes them (bot.services.requests.paid_in_month).
+    paid_through: tuple[PaidThrough, ...] = ()
 
     @property
     def corrected(self) -> bool:
@@ -588,7 +593,8 @@ async def _write(
         member.joined_at = month_start
     # Same transaction: the month's cluster total, and a first, late or corrected baseline month.
     await summary_queries.report_written(uow.session, member.id, row.cluster_id, str(month))
-    return Recorded(month=month, value=value, previous=previous, version=row.version)
+    paid_through = await requests.paid_in_month(uow, member.id, month)
+    return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)
 
 
 async def record_turnover(
