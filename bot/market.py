@@ -201,3 +201,8 @@ class MarketFigures:
     publishes_at: datetime | None = None
     zone: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def active(self) -> bool:
+        """Whether anything happened in the cluster's market that month (else nothing is shown)."""
+        return bool(self.requests or self.pledgers or self.allocated_members or self.answered_members or self.deals)

@@ -64,7 +64,8 @@ async def _send_summary(update: Update, context: KlasterContext, cluster_id: int
     await say(
         update,
         context,
-        texts.summary_text(t, figures) + "\n\n" + market_texts.market_text(t, market),
+        # A cluster's market month only where something happened in it.
+        texts.summary_text(t, figures) + ("\n\n" + market_texts.market_text(t, market) if market.active else ""),
         reply_markup=inline(
             [
                 [(format_month(m, t.locale, short=True), cb.summary_action("m", cluster_id, str(m))) for m in months],

@@ -53,9 +53,11 @@ def member_text(
     zone: str,
     sender: Sender | None = None,
 ) -> str:
-    """The text members read: header, who sent it, body, training details, what the buttons do."""
+    """The text members read: header, who sent it (an opportunity), body, training details, what
+    the buttons do."""
     parts = [header(t, kind)]
-    line = sender_line(t, sender)
+    # A member deciding on a buyer's offer needs to know whose it is.
+    line = sender_line(t, sender) if kind is Kind.PELUANG else None
     if line:
         parts.append(line)
     if text:

@@ -1077,20 +1077,24 @@ def _units(totals: dict[str, int]) -> tuple[UnitTotal, ...]:
 
 def _figures(cluster: ClusterInfo, month: Month, raw: dict[str, Any], published: bool, publishes_at: datetime) -> MarketFigures:
     """Sums over members only where at least MIN_REPORTERS members are behind them (the
-    small-numbers rule of every figure); before the month is published, counts only."""
-    enough = published and raw["answered"] >= MIN_REPORTERS
+    small-numbers rule of every figure) or nobody is; before the month is published, counts only."""
+
+    def shown(members: int) -> bool:
+        return published and (members == 0 or members >= MIN_REPORTERS)
+
+    answered = shown(raw["answered"])
     return MarketFigures(
         cluster_id=cluster.id, title=cluster.name, month=month, requests=raw["requests"], reached=raw["reached"],
         pledgers=raw["pledgers"],
-        pledged=_units(raw["pledged"]) if published and raw["pledgers"] >= MIN_REPORTERS else None,
+        pledged=_units(raw["pledged"]) if shown(raw["pledgers"]) else None,
         allocated_members=raw["allocated_members"],
-        allocated=_units(raw["allocated"]) if published and raw["allocated_members"] >= MIN_REPORTERS else None,
+        allocated=_units(raw["allocated"]) if shown(raw["allocated_members"]) else None,
         answered_members=raw["answered"],
-        delivered=_units(raw["delivered"]) if enough else None,
-        paid=raw["paid"] if enough else None,
-        paid_in_omzet=raw["paid_in_omzet"] if enough else None,
+        delivered=_units(raw["delivered"]) if answered else None,
+        paid=raw["paid"] if answered else None,
+        paid_in_omzet=raw["paid_in_omzet"] if answered else None,
         deals=raw["deals"],
-        deal_value=raw["deal_value"] if published and raw["deal_members"] >= MIN_REPORTERS else None,
+        deal_value=raw["deal_value"] if shown(raw["deal_members"]) else None,
         published=published, publishes_at=publishes_at, zone=cluster.timezone,
     )
 

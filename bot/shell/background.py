@@ -175,7 +175,9 @@ async def start_background(application: Application) -> None:
         if runtime.settings.run_monthly_jobs:
             jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
         jobs.run_repeating(_job(forget_expired_data), interval=RETENTION_EVERY_SECONDS, first=30.0, name="retention")
-        jobs.run_repeating(_job(follow_up_market), interval=FOLLOWUP_EVERY_SECONDS, first=20.0, name="market-followups")
+        if runtime.settings.run_monthly_jobs:
+            # Calendar-driven like the monthly jobs: a benchmark's seeded requests stay unasked.
+            jobs.run_repeating(_job(follow_up_market), interval=FOLLOWUP_EVERY_SECONDS, first=20.0, name="market-followups")
 
 
 def _job(function):

@@ -4,9 +4,11 @@ follow-up answers, the omzet question and the "Peluang pasar" figures."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.domain import Role
@@ -14,7 +16,7 @@ from bot.services import roles as role_service
 from bot.shell.background import follow_up_market
 from db.models import AuditEntry, Delivery, MarketFollowUp, MarketPledge, MarketRequest
 
-CHAIR = 3000
+CHAIR, KOOR = 3000, 3001
 NAMES = ["Ani Lestari", "Budi Santoso", "Citra Dewi", "Dian Sari", "Eko Prasetyo"]
 
 
@@ -176,6 +178,16 @@ async def test_the_whole_loop_from_request_to_deal_and_figures(bot, cluster):
     assert "Dibayar kepada anggota: Rp25.000.000" in december
     assert "Termasuk dalam omzet yang dilaporkan: Rp4.300.000" in december
     assert "Transaksi: 1, nilai Rp25.000.000" in december
+
+    # The koordinator's export has the same figures on its "Peluang pasar" sheet.
+    await bot.grant(KOOR, Role.KOORDINATOR)
+    koor = bot.user(KOOR, "Koor")
+    await koor.send("/ekspor")
+    message = next(m for m in reversed(koor.bot_messages()) if m.get("document"))
+    book = load_workbook(io.BytesIO(bot.api.files[message["document"]["file_id"]]))
+    rows = {r[1]: r for r in book["Peluang pasar"].iter_rows(min_row=2, values_only=True)}
+    assert rows["2026-11"][2:8] == (1, 5, 5, "580 lembar", 5, "500 lembar")
+    assert rows["2026-12"][9:14] == ("500 lembar", 25_000_000, 4_300_000, 1, 25_000_000)
 
 
 async def test_before_publication_only_counts_and_small_numbers_stay_hidden(bot, cluster):
