@@ -171,7 +171,7 @@ def unschedule(announcement_id: int) -> str:
 
 
 # A member's answer to an announcement, and the author's lists
-ANSWER_PATTERN = re.compile(r"^ann:(?P<answer>ikut|tidak|tertarik|list):(?P<announcement>\d{1,10})$")
+ANSWER_PATTERN = re.compile(r"^ann:(?P<answer>ikut|tidak|tertarik|batal|list):(?P<announcement>\d{1,10})$")
 
 
 def answer(kind: str, announcement_id: int) -> str:
@@ -203,6 +203,56 @@ def privacy_erase(reason: str, member_id: int) -> str:
     return f"priv:{reason}:{member_id}"
 
 
+# Market requests (/permintaan): composing; a member's "Sanggup", amounts, withdrawal, date and
+# answer to their part; the author's list, close, allocation; follow-ups; the omzet question;
+# which opportunities a member receives.
+REQUEST_SKIP = "req:skip"
+REQUEST_ABORT = "req:abort"
+REQUEST_STOP = "req:stop"
+REQUEST_DECLINE = "req:x"
+REQUEST_PATTERN = re.compile(
+    r"^req:(?:t:(?P<target>all|(?:kab|kom|cl):\d{1,10})|(?P<compose>send|skip|abort)(?::(?P<draft>[0-9a-f]{8}))?"
+    r"|(?P<stop>stop)|(?P<decline>x)"
+    r"|(?P<action>[sowrlcakyn]):(?P<request>\d{1,10})|q:(?P<qrequest>\d{1,10}):(?P<quantity>\d{1,10})"
+    r"|d:(?P<deal>\d{1,10}):(?P<deal_answer>deal|nego|no|declined)|m:(?P<mfollowup>\d{1,10}):(?P<member_answer>fill|declined)"
+    r"|i:(?P<ifollowup>\d{1,10}):(?P<included>included|not_included|declined)|f:(?P<filter>all|mine))$"
+)
+
+
+def request_target(key: str) -> str:
+    return f"req:t:{key}"
+
+
+def request_send(draft_key: str | None) -> str:
+    return f"req:send:{draft_key}" if draft_key else "req:send"
+
+
+def request_action(action: str, request_id: int) -> str:
+    """s Sanggup, o jumlah lain, w tarik, r tanggal siap, l daftar, c tutup, a bagi, k kirim
+    pembagian, y / n the member's answer to their part."""
+    return f"req:{action}:{request_id}"
+
+
+def request_quantity(request_id: int, quantity: int) -> str:
+    return f"req:q:{request_id}:{quantity}"
+
+
+def request_deal(followup_id: int, answer: str) -> str:
+    return f"req:d:{followup_id}:{answer}"
+
+
+def request_member(followup_id: int, answer: str) -> str:
+    return f"req:m:{followup_id}:{answer}"
+
+
+def request_included(followup_id: int, answer: str) -> str:
+    return f"req:i:{followup_id}:{answer}"
+
+
+def request_filter(only_mine: bool) -> str:
+    return f"req:f:{'mine' if only_mine else 'all'}"
+
+
 ALL_PATTERNS = (
     REG_PATTERN,
     APPROVAL_PATTERN,
@@ -217,4 +267,5 @@ ALL_PATTERNS = (
     ANSWER_PATTERN,
     SUMMARY_PATTERN,
     PRIVACY_PATTERN,
+    REQUEST_PATTERN,
 )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.services.monthly import MonthlySchedule
+from bot.services.requests import FollowUpSchedule
 
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 
@@ -56,6 +57,29 @@ def _schedule(get) -> MonthlySchedule:
     )
 
 
+def _followups(get) -> FollowUpSchedule:
+    """When requests and opportunities are followed up, each part overridable from the environment."""
+    default = FollowUpSchedule()
+    days_text = get("KLASTERBOT_FOLLOWUP_DAYS")
+    opportunity_text = get("KLASTERBOT_OPPORTUNITY_DAYS")
+    hour_text = get("KLASTERBOT_FOLLOWUP_TIME")
+    try:
+        days = tuple(sorted({int(d) for d in days_text.split(",")})) if days_text else default.days_after_deadline
+        opportunity = int(opportunity_text) if opportunity_text else default.opportunity_days
+    except ValueError as exc:
+        raise ConfigError(
+            "KLASTERBOT_FOLLOWUP_DAYS / KLASTERBOT_OPPORTUNITY_DAYS harus angka hari, contoh 1,21 dan 7 / "
+            "must be numbers of days, e.g. 1,21 and 7"
+        ) from exc
+    if not days or not all(0 <= d <= 365 for d in (*days, opportunity)):
+        raise ConfigError("Hari tindak lanjut harus 0-365 / follow-up days must be 0-365")
+    return FollowUpSchedule(
+        days_after_deadline=days,
+        opportunity_days=opportunity,
+        hour=_clock("KLASTERBOT_FOLLOWUP_TIME", hour_text) if hour_text else default.hour,
+    )
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is shown to the operator as is."""
 
@@ -92,6 +116,9 @@ class Settings:
     # The monthly reminders and summaries fire by themselves; benchmarks switch them off so that
     # the calendar never sends a reminder to every seeded member during a run.
     run_monthly_jobs: bool = True
+    # Requests are followed up 1 and 21 days after their deadline at 09:00 (their zone); a plain
+    # peluang pasar counts as due 7 days after it was sent.
+    followups: FollowUpSchedule = field(default_factory=FollowUpSchedule)
 
     @classmethod
     def from_env(
@@ -133,6 +160,7 @@ class Settings:
                 f"KLASTERBOT_MAX_MESSAGES_PER_SECOND={rate!r} harus berupa angka / must be a number"
             ) from exc
         schedule = _schedule(get)
+        followups = _followups(get)
         return cls(
             token=get("TELEGRAM_BOT_TOKEN"),
             database_url=get("DATABASE_URL") or _default_database_url(workdir),
@@ -142,6 +170,7 @@ class Settings:
             bot_username=(get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             max_messages_per_second=max_rate,
             schedule=schedule,
+            followups=followups,
         )
 
     def require_token(self) -> str:

@@ -280,3 +280,15 @@ def format_moment(moment: datetime, zone: str, locale: str) -> tuple[str, str, s
     """A moment in `zone` as (day, clock, zone name): ("2 Desember 2026", "09.00", "WIT")."""
     local = moment.astimezone(ZoneInfo(zone))
     return format_day(local.date(), locale), format_clock(local, locale), zone_short_name(zone)
+
+
+def parse_coming_day(text: str, today: date) -> date:
+    """A day as people write a deadline: "12/12/2026", "12 Desember", "besok". A date without a
+    year is its next occurrence; a day before `today` is returned as read (the caller refuses it).
+    Raises MonthError(UNKNOWN) when unreadable."""
+    from datetime import UTC
+
+    cleaned = " ".join(text.split()).rstrip(".")
+    # The same reading as a training's day, at a noon that no zone shifts to another day.
+    noon = datetime.combine(today, time(12, 0), tzinfo=UTC)
+    return parse_day_and_time(f"{cleaned} 12.00", noon, "UTC").date()

@@ -582,3 +582,86 @@ def format_change_whole(ratio: Decimal, locale: str) -> str:
         context.prec = 80
         rounded = abs(Decimal(ratio)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return format_percent(rounded, "#,##0%", locale=locale)
+# --- quantities of goods (market requests and pledges) --------------------------------------
+
+# A quantity of goods is a whole number of its unit (500 lembar, 20 kg); far above any order.
+MAX_QUANTITY = 10**9
+# A trailing word that is no magnitude is the unit someone typed with the number ("150 lembar").
+_UNIT_WORD = re.compile(r"^(?P<number>.*?[0-9.,](?:\s*(?:" + "|".join(sorted(MAGNITUDES, key=len, reverse=True)) + r")(?![a-z]))?)\s*(?P<unit>[^\W\d_][^\W\d_ .]*)?\.?$")
+
+
+# "150", "1500", "1.500": a whole count, dots grouping thousands.
+_WHOLE_COUNT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+")
+
+
+class QuantityErrorReason(StrEnum):
+    """Why a text is not a quantity of goods."""
+
+    EMPTY = auto()
+    NEGATIVE = auto()
+    ZERO = auto()
+    FRACTION = auto()
+    MALFORMED = auto()
+    TOO_LARGE = auto()
+
+
+class QuantityError(ValueError):
+    def __init__(self, reason: QuantityErrorReason, text: str = "") -> None:
+        super().__init__(f"{reason}: {text!r}")
+        self.reason = reason
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A whole, positive number of a unit; `unit` is the word typed after it, if any."""
+
+    amount: int
+    unit: str | None = None
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Read "150", "150 lembar", "1.500 pcs", "1,5 ribu" or "2 rb kg" as people type them, the
+    way amounts are read (thousands marks, ribu/juta), but whole and above zero."""
+    cleaned = _normalise(text)
+    if not cleaned:
+        raise QuantityError(QuantityErrorReason.EMPTY, text)
+    match = _UNIT_WORD.match(cleaned)
+    number, unit = (match["number"], match["unit"]) if match else (cleaned, None)
+    if unit in MAGNITUDES:
+        number, unit = cleaned, None
+    if _MINUS.match(number.strip()):
+        raise QuantityError(QuantityErrorReason.NEGATIVE, text)
+    if any(c.isalpha() for c in number.replace("rp", "")) and not any(w in MAGNITUDES for w in re.findall(r"[a-z]+", number)):
+        raise QuantityError(QuantityErrorReason.MALFORMED, text)
+    try:
+        parsed = parse_amount(number)
+    except AmountError as error:
+        reason = {
+            AmountErrorReason.EMPTY: QuantityErrorReason.EMPTY,
+            AmountErrorReason.NEGATIVE: QuantityErrorReason.NEGATIVE,
+            AmountErrorReason.TOO_LARGE: QuantityErrorReason.TOO_LARGE,
+        }.get(error.reason, QuantityErrorReason.MALFORMED)
+        if reason is QuantityErrorReason.MALFORMED and re.fullmatch(r"[0-9]+[.,][0-9]+", number.strip()):
+            reason = QuantityErrorReason.FRACTION  # "2,5": whole units only
+        raise QuantityError(reason, text) from error
+    if isinstance(parsed, AmbiguousAmount):
+        # A small bare whole number is only a question as money (juta? ribu?): as a count of
+        # pieces it is itself. "12,5" is no count of pieces.
+        whole = number.strip()
+        if _WHOLE_COUNT.fullmatch(whole):
+            count = int(whole.replace(".", ""))
+            if count == 0:
+                raise QuantityError(QuantityErrorReason.ZERO, text)
+            return Quantity(count, unit)
+        raise QuantityError(QuantityErrorReason.FRACTION, text)
+    if parsed.rupiah == 0:
+        raise QuantityError(QuantityErrorReason.ZERO, text)
+    if parsed.rupiah > MAX_QUANTITY:
+        raise QuantityError(QuantityErrorReason.TOO_LARGE, text)
+    return Quantity(parsed.rupiah, unit)
+
+
+def format_quantity(amount: int, unit: str, locale: str) -> str:
+    """ "1.500 lembar" (id), "1,500 lembar" (en): the unit as the author wrote it."""
+    return f"{format_decimal(amount, locale=locale)} {unit}".strip()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -465,7 +466,128 @@ class ClusterSummary(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+
+class MarketRequest(Base):
+    """A buyer's order described by a chair or koordinator (/permintaan), too big for one member:
+    members pledge parts of it, the author allocates, and both are asked how it ended."""
+
+    __tablename__ = "market_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    author_language: Mapped[str | None] = mapped_column(String(8))
+    product: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(String(1500), default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(24))
+    price_per_unit: Mapped[int | None] = mapped_column(BigInteger)
+    # The last day goods are taken, in `zone` (the first cluster's): pledges and the follow-up
+    # count from it.
+    deadline: Mapped[date] = mapped_column(Date)
+    zone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    place: Mapped[str] = mapped_column(String(200))
+    requirements: Mapped[str | None] = mapped_column(String(500))
+    # open -> closed -> allocated (an allocation closes an open request too).
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    allocated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The months (in `zone`) of the events the "Peluang pasar" figures count: each is written
+    # once, so a published month never changes by a later action.
+    created_month: Mapped[str] = mapped_column(String(7))
+    closed_month: Mapped[str | None] = mapped_column(String(7))
+    allocated_month: Mapped[str | None] = mapped_column(String(7))
+    # The draft it was posted from: posting claims the draft; a second press finds it here.
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class MarketRequestCluster(Base):
+    """A cluster a request was sent to, and how many of its members it reached."""
+
+    __tablename__ = "market_request_clusters"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("market_requests.id", ondelete="CASCADE"), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), primary_key=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MarketPledge(Base):
+    """What one member said they can supply of a request ("Sanggup"), and their allocated part.
+
+    One row per (request, member): the unique constraint is the claim that keeps one pledge per
+    member whatever presses and instances race. `member_id` becomes NULL when the member's data
+    is erased; the quantities stay in the figures, linked to nobody."""
+
+    __tablename__ = "market_pledges"
+    __table_args__ = (UniqueConstraint("request_id", "member_id", name="uq_market_pledges_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("market_requests.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    ready_by: Mapped[date | None] = mapped_column(Date)
+    # active or withdrawn; a withdrawn pledge counts nowhere.
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    # One more for every change: names the author's notice of each change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    allocated: Mapped[int | None] = mapped_column(BigInteger)
+    # confirmed or declined, the member's answer to their allocated part.
+    confirmation: Mapped[str | None] = mapped_column(String(16))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MarketFollowUp(Base):
+    """One follow-up question to one person about how a request or a plain *peluang pasar*
+    ended: the author ("Jadi transaksi?") or a member (what they delivered and were paid).
+
+    `key` names the question (subject, round, person) and is unique: the job that asks claims
+    it by inserting it, so two instances ask once."""
+
+    __tablename__ = "market_followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("market_requests.id", ondelete="CASCADE"), index=True)
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(8))  # author / member
+    # Who is asked; NULL once their data is erased (the answer stays in the figures).
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # author: deal / nego / no / declined; member: answered / declined.
+    answer: Mapped[str | None] = mapped_column(String(16))
+    # The deal's value (author) or what the member was paid, whole rupiah.
+    value: Mapped[int | None] = mapped_column(BigInteger)
+    delivered: Mapped[int | None] = mapped_column(BigInteger)
+    # The month (in the cluster's or request's zone) the answer was given: the month it counts in.
+    month: Mapped[str | None] = mapped_column(String(7))
+    # The member's answer to "is this amount included in your omzet for the month?":
+    # included / not_included / declined; None until asked and answered.
+    omzet_answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MarketPreference(Base):
+    """A member who wants only the opportunities for their own product or commodity."""
+
+    __tablename__ = "market_preferences"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    only_my_products: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
 __all__ = [
+    "MarketFollowUp",
+    "MarketPledge",
+    "MarketPreference",
+    "MarketRequest",
+    "MarketRequestCluster",
     "ClusterMonthTotal",
     "ClusterSummary",
     "JobRun",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal_column, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -305,6 +305,24 @@ class Announcements:
         existing.answer, existing.answered_at = answer, now
         await self.session.flush()
         return previous
+
+    async def answer_of(self, announcement_id: int, member_id: int) -> str | None:
+        return await self.session.scalar(
+            select(AnnouncementResponse.answer).where(
+                AnnouncementResponse.announcement_id == announcement_id, AnnouncementResponse.member_id == member_id
+            )
+        )
+
+    async def remove_answer(self, announcement_id: int, member_id: int, answer: str) -> bool:
+        """Withdraw a member's answer, once (the DELETE's row count is the claim)."""
+        result = await self.session.execute(
+            delete(AnnouncementResponse).where(
+                AnnouncementResponse.announcement_id == announcement_id,
+                AnnouncementResponse.member_id == member_id,
+                AnnouncementResponse.answer == answer,
+            )
+        )
+        return result.rowcount == 1
 
     async def responses(self, announcement_id: int) -> list[tuple[str, Member]]:
         rows = await self.session.execute(

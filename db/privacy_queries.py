@@ -27,6 +27,10 @@ from db.models import (
     Cluster,
     ConversationState,
     Delivery,
+    MarketFollowUp,
+    MarketPledge,
+    MarketPreference,
+    MarketRequest,
     Member,
     MonthlyReport,
     ProcessedUpdate,
@@ -207,7 +211,20 @@ async def erase_person(
             Delivery.dedupe_key.like(f"joinreq:{member_id}:%"),
             Delivery.dedupe_key.like(f"interest:%:{member_id}"),
             Delivery.dedupe_key == f"decision:{member_id}",
+            # Every notice to an author naming the member (a pledge, a change, a withdrawn interest).
+            Delivery.dedupe_key.like(f"lead:{member_id}:%"),
         )))
+        # Market requests: a pledge on a request still open is withdrawn (the author could not
+        # reach anyone behind it); pledges, parts and answers of closed requests stay in the
+        # figures, linked to nobody. The preference goes.
+        open_requests = select(MarketRequest.id).where(MarketRequest.status == "open")
+        other += await run(
+            update(MarketPledge)
+            .where(MarketPledge.member_id == member_id, MarketPledge.status == "active", MarketPledge.request_id.in_(open_requests))
+            .values(status="withdrawn", updated_at=now)
+        )
+        other += await run(update(MarketPledge).where(MarketPledge.member_id == member_id).values(member_id=None))
+        other += await run(delete(MarketPreference).where(MarketPreference.member_id == member_id))
     listed = [RosterEntry.phone == phone] if phone else []
     if member_id is not None:
         listed.append(RosterEntry.claimed_member_id == member_id)
@@ -241,6 +258,15 @@ async def erase_person(
         update(Announcement).where(Announcement.author_telegram_user_id == tg)
         .values(author_telegram_user_id=ERASED_TELEGRAM_ID, author_language=None)
     )
+    other += await run(
+        update(MarketRequest).where(MarketRequest.author_telegram_user_id == tg)
+        .values(author_telegram_user_id=ERASED_TELEGRAM_ID, author_language=None)
+    )
+    # Follow-up answers stay in the figures; who gave them does not.
+    asked = [MarketFollowUp.telegram_user_id == tg]
+    if member_id is not None:
+        asked.append(MarketFollowUp.member_id == member_id)
+    other += await run(update(MarketFollowUp).where(or_(*asked)).values(telegram_user_id=None, member_id=None))
     roles = await run(delete(RoleGrant).where(RoleGrant.telegram_user_id == tg))
     other += await run(update(RoleGrant).where(RoleGrant.granted_by == tg).values(granted_by=None))
     other += await run(update(Member).where(Member.decided_by == tg).values(decided_by=None))

@@ -27,6 +27,7 @@ from handlers import (
     privacy,
     profile,
     registration,
+    requests,
     summaries,
 )
 from handlers.errors import on_error
@@ -48,6 +49,8 @@ def register(app: Application) -> None:
         "omzet": omzet.omzet_command,
         "riwayat": history.riwayat_command,
         "umumkan": announcements.umumkan_command,
+        "permintaan": requests.permintaan_command,
+        "peluang": requests.peluang_command,
         "info": announcements.info_command,
         "berhenti": announcements.pause_command,
         "lanjut": announcements.resume_command,
@@ -84,6 +87,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(omzet.on_button, pattern=cb.OMZET_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))
+    app.add_handler(CallbackQueryHandler(requests.on_button, pattern=cb.REQUEST_PATTERN))
     app.add_handler(CallbackQueryHandler(summaries.on_button, pattern=cb.SUMMARY_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))

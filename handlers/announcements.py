@@ -236,6 +236,9 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
     if match["answer"] == "list":
         await _send_list(update, context, announcement_id)
         return
+    if match["answer"] == "batal":
+        await _withdraw(update, context, announcement_id)
+        return
     try:
         async with context.uow() as uow:
             response = await ann.respond(
@@ -244,15 +247,61 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
+    if response.answer is Answer.TERTARIK and response.previous == Answer.TERTARIK.value:
+        # A second press: nothing is sent again; say so and offer the way back.
+        text = t.gettext("Minat Anda sudah tercatat dan sudah dikirim kepada pengirim. Ingin menariknya?")
+        await query.answer(text[:190])
+        await say(update, context, text, reply_markup=markup(msg.interest_buttons(t, announcement_id)))
+        return
     confirmations = {
         Answer.IKUT: t.gettext("Terima kasih, Anda tercatat akan ikut. Kami akan mengingatkan sehari sebelumnya."),
         Answer.TIDAK: t.gettext("Terima kasih, Anda tercatat tidak bisa ikut."),
         Answer.TERTARIK: t.gettext("Terima kasih! Data Anda sudah dikirim kepada pengirim pengumuman."),
     }
     await query.answer(confirmations[response.answer][:190])
-    await say(update, context, confirmations[response.answer])
+    if response.answer is Answer.TERTARIK:
+        await say(update, context, confirmations[response.answer], reply_markup=markup(msg.interest_buttons(t, announcement_id)))
+        if not response.phone:
+            await say_phone_missing(update, context)
+    else:
+        await say(update, context, confirmations[response.answer])
     if response.answer is Answer.TERTARIK and response.previous is None and context.runtime.outbox is not None:
         context.runtime.outbox.wake()  # the author's "Peminat baru" is queued
+
+
+async def say_phone_missing(update: Update, context: KlasterContext) -> None:
+    """The sender cannot call a member without a phone: say so, with the way to add it."""
+    t = context.t
+    await say(
+        update,
+        context,
+        t.gettext(
+            "Nomor telepon Anda belum tersimpan, jadi pengirim tidak bisa menghubungi Anda. "
+            "Tambahkan nomor Anda supaya bisa dihubungi."
+        ),
+        reply_markup=inline([[(t.gettext("Tambah nomor telepon"), cb.profile_edit("phone"))]]),
+    )
+
+
+async def _withdraw(update: Update, context: KlasterContext, announcement_id: int) -> None:
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            withdrawn = await ann.withdraw_interest(
+                uow, update.effective_user.id, announcement_id, context.runtime.now(), context.runtime.i18n
+            )
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    text = (
+        t.gettext("Minat Anda sudah ditarik. Pengirim sudah diberi tahu.")
+        if withdrawn
+        else t.gettext("Minat Anda sudah ditarik sebelumnya.")
+    )
+    await update.callback_query.answer(text[:190])
+    await say(update, context, text)
+    if withdrawn and context.runtime.outbox is not None:
+        context.runtime.outbox.wake()
 
 
 async def _send_list(update: Update, context: KlasterContext, announcement_id: int) -> None:
@@ -295,7 +344,10 @@ async def info_command(update: Update, context: KlasterContext) -> None:
         return
     await say(update, context, t.gettext("Pengumuman terakhir untuk klaster Anda:"))
     for item in reversed(items):
-        text = msg.member_text(t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone=zone)
+        text = msg.member_text(
+            t, item.kind, item.text, training_at=item.training_at, training_place=item.training_place, zone=zone,
+            sender=item.sender,
+        )
         stamp = format_day(item.created_at.astimezone(ZoneInfo(zone)).date(), t.locale)
         await say(update, context, f"{stamp}\n{text}", reply_markup=markup(msg.member_buttons(t, item.kind, item.id)))
 

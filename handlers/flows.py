@@ -17,8 +17,10 @@ from bot.i18n import Translator
 from bot.services import actors, announcements, cluster_setup, reports
 from bot.services import profile as profile_service
 from bot.services import registration as reg
+from bot.services import requests as market
 from handlers import announcements as announcement_handlers
 from handlers import cluster_admin, menu, omzet, profile, registration
+from handlers import requests as market_handlers
 from handlers.context import KlasterContext
 from handlers.keyboards import inline, skip_words
 from handlers.replies import say
@@ -89,6 +91,23 @@ FLOWS: dict[str, FlowRoutes] = {
             announcements.Step.TRAINING_PLACE: StepRoutes(text=announcement_handlers.compose_message),
             announcements.Step.SCHEDULE_WHEN: StepRoutes(text=announcement_handlers.compose_message),
         },
+    ),
+    market.FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menulis permintaan pembeli"),
+        cancelled=lambda t: t.gettext("Permintaan dibatalkan. Tidak ada yang dikirim."),
+        resume=market_handlers.resume_compose,
+        commands=frozenset({"permintaan"}),
+        # A photo may come with the product (its caption); every other step is typed.
+        default=StepRoutes(text=market_handlers.compose_message),
+        steps={market.Step.PRODUCT: StepRoutes(text=market_handlers.compose_message, media=market_handlers.compose_message)},
+    ),
+    market.ANSWER_FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menjawab tentang permintaan pembeli"),
+        cancelled=lambda t: t.gettext("Dibatalkan. Tidak ada yang dicatat."),
+        resume=market_handlers.resume_answer,
+        commands=frozenset(),
+        # A quantity, a day, an allocation change, a deal's value, a delivery or a payment.
+        default=StepRoutes(text=market_handlers.on_answer_text),
     ),
     profile_service.FLOW.name: FlowRoutes(
         doing=lambda t: t.gettext("mengubah profil"),

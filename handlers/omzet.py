@@ -29,6 +29,7 @@ from bot.services.reports import (
     Step,
     Unchanged,
 )
+from handlers import requests as market
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
 from handlers.replies import refuse, say
@@ -277,6 +278,7 @@ async def show(update: Update, context: KlasterContext, outcome: Outcome) -> Non
         await show_question(update, context, outcome)
     else:
         await say(update, context, _result_text(context.t, outcome))
+        await market.ask_included(update, context, outcome)
 
 
 def _result_text(t: Translator, outcome: Outcome) -> str:
@@ -416,6 +418,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             else _result_text(context.t, outcome)
         )
         await asyncio.gather(query.answer(), _replace_question(update, context, text))
+        await market.ask_included(update, context, outcome)
         return
     await query.answer()
     await _drop_buttons(update)

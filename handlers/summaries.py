@@ -10,10 +10,18 @@ from bot import callbacks as cb
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
 from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import ClusterInfo, DomainError, NotAllowed, NotFound
-from bot.export import summary_workbook
+from bot.export import MarketSheet, summary_workbook
+from bot.messages import requests as market_texts
 from bot.messages import summaries as texts
-from bot.money import format_count, format_percent_change, format_rupiah, format_share
+from bot.money import (
+    format_count,
+    format_percent_change,
+    format_quantity,
+    format_rupiah,
+    format_share,
+)
 from bot.services import clusters as cluster_service
+from bot.services import requests as market_service
 from bot.services import summaries as summary_service
 from bot.services.summaries import Figures
 from handlers.cluster_picker import ask_for_cluster
@@ -46,6 +54,9 @@ async def _send_summary(update: Update, context: KlasterContext, cluster_id: int
             figures = await summary_service.summary_for(
                 uow, context.require_actor(), cluster_id, month, context.runtime.now(), context.runtime.settings.schedule
             )
+            market = await market_service.cluster_market(
+                uow, context.require_actor(), cluster_id, month, context.runtime.now(), context.runtime.settings.schedule
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -53,7 +64,8 @@ async def _send_summary(update: Update, context: KlasterContext, cluster_id: int
     await say(
         update,
         context,
-        texts.summary_text(t, figures),
+        # A cluster's market month only where something happened in it.
+        texts.summary_text(t, figures) + ("\n\n" + market_texts.market_text(t, market) if market.active else ""),
         reply_markup=inline(
             [
                 [(format_month(m, t.locale, short=True), cb.summary_action("m", cluster_id, str(m))) for m in months],
@@ -269,6 +281,9 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
             rows = await summary_service.export_rows(
                 uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
             )
+            market = await market_service.market_export_rows(
+                uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -283,6 +298,22 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
         t.gettext("Data belum cukup: kurang dari {n} anggota melapor", n=format_count(summary_service.MIN_REPORTERS, t.locale)),
         t.gettext("Ringkasan"),
         unpublished_note=t.gettext("Belum terbit: angka omzet terbit setelah batas lapor"),
+        market=MarketSheet(
+            title=t.gettext("Peluang pasar"),
+            headers=[
+                t.gettext("Klaster"), t.gettext("Bulan"), t.gettext("Permintaan pembeli"), t.gettext("Anggota dijangkau"),
+                t.gettext("Anggota menyanggupi"), t.gettext("Disanggupi"), t.gettext("Anggota mendapat bagian"),
+                t.gettext("Dibagi"), t.gettext("Anggota menjawab"), t.gettext("Dikirim"),
+                t.gettext("Dibayar kepada anggota"), t.gettext("Termasuk dalam omzet"), t.gettext("Transaksi"),
+                t.gettext("Nilai transaksi"), t.gettext("Catatan"),
+            ],
+            rows=market,
+            suppressed_note=t.gettext(
+                "Jumlah dari kurang dari {n} anggota tidak ditampilkan", n=format_count(summary_service.MIN_REPORTERS, t.locale)
+            ),
+            unpublished_note=t.gettext("Belum terbit: angka peluang pasar terbit bersama angka omzet"),
+            quantities=lambda totals: ", ".join(format_quantity(u.quantity, u.unit, t.locale) for u in totals),
+        ),
     )
     await context.bot.send_document(
         update.effective_chat.id,

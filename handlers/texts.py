@@ -101,6 +101,47 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Laporan hanya bisa untuk 12 bulan terakhir yang sudah selesai. Contoh: bulan lalu "
             "12,5 juta, atau bulan lalu tutup jika tidak ada penjualan."
         ),
+        "quantity_empty": t.gettext("Silakan tulis jumlahnya dengan angka. Contoh: 150 atau 1.500"),
+        "quantity_malformed": t.gettext(
+            "Jumlah itu tidak bisa kami baca. Tulis angkanya saja, boleh dengan satuan. Contoh: 150, "
+            "1.500 atau 2 ribu lembar"
+        ),
+        "quantity_negative": t.gettext("Jumlah tidak bisa kurang dari nol. Contoh: 150"),
+        "quantity_zero": t.gettext(
+            "Jumlahnya harus lebih dari nol. Jika Anda tidak jadi menyanggupi, tekan \"Tarik sanggupan\"."
+        ),
+        "quantity_fraction": t.gettext("Mohon tulis bilangan bulat, tanpa koma. Contoh: 150 atau 1.500"),
+        "quantity_too_large": t.gettext("Jumlah itu terlalu besar. Mohon periksa lagi jumlah nolnya."),
+        "unit_expected": t.gettext("Tulis juga satuannya. Contoh: 500 lembar, 1.000 pcs, atau 200 kg"),
+        "pledge_above_request": t.gettext(
+            "Itu lebih dari seluruh permintaan. Tulis paling banyak sebesar jumlah yang diminta pembeli."
+        ),
+        "rupiah_empty": t.gettext("Silakan tulis jumlahnya dengan angka. Contoh: 25 juta atau 850 ribu"),
+        "rupiah_malformed": t.gettext(
+            "Jumlah itu tidak bisa kami baca. Tulis seperti contoh ini: 25 juta, 850 ribu, atau 25.000.000"
+        ),
+        "rupiah_negative": t.gettext("Jumlah tidak bisa kurang dari nol. Contoh: 25 juta atau 850 ribu"),
+        "rupiah_too_large": t.gettext("Jumlah itu terlalu besar. Mohon periksa lagi jumlah nolnya."),
+        "rupiah_ambiguous": t.gettext(
+            "Maksudnya juta atau ribu? Tulis dengan satuannya, contoh: 12,5 juta atau 12,5 ribu"
+        ),
+        "rupiah_zero": t.gettext("Jumlahnya harus lebih dari nol. Contoh: 50 ribu atau 25 juta"),
+        "product_expected": t.gettext("Tulis nama produknya. Contoh: Batik tulis motif jlamprang"),
+        "photo_only_with_product": t.gettext(
+            "Foto hanya bisa dikirim bersama nama produk. Silakan jawab pertanyaan terakhir dengan teks."
+        ),
+        "day_unreadable": t.gettext("Tanggal itu tidak bisa kami baca. Contoh: 12/12/2026 atau 12 Desember"),
+        "day_past": t.gettext("Tanggal itu sudah lewat. Tulis tanggal hari ini atau sesudahnya."),
+        "ready_after_deadline": t.gettext(
+            "Tanggal itu lewat dari batas waktu pembeli. Tulis tanggal sebelum atau pada batas waktunya."
+        ),
+        "nothing_pledged": t.gettext("Belum ada sanggupan yang bisa dibagi."),
+        "adjust_expected": t.gettext(
+            "Tulis nomor pada daftar dan bagiannya, contoh: 2 120 (beberapa sekaligus: 2 120, 4 60)."
+        ),
+        "part_above_pledge": t.gettext("Bagian itu lebih besar dari sanggupan anggota tersebut."),
+        "parts_above_request": t.gettext("Jumlah semua bagian lebih besar dari permintaan pembeli."),
+        "delivered_above_request": t.gettext("Itu lebih dari seluruh permintaan. Mohon periksa lagi."),
     }
     if reason in ("use_buttons_phone", "use_buttons_match"):
         return t.gettext(
@@ -142,6 +183,15 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "registered": t.gettext("Pendaftaran Anda sudah kami terima."),
         "request_decided": t.gettext("Permintaan ini sudah diputuskan."),
         "data_erased": t.gettext("Data Anda sudah dihapus."),
+        "request_sent": t.gettext("Permintaan ini sudah dikirim."),
+        "request_closed": t.gettext(
+            "Permintaan ini sudah ditutup, jadi sanggupan tidak bisa ditambah atau diubah lagi. "
+            "Sanggupan yang sudah tercatat tetap tersimpan."
+        ),
+        "request_allocated": t.gettext("Pesanan ini sudah dibagi."),
+        "pledge_withdrawn": t.gettext("Sanggupan Anda sudah ditarik."),
+        "part_answered": t.gettext("Anda sudah menjawab tentang bagian ini."),
+        "followup_answered": t.gettext("Pertanyaan ini sudah Anda jawab. Terima kasih."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 
@@ -191,6 +241,7 @@ def help_text(t: Translator, actor: Actor) -> str:
             t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
             t.gettext("/profil — melihat dan mengubah data Anda"),
             t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
+            t.gettext("/peluang — memilih peluang pasar yang Anda terima"),
             t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
         ]
     if actor.is_ketua or actor.is_koordinator:
@@ -198,6 +249,7 @@ def help_text(t: Translator, actor: Actor) -> str:
             "",
             t.gettext("Untuk ketua klaster dan koordinator:"),
             t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+            t.gettext("/permintaan — meneruskan pesanan pembeli; anggota menyatakan sanggup berapa"),
             t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
             t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
             t.gettext("/undang — tautan undangan klaster"),

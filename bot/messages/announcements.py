@@ -9,6 +9,7 @@ from bot import callbacks as cb
 from bot.dates import format_moment
 from bot.domain import AnnouncementKind as Kind
 from bot.i18n import Translator
+from bot.market import Sender
 from bot.messages import Button, Payload, Rows
 from bot.money import format_count
 
@@ -17,6 +18,21 @@ def when(t: Translator, moment: datetime, zone: str) -> str:
     """"2 Desember 2026, pukul 09.00 WIT": always in the reader's cluster zone, named."""
     day, clock, label = format_moment(moment, zone, t.locale)
     return t.gettext("{tanggal}, pukul {jam} {zona}", tanggal=day, jam=clock, zona=label)
+
+
+def sender_line(t: Translator, sender: Sender | None) -> str | None:
+    """ "Dari: Siti Aminah, ketua klaster Batik Simbang Kulon": every opportunity names who sent it."""
+    if sender is None:
+        return None
+    if sender.role == "ketua":
+        role = t.gettext("ketua klaster {klaster}", klaster=sender.place) if sender.place else t.gettext("ketua klaster")
+    elif sender.place:
+        role = t.gettext("koordinator Kab./Kota {kabupaten}", kabupaten=sender.place)
+    else:
+        role = t.gettext("koordinator program")
+    if sender.name:
+        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
+    return t.gettext("Dari: {peran}", peran=role)
 
 
 def header(t: Translator, kind: Kind) -> str:
@@ -35,9 +51,17 @@ def member_text(
     training_at: datetime | None,
     training_place: str | None,
     zone: str,
+    sender: Sender | None = None,
 ) -> str:
-    """The text members read: header, body, training details, what the buttons do."""
-    parts = [header(t, kind), "", text] if text else [header(t, kind)]
+    """The text members read: header, who sent it (an opportunity), body, training details, what
+    the buttons do."""
+    parts = [header(t, kind)]
+    # A member deciding on a buyer's offer needs to know whose it is.
+    line = sender_line(t, sender) if kind is Kind.PELUANG else None
+    if line:
+        parts.append(line)
+    if text:
+        parts += ["", text]
     if kind is Kind.PELATIHAN and training_at is not None:
         parts += ["", t.gettext("Waktu: {waktu}", waktu=when(t, training_at, zone))]
         if training_place:
@@ -76,9 +100,10 @@ def announcement(
     zone: str,
     attachment_type: str | None = None,
     attachment_file_id: str | None = None,
+    sender: Sender | None = None,
 ) -> Payload:
     """One member's copy of an announcement, with its answer buttons and attachment."""
-    body = member_text(t, kind, text, training_at=training_at, training_place=training_place, zone=zone)
+    body = member_text(t, kind, text, training_at=training_at, training_place=training_place, zone=zone, sender=sender)
     return Payload(
         body,
         member_buttons(t, kind, announcement_id),
@@ -122,6 +147,19 @@ def new_interest(
         ),
         list_button(t, Kind.PELUANG, announcement_id),
     )
+
+
+def interest_withdrawn(t: Translator, announcement_id: int, *, name: str, business: str) -> Payload:
+    """To the author: someone withdrew their "Saya tertarik"."""
+    return Payload(
+        t.gettext("{nama} — {usaha} menarik minatnya pada peluang pasar Anda.", nama=name, usaha=business),
+        list_button(t, Kind.PELUANG, announcement_id),
+    )
+
+
+def interest_buttons(t: Translator, announcement_id: int) -> Rows:
+    """Under "already recorded": the way to withdraw."""
+    return ((Button(t.gettext("Tarik minat"), cb.answer("batal", announcement_id)),),)
 
 
 def progress(t: Translator, sent: int, total: int) -> str:

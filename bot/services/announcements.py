@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, literal, or_, select
 
 from bot.dates import MonthError, parse_day_and_time
 from bot.domain import (
@@ -28,6 +28,7 @@ from bot.domain import (
     MemberStatus,
     NotAllowed,
     NotFound,
+    Role,
     StaleAction,
     TooLong,
 )
@@ -39,6 +40,7 @@ from bot.domain import (
 )
 from bot.flows import Flow
 from bot.i18n import I18n, Translator
+from bot.market import Sender
 from bot.messages import Payload
 from bot.messages import announcements as texts
 from bot.quiet_hours import first_allowed
@@ -117,6 +119,8 @@ class Draft:
     scheduled_for: datetime | None = None
     # Names this draft on its send buttons, and the announcement it becomes (draft_key).
     key: str | None = None
+    # Who members will read it is from (the preview shows it too).
+    sender: Sender | None = None
 
 
 @dataclass(frozen=True)
@@ -139,13 +143,16 @@ def _scope_clusters(clusters: list[ClusterInfo], actor: Actor) -> list[ClusterIn
     return [c for c in clusters if actor.can_manage(c)]
 
 
-async def _clusters_in_scope(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
+async def clusters_in_scope(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
+    """The clusters a chair or koordinator may write to now (NotAllowed for anyone else)."""
     if not (actor.is_ketua or actor.is_koordinator):
         raise NotAllowed("announce")
     return _scope_clusters([cluster_info(c) for c in await uow.clusters.all()], actor)
 
 
-def _targets(clusters: list[ClusterInfo]) -> tuple[TargetOption, ...]:
+
+def target_options(clusters: list[ClusterInfo]) -> tuple[TargetOption, ...]:
+    """The audiences to choose from: all in scope, a kabupaten, a commodity, one cluster."""
     options = [TargetOption("all", "*", len(clusters))]
     kabupaten = sorted({c.kabupaten for c in clusters}, key=str.casefold)
     commodities = sorted({c.commodity.casefold() for c in clusters})
@@ -163,7 +170,8 @@ def _targets(clusters: list[ClusterInfo]) -> tuple[TargetOption, ...]:
     return tuple(options)
 
 
-def _resolve_target(clusters: list[ClusterInfo], key: str) -> list[ClusterInfo]:
+def resolve_target(clusters: list[ClusterInfo], key: str) -> list[ClusterInfo]:
+    """The clusters a target button's key names (none for a forged or outdated key)."""
     kabupaten = sorted({c.kabupaten for c in clusters}, key=str.casefold)
     commodities = sorted({c.commodity.casefold() for c in clusters})
     kind, _, value = key.partition(":")
@@ -210,16 +218,17 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
         zone=zone,
         scheduled_for=datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None,
         key=data.get("key"),
+        sender=await sender_of(uow, actor, list(data.get("cluster_ids", []))),
     )
     targets: tuple[TargetOption, ...] = ()
     if step is Step.TARGET:
-        targets = _targets(await _clusters_in_scope(uow, actor))
+        targets = target_options(await clusters_in_scope(uow, actor))
     return ComposeView(step, draft, targets)
 
 
 async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
     """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope."""
-    clusters = await _clusters_in_scope(uow, actor)
+    clusters = await clusters_in_scope(uow, actor)
     if not clusters:
         raise NotFound("no_clusters_in_scope")
     # A fresh key per draft: a send button of an older draft never sends this one.
@@ -231,7 +240,7 @@ async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
 
 async def choose_target(uow: UnitOfWork, actor: Actor, key: str) -> ComposeView:
     _, data = await _state(uow, actor, Step.TARGET)
-    chosen = _resolve_target(await _clusters_in_scope(uow, actor), key)
+    chosen = resolve_target(await clusters_in_scope(uow, actor), key)
     if not chosen:
         raise StaleAction("announce_target")
     data["cluster_ids"] = [c.id for c in chosen]
@@ -330,16 +339,21 @@ class _Recipient:
     chat_id: int | None
     language: str | None
     zone: str
+    cluster_id: int
 
 
-async def _recipient_chunks(uow: UnitOfWork, cluster_ids: list[int]) -> AsyncIterator[list[_Recipient]]:
+async def _recipient_chunks(
+    uow: UnitOfWork, cluster_ids: list[int], product: str | None = None
+) -> AsyncIterator[list[_Recipient]]:
     """Active members of the clusters who have not paused announcements nor blocked the bot,
-    RECIPIENT_CHUNK at a time in member order: only the four columns a delivery needs, never ORM objects,
-    so 100,000 recipients never sit in memory at once."""
-    from db.models import Cluster
+    RECIPIENT_CHUNK at a time in member order: only the columns a delivery needs, never ORM objects,
+    so 100,000 recipients never sit in memory at once. With `product` (a market opportunity),
+    members who asked for their own products' offers only get it when it names their main
+    product or their cluster's commodity."""
+    from db.models import Cluster, MarketPreference
 
     query = (
-        select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone)
+        select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone, Member.cluster_id)
         .join(Cluster, Cluster.id == Member.cluster_id)
         .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
         .where(
@@ -350,18 +364,119 @@ async def _recipient_chunks(uow: UnitOfWork, cluster_ids: list[int]) -> AsyncIte
             Member.telegram_user_id.is_not(None),
         )
     )
+    if product is not None:
+        text = literal(product.casefold())
+        query = query.outerjoin(MarketPreference, MarketPreference.member_id == Member.id).where(
+            or_(
+                MarketPreference.only_my_products.is_not(True),
+                and_(func.length(func.trim(Member.main_product)) > 2, text.contains(func.lower(func.trim(Member.main_product)))),
+                text.contains(func.lower(Cluster.commodity)),
+            )
+        )
     async for rows in keyset_pages(uow.session, query, Member.id, RECIPIENT_CHUNK):
         yield [_Recipient(*row) for row in rows]
 
 
-def member_copy(t: Translator, draft: Draft, *, announcement_id: int, zone: str | None = None) -> Payload:
+@dataclass(frozen=True)
+class Queued:
+    """What queue_member_copies wrote: rows per cluster, members without a chat, the zone of
+    the first recipient and the earliest moment any row may leave."""
+
+    recipients: int
+    unreachable: int
+    per_cluster: dict[int, int]
+    first_zone: str | None
+    earliest: datetime | None
+
+
+async def queue_member_copies(
+    uow: UnitOfWork,
+    cluster_ids: list[int],
+    render: Callable[[str | None, str], Payload],
+    *,
+    kind: str,
+    key_prefix: str,
+    now: datetime,
+    scheduled_for: datetime | None = None,
+    announcement_id: int | None = None,
+    product: str | None = None,
+) -> Queued:
+    """One delivery per reachable member of the clusters, in the caller's transaction, rendered
+    once per (language, zone) by `render`; keyed `key_prefix:member id`. A scheduled send waits
+    for the morning in each zone; otherwise rows leave now. Announcements and market requests
+    both go out this way."""
+    # Every row of one language and zone shares the one dict.
+    payloads: dict[tuple[str | None, str], dict[str, Any]] = {}
+    not_before: dict[str, datetime] = {}
+    per_cluster: dict[int, int] = {c: 0 for c in cluster_ids}
+    recipients = unreachable = 0
+    first_zone: str | None = None
+    async for chunk in _recipient_chunks(uow, cluster_ids, product):
+        rows = []
+        for r in chunk:
+            if r.chat_id is None:
+                unreachable += 1
+                continue
+            first_zone = first_zone or r.zone
+            if (r.language, r.zone) not in payloads:
+                payloads[r.language, r.zone] = render(r.language, r.zone).to_json()
+            if r.zone not in not_before:
+                not_before[r.zone] = first_allowed(scheduled_for, r.zone) if scheduled_for else now
+            per_cluster[r.cluster_id] = per_cluster.get(r.cluster_id, 0) + 1
+            rows.append(
+                {
+                    "kind": kind,
+                    "dedupe_key": f"{key_prefix}:{r.member_id}",
+                    "announcement_id": announcement_id,
+                    "member_id": r.member_id,
+                    "chat_id": r.chat_id,
+                    "payload": payloads[r.language, r.zone],
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": not_before[r.zone],
+                    "created_at": now,
+                }
+            )
+        # Written chunk by chunk inside the same transaction: all or nothing, still.
+        recipients += await uow.deliveries.add_many(rows)
+    return Queued(recipients, unreachable, per_cluster, first_zone, min(not_before.values(), default=None))
+
+
+def member_copy(
+    t: Translator, draft: Draft, *, announcement_id: int, zone: str | None = None, sender: Sender | None = None
+) -> Payload:
     """A member's copy of a draft (also the author's preview, with announcement id 0)."""
     assert draft.kind is not None
     return texts.announcement(
         t, announcement_id, draft.kind, draft.text or "", training_at=draft.training_at,
         training_place=draft.training_place, zone=zone or draft.zone,
         attachment_type=draft.attachment_type, attachment_file_id=draft.attachment_file_id,
+        sender=sender or draft.sender,
     )
+
+
+async def sender_of(uow: UnitOfWork, actor: Actor, cluster_ids: list[int]) -> Sender:
+    """How members are told who sent an opportunity or announcement: the sender's name when they
+    are a member too, and the role of theirs that reaches these clusters."""
+    clusters = [cluster_info(c) for c in await uow.clusters.all() if c.id in set(cluster_ids)]
+    name = actor.member.name if actor.member is not None and actor.member.name else None
+    for role in (Role.KETUA, Role.KOORDINATOR):
+        for grant in actor.roles:
+            if grant.role is role and any(grant.covers(c) for c in clusters):
+                if grant.cluster_id is not None:
+                    place = next((c.name for c in clusters if c.id == grant.cluster_id), grant.cluster_name)
+                else:
+                    place = grant.kabupaten
+                return Sender(name, role.value, place)
+    return Sender(name, Role.KOORDINATOR.value if actor.is_koordinator else Role.KETUA.value, None)
+
+
+async def sender_for(uow: UnitOfWork, telegram_user_id: int, cluster_ids: list[int]) -> Sender | None:
+    """The sender as above for someone by id (None when their data was erased)."""
+    if telegram_user_id == 0:
+        return None
+    author, _ = await resolve_actor(uow, telegram_user_id)
+    return await sender_of(uow, author, cluster_ids)
 
 
 def _progress_key(announcement_id: int) -> str:
@@ -391,7 +506,7 @@ async def _sendable(
 ) -> tuple[list[int], datetime | None]:
     """The draft's clusters and send time, when it may still be sent as it is."""
     cluster_ids = data.get("cluster_ids") or []
-    clusters = await _clusters_in_scope(uow, actor)
+    clusters = await clusters_in_scope(uow, actor)
     allowed = {c.id for c in clusters}
     if not cluster_ids or not set(cluster_ids) <= allowed:
         # The scope changed since the draft was started (a role was revoked).
@@ -439,41 +554,17 @@ async def publish(
         cluster_ids,
     )
     announcement_id = announcement.id
-    # Rendered once per language and zone (a training's hour is each cluster's own); every row
-    # of that language and zone shares the one dict.
-    payloads: dict[tuple[str | None, str], dict[str, Any]] = {}
-    # "Kirim sekarang" sends now; a scheduled send waits for the morning in each zone.
-    not_before: dict[str, datetime] = {}
-    recipients = unreachable = 0
-    first_zone: str | None = None
-    async for chunk in _recipient_chunks(uow, cluster_ids):
-        rows = []
-        for r in chunk:
-            if r.chat_id is None:
-                unreachable += 1
-                continue
-            first_zone = first_zone or r.zone
-            if (r.language, r.zone) not in payloads:
-                copy = member_copy(i18n.translator(r.language), draft, announcement_id=announcement_id, zone=r.zone)
-                payloads[r.language, r.zone] = copy.to_json()
-            if r.zone not in not_before:
-                not_before[r.zone] = first_allowed(scheduled_for, r.zone) if scheduled_for else now
-            rows.append(
-                {
-                    "kind": "announcement",
-                    "dedupe_key": f"ann:{announcement_id}:{r.member_id}",
-                    "announcement_id": announcement_id,
-                    "member_id": r.member_id,
-                    "chat_id": r.chat_id,
-                    "payload": payloads[r.language, r.zone],
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": not_before[r.zone],
-                    "created_at": now,
-                }
-            )
-        # Written chunk by chunk inside the same transaction: all or nothing, still.
-        recipients += await uow.deliveries.add_many(rows)
+    sender = await sender_of(uow, actor, cluster_ids)
+    queued = await queue_member_copies(
+        uow, cluster_ids,
+        # A training's hour is each cluster's own, so a copy is rendered per language and zone.
+        lambda language, zone: member_copy(
+            i18n.translator(language), draft, announcement_id=announcement_id, zone=zone, sender=sender
+        ),
+        kind="announcement", key_prefix=f"ann:{announcement_id}", now=now, scheduled_for=scheduled_for,
+        announcement_id=announcement_id, product=draft.text if draft.kind is Kind.PELUANG else None,
+    )
+    recipients, unreachable, first_zone = queued.recipients, queued.unreachable, queued.first_zone
     announcement.recipients = recipients
     announcement.unreachable = unreachable
     # The author's progress message is the outbox's to send, once (its dedupe key); the
@@ -483,7 +574,7 @@ async def publish(
         notices.Notice(
             "progress", _progress_key(announcement_id), actor.telegram_user_id,
             Payload(texts.progress(author_t, 0, recipients)),
-            not_before=min(not_before.values(), default=scheduled_for or now),
+            not_before=queued.earliest or scheduled_for or now,
         )
     ], now)
     await uow.audit.record(
@@ -545,24 +636,69 @@ async def respond(
     valid = {Kind.PELATIHAN: {Answer.IKUT, Answer.TIDAK}, Kind.PELUANG: {Answer.TERTARIK}}.get(kind, set())
     if answer not in valid:
         raise StaleAction("announcement_answer")
+    if answer is Answer.TERTARIK and await uow.announcements.answer_of(announcement_id, member.id) == Answer.TERTARIK.value:
+        # A second press: recorded already, nothing is sent again; the member may withdraw.
+        return _response(announcement, member, answer, Answer.TERTARIK.value)
     previous = await uow.announcements.respond(announcement_id, member.id, answer.value, now)
-    if answer is Answer.TERTARIK and previous is None and await _reads_members_of(
+    if answer is Answer.TERTARIK and previous is None and await reads_members_of(
         uow, announcement.author_telegram_user_id, member.cluster_id
     ):
         # The author hears of each new interested member once, even through a 429 or a 5xx.
         t = i18n.translator(announcement.author_language)
+        notice = texts.new_interest(t, announcement_id, name=member.name or "", business=member.business_name or "", phone=member.phone)
+        added = await notices.enqueue(uow, [
+            notices.Notice("interest", f"interest:{announcement_id}:{member.id}", announcement.author_telegram_user_id, notice)
+        ], now)
+        if not added:
+            # Interested again after withdrawing: a notice of its own (keyed by the member, so
+            # erasing their data finds it).
+            await notices.enqueue(uow, [
+                notices.Notice("interest", _lead_key(member.id, f"ann:{announcement_id}:in", now), announcement.author_telegram_user_id, notice)
+            ], now)
+    await uow.audit.record(
+        "announcement.answer", actor=telegram_user_id, subject=f"announcement:{announcement_id}", answer=answer.value,
+        previous=previous,
+    )
+    await uow.commit()
+    return _response(announcement, member, answer, previous)
+
+
+def _response(announcement: Announcement, member: Member, answer: Answer, previous: str | None) -> Response:
+    return Response(
+        announcement.id, Kind(announcement.kind), answer, previous, member.name or "", member.business_name or "",
+        member.phone, announcement.author_telegram_user_id, announcement.author_language,
+    )
+
+
+def _lead_key(member_id: int, what: str, now: datetime) -> str:
+    """A notice to an author that names a member, one per event: `lead:<member>:...` is how the
+    erasure of the member's data finds every one of them."""
+    return f"lead:{member_id}:{what}:{int(now.timestamp() * 1_000_000)}"
+
+
+async def withdraw_interest(
+    uow: UnitOfWork, telegram_user_id: int, announcement_id: int, now: datetime, i18n: I18n
+) -> bool:
+    """ "Tarik minat": the interest is removed and the author told (while they still manage the
+    member's cluster). False when there was nothing to withdraw (a second press)."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    announcement = await uow.announcements.get(announcement_id)
+    if member is None or announcement is None or member.status != MemberStatus.ACTIVE.value:
+        raise StaleAction("announcement_gone")
+    # The DELETE is the claim: a second press or instance removes nothing and says so.
+    if not await uow.announcements.remove_answer(announcement_id, member.id, Answer.TERTARIK.value):
+        return False
+    if await reads_members_of(uow, announcement.author_telegram_user_id, member.cluster_id):
+        t = i18n.translator(announcement.author_language)
         await notices.enqueue(uow, [
             notices.Notice(
-                "interest", f"interest:{announcement_id}:{member.id}", announcement.author_telegram_user_id,
-                texts.new_interest(t, announcement_id, name=member.name or "", business=member.business_name or "", phone=member.phone),
-                member_id=None,
+                "interest", _lead_key(member.id, f"ann:{announcement_id}:out", now), announcement.author_telegram_user_id,
+                texts.interest_withdrawn(t, announcement_id, name=member.name or "", business=member.business_name or ""),
             )
         ], now)
+    await uow.audit.record("announcement.withdraw", actor=telegram_user_id, subject=f"announcement:{announcement_id}")
     await uow.commit()
-    return Response(
-        announcement_id, kind, answer, previous, member.name or "", member.business_name or "", member.phone,
-        announcement.author_telegram_user_id, announcement.author_language,
-    )
+    return True
 
 
 @dataclass(frozen=True)
@@ -582,7 +718,7 @@ async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tupl
         raise NotAllowed("announcement_author")
     # Authorship is not enough: the list holds names and phones, so the author sees the answers
     # of the clusters they manage now (a revoked chair, nothing; a narrowed koordinator, less).
-    current = {c.id for c in await _clusters_in_scope(uow, actor)}
+    current = {c.id for c in await clusters_in_scope(uow, actor)}
     readable = current & set(await uow.announcements.cluster_ids(announcement_id))
     if not readable:
         raise NotAllowed("announcement_author")
@@ -593,7 +729,7 @@ async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tupl
     ]
 
 
-async def _reads_members_of(uow: UnitOfWork, telegram_user_id: int, cluster_id: int) -> bool:
+async def reads_members_of(uow: UnitOfWork, telegram_user_id: int, cluster_id: int) -> bool:
     """Whether this person, with the roles they hold now, may read a member's contact in the cluster."""
     reader, _ = await resolve_actor(uow, telegram_user_id)
     cluster = await uow.clusters.get(cluster_id)
@@ -609,6 +745,7 @@ class PastAnnouncement:
     training_at: datetime | None
     training_place: str | None
     my_answer: str | None
+    sender: Sender | None = None
 
 
 async def recent_for_member(uow: UnitOfWork, telegram_user_id: int) -> tuple[str, list[PastAnnouncement]]:
@@ -619,7 +756,10 @@ async def recent_for_member(uow: UnitOfWork, telegram_user_id: int) -> tuple[str
     items = []
     for a in await uow.announcements.recent_for_cluster(member.cluster_id, RECENT_LIMIT):
         answers = {m.id: ans for ans, m in await uow.announcements.responses(a.id)}
-        items.append(PastAnnouncement(a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answers.get(member.id)))
+        sender = await sender_for(uow, a.author_telegram_user_id, [member.cluster_id])
+        items.append(PastAnnouncement(
+            a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answers.get(member.id), sender
+        ))
     return member.cluster.timezone, items
 
 

@@ -22,6 +22,7 @@ from bot.domain import (
 from bot.services.actors import UPDATE_MEMORY
 from bot.services.converters import member_profile, role_scope
 from db import privacy_queries as pq
+from db import request_queries as rq
 from db.models import AuditEntry
 from db.uow import UnitOfWork
 
@@ -104,6 +105,9 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
     roster = await pq.roster_rows_for(session, member.phone if member else None, member_id)
     audit = await pq.audit_about(session, user_id, member_id)
     sent = await pq.messages_sent_to(session, member.chat_id if member else user_id, member_id)
+    pledges = await rq.pledges_of_member(session, member_id) if member_id is not None else []
+    followups = await rq.followups_of_person(session, user_id, member_id)
+    authored = await rq.requests_by(session, user_id)
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -150,6 +154,33 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
             {"flow": state.flow, "step": state.step, "data": state.data, "updated_at": _iso(state.updated_at)}
             if state is not None else None
         ),
+        # Market requests: what they pledged and were allocated, their follow-up answers, and the
+        # requests they sent as a chair or koordinator (the buyer's order, no one else's data).
+        "market_pledges": [
+            {
+                "request_id": r.id, "product": r.product, "unit": r.unit, "quantity": p.quantity,
+                "ready_by": p.ready_by.isoformat() if p.ready_by else None, "status": p.status,
+                "allocated": p.allocated, "confirmation": p.confirmation,
+                "pledged_at": _iso(p.created_at), "changed_at": _iso(p.updated_at),
+            }
+            for p, r in pledges
+        ],
+        "market_followups": [
+            {
+                "request_id": f.request_id, "announcement_id": f.announcement_id, "round": f.round, "role": f.role,
+                "asked_at": _iso(f.asked_at), "answer": f.answer, "value_rupiah": f.value, "delivered": f.delivered,
+                "month": f.month, "included_in_omzet": f.omzet_answer, "answered_at": _iso(f.answered_at),
+            }
+            for f in followups
+        ],
+        "market_requests_sent": [
+            {
+                "request_id": r.id, "product": r.product, "quantity": r.quantity, "unit": r.unit,
+                "price_per_unit_rupiah": r.price_per_unit, "deadline": r.deadline.isoformat(), "place": r.place,
+                "status": r.status, "sent_at": _iso(r.created_at),
+            }
+            for r in authored
+        ],
         "messages_sent_to_you": sent,
         "audit_log": [_audit_item(e, user_id, member_id) for e in audit],
     }
@@ -158,6 +189,7 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
         document["profile"] = {
             "name": member.name, "business_name": member.business_name, "main_product": member.main_product,
             "phone": member.phone, "announcements_paused": member.announcements_paused,
+            "only_opportunities_for_my_products": await uow.requests.only_my_products(member.id),
         }
         document["consent"] = {
             "given_at": _iso(member.consent_at), "text_version": member.consent_version,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +31,7 @@ from bot.domain import (
     StaleAction,
 )
 from bot.flows import Flow
+from bot.market import PaidThrough
 from bot.money import (
     MICRO_MONTHLY_CEILING,
     Ambiguity,
@@ -40,7 +41,7 @@ from bot.money import (
 )
 from bot.number_words import has_number_words
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
-from bot.services import summaries
+from bot.services import requests, summaries
 from db import summary_queries
 from db.models import Member, MonthlyReport, ReportVersion
 from db.uow import UnitOfWork
@@ -154,6 +155,9 @@ class Recorded:
     previous: ReportValue | None
     version: int
     give_back: GiveBack | None = None
+    # Payments through market requests in the month whose place in this omzet is unknown: the
+    # member is asked whether the amount includes them (bot.services.requests.paid_in_month).
+    paid_through: tuple[PaidThrough, ...] = ()
 
     @property
     def corrected(self) -> bool:
@@ -594,10 +598,7 @@ async def confirm(
     outcome = await _write(uow, member, month, value, now)
     await uow.commit()
     if isinstance(outcome, Recorded):
-        outcome = Recorded(
-            outcome.month, outcome.value, outcome.previous, outcome.version,
-            give_back=await _give_back(uow, member, month, value, now),
-        )
+        outcome = replace(outcome, give_back=await _give_back(uow, member, month, value, now))
     return outcome
 
 
@@ -692,7 +693,8 @@ async def _write(
         member.joined_at = month_start
     # Same transaction: the month's cluster total, and a first, late or corrected baseline month.
     await summary_queries.report_written(uow.session, member.id, row.cluster_id, str(month))
-    return Recorded(month=month, value=value, previous=previous, version=row.version)
+    paid_through = await requests.paid_in_month(uow, member.id, month)
+    return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)
 
 
 async def record_turnover(

@@ -27,6 +27,7 @@ from bot.outbox import (
 from bot.runtime import runtime_of
 from bot.services import announcements as ann
 from bot.services import monthly, privacy
+from bot.services import requests as market
 from db.privacy_queries import Forgotten
 from handlers.replies import send_payload
 
@@ -38,6 +39,8 @@ PROGRESS_EVERY_SECONDS = 10.0
 SCHEDULE_CHECK_SECONDS = 60.0
 # Retention periods are days long; checking hourly deletes each row within an hour of its end.
 RETENTION_EVERY_SECONDS = 3600.0
+# Follow-ups are due at an hour of a day; every ten minutes asks each within ten minutes of it.
+FOLLOWUP_EVERY_SECONDS = 600.0
 
 
 def telegram_transport(application: Application) -> Transport:
@@ -126,6 +129,17 @@ async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
     return runs
 
 
+async def follow_up_market(application: Application) -> int:
+    """Ask authors and members how requests and opportunities ended, where a round is due
+    (each question claimed once in the database, so two instances ask once)."""
+    runtime = runtime_of(application)
+    async with runtime.uow() as uow:
+        queued = await market.queue_followups(uow, runtime.now(), runtime.i18n, runtime.settings.followups)
+    if queued and runtime.outbox is not None:
+        runtime.outbox.wake()
+    return queued
+
+
 async def forget_expired_data(application: Application) -> Forgotten:
     """Delete handled-update ids, unfinished drafts and never-claimed Dinas list rows whose
     retention period is over (README, "Data pribadi / Personal data")."""
@@ -161,6 +175,9 @@ async def start_background(application: Application) -> None:
         if runtime.settings.run_monthly_jobs:
             jobs.run_repeating(_job(run_monthly_jobs), interval=SCHEDULE_CHECK_SECONDS, first=2.0, name="monthly")
         jobs.run_repeating(_job(forget_expired_data), interval=RETENTION_EVERY_SECONDS, first=30.0, name="retention")
+        if runtime.settings.run_monthly_jobs:
+            # Calendar-driven like the monthly jobs: a benchmark's seeded requests stay unasked.
+            jobs.run_repeating(_job(follow_up_market), interval=FOLLOWUP_EVERY_SECONDS, first=20.0, name="market-followups")
 
 
 def _job(function):

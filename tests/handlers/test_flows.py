@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.domain import Role
 from bot.flows import Flow
 from bot.services import announcements, cluster_setup, profile, registration, reports
+from bot.services import requests as market
 from db.models import ConversationState
 from handlers.flows import FLOWS
 
@@ -20,8 +21,9 @@ MEMBER, CHAIR, KOOR = 810, 811, 812
 
 
 def test_every_flow_of_the_core_is_in_the_table():
-    declared = {m.FLOW.name for m in (registration, reports, announcements, profile, cluster_setup)}
-    assert all(isinstance(m.FLOW, Flow) for m in (registration, reports, announcements, profile, cluster_setup))
+    declared = {m.FLOW.name for m in (registration, reports, announcements, profile, cluster_setup, market)}
+    declared.add(market.ANSWER_FLOW.name)  # market requests have two: composing, and typed answers
+    assert all(isinstance(m.FLOW, Flow) for m in (registration, reports, announcements, profile, cluster_setup, market))
     assert set(FLOWS) == declared
 
 

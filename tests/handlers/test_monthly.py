@@ -307,7 +307,7 @@ async def test_monthly_jobs_can_be_left_out_and_the_rest_still_runs(settings, ap
 
     from tests.support.harness import Harness
 
-    for monthly_on, expected in ((True, {"progress", "due-work", "monthly", "retention"}), (False, {"progress", "due-work", "retention"})):
+    for monthly_on, expected in ((True, {"progress", "due-work", "monthly", "retention", "market-followups"}), (False, {"progress", "due-work", "retention"})):
         harness = await Harness(replace(settings, run_background_tasks=True, run_monthly_jobs=monthly_on), api).start()
         try:
             assert {job.name for job in harness.app.job_queue.jobs()} == expected
