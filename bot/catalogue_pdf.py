@@ -68,16 +68,17 @@ def render_catalogue(t: Translator, data, bot_username: str, *, dinas: str) -> b
         pdf.set_draw_color(190, 190, 190)
         pdf.rect(x + 1, y + 1, width - 2, height - 2)
         image = data.images.get(view.id)
-        photo_h = height * 0.45
+        photo_h = height * 0.38
         if image:
             pdf.image(io.BytesIO(image), x=x + 4, y=y + 4, h=photo_h, keep_aspect_ratio=True, w=width - 8)
-        qr = 30.0
+        qr = 27.0
         pdf.image(_qr_png(render.deep_link(bot_username, view.id)), x=x + width - qr - 4, y=y + height - qr - 4, w=qr, h=qr)
         pdf.set_xy(x + 4, y + 6 + photo_h)
         pdf.set_font("DejaVu", "B", 11)
-        pdf.multi_cell(width - 8, 5.5, view.name + (f" ({view.kind})" if view.kind else ""), max_line_height=5.5)
-        pdf.set_font("DejaVu", "", 8.5)
+        pdf.multi_cell(width - 8, 5.5, view.name + (f" ({view.kind})" if view.kind else ""), align="L")
+        pdf.set_font("DejaVu", "", 8)
         lines = render.card_lines(t, view)[1:]
         pdf.set_x(x + 4)
-        pdf.multi_cell(width - qr - 10, 4.3, "\n".join(lines))
+        # Left-aligned: justified short lines leave gaps; the QR code keeps its corner.
+        pdf.multi_cell(width - qr - 9, 4.0, "\n".join(lines), align="L")
     return bytes(pdf.output())

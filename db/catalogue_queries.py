@@ -17,8 +17,8 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.search_words import distance, next_prefix, typo_budget
 from db.models import CatalogueWord, Cluster, Enquiry, Member, Product, ProductPhoto, ProductWord
+from db.search_words import distance, next_prefix, typo_budget
 
 # Alternatives kept per query word (nearest spellings, or the words a prefix begins).
 ALTERNATIVES = 4

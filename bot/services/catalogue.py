@@ -39,12 +39,12 @@ from bot.i18n import I18n
 from bot.messages import catalogue as render
 from bot.money import AmbiguousAmount, AmountError, parse_amount
 from bot.photos import NotAPhoto, clean_photo
-from bot.search_words import words
 from bot.services import notices
 from bot.services.converters import cluster_info
 from bot.services.text_fields import clean_text
 from db.catalogue_queries import Listed
 from db.models import Enquiry, Member, Product, ProductPhoto
+from db.search_words import words
 from db.uow import UnitOfWork
 
 PHOTOS_MAX = 3

@@ -216,3 +216,74 @@ async def test_stranger_has_no_products(bot, typed):
     stranger = bot.user(9001, "Budi")
     await stranger.send(typed)
     assert "belum terdaftar" in stranger.last_text
+
+
+def _export(bot, user) -> dict:
+    import json
+
+    message = next(m for m in reversed(user.bot_messages()) if m.get("document"))
+    return json.loads(bot.api.files[message["document"]["file_id"]])
+
+
+async def _enquiry(bot, buyer, product):
+    await buyer.send(f"/start p_{product.id}")
+    await buyer.press("Tanya / Pesan")
+    for answer in ("Warna biru", "12", "Januari", "Bandung"):
+        await buyer.send(answer)
+    await buyer.press("Tidak")
+    await bot.drain()
+
+
+async def test_dataku_holds_products_and_enquiries_of_member_and_buyer(bot):
+    _, member, product = await _member_with_product(bot)
+    buyer = bot.user(9002, "Rina")
+    await _enquiry(bot, buyer, product)
+    await member.send("/dataku")
+    mine = _export(bot, member)
+    assert [p["name"] for p in mine["products"]] == ["Batik Tulis Motif Jlamprang"]
+    assert mine["products"][0]["photos"] == 1 and mine["products"][0]["retail_price_rupiah"] == 350000
+    assert [(e["as"], e["what"], e["your_name"]) for e in mine["enquiries"]] == [("member", "Warna biru", None)]
+    await buyer.send("/dataku")
+    theirs = _export(bot, buyer)
+    assert [(e["as"], e["quantity"], e["your_name"]) for e in theirs["enquiries"]] == [("buyer", 12, "Rina")]
+    assert theirs["products"] == []
+
+
+async def test_hapusdata_removes_products_photos_and_enquiries(bot):
+    from sqlalchemy import func, select
+
+    from db.models import CatalogueWord, Delivery, Enquiry, Product, ProductPhoto, ProductWord
+
+    _, member, product = await _member_with_product(bot)
+    buyer = bot.user(9002, "Rina")
+    await _enquiry(bot, buyer, product)
+    await buyer.send("/hapusdata")
+    await buyer.press("Ya, hapus data saya")
+    async with bot.uow(read_only=True) as uow:
+        assert (await uow.session.scalar(select(func.count()).select_from(Enquiry))) == 0
+        assert (await uow.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.dedupe_key.like("enq:%")))) == 0
+        assert (await uow.session.scalar(select(func.count()).select_from(Product))) == 1  # the member's stays
+    await _enquiry(bot, bot.user(9003, "Dewi"), product)
+    await member.send("/hapusdata")
+    await member.press("Ya, hapus data saya")
+    async with bot.uow(read_only=True) as uow:
+        for model in (Product, ProductPhoto, ProductWord, CatalogueWord, Enquiry):
+            assert (await uow.session.scalar(select(func.count()).select_from(model))) == 0, model.__name__
+    assert stranger_sees_nothing(await bot.user(9004, "X").inline_query("batik"), bot)
+
+
+def stranger_sees_nothing(query_id, bot) -> bool:
+    return bot.api.inline_answers[query_id]["results"] == []
+
+
+async def test_product_of_a_member_who_leaves_is_unpublished(bot):
+    from bot.services import catalogue
+
+    _, member, product = await _member_with_product(bot)
+    async with bot.uow() as uow:
+        assert await catalogue.member_left(uow, product.member_id) == 1
+        await uow.commit()
+    stranger = bot.user(9001, "Budi")
+    assert stranger.inline_results(await stranger.inline_query("batik tulis")) == []
+    async with bot.uow(read_only=True) as uow:
+        assert not (await uow.catalogue.get(product.id)).published
