@@ -269,3 +269,41 @@ ALL_PATTERNS = (
     PRIVACY_PATTERN,
     REQUEST_PATTERN,
 )
+
+
+# Katalog: a member's products, and buyers' enquiries
+CATALOGUE_PATTERN = re.compile(
+    r"^kat:(?:(?P<add>add)|(?P<list>list)|(?P<stop>stop)|(?P<resume>resume)"
+    r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask):(?P<product>\d{1,12})"
+    r"|field:(?P<fproduct>\d{1,12}):(?P<field>name|kind|unit|retail|wholesale|min_order|capacity|lead|certificates|photo)"
+    r"|consent:(?P<consent>yes|no)"
+    r"|(?P<enq_action>reply|share):(?P<enquiry>\d{1,12}))$"
+)
+CATALOGUE_ADD = "kat:add"
+CATALOGUE_LIST = "kat:list"
+CATALOGUE_STOP = "kat:stop"
+CATALOGUE_RESUME = "kat:resume"
+
+
+def catalogue(action: str, product_id: int) -> str:
+    return f"kat:{action}:{product_id}"
+
+
+def catalogue_field(product_id: int, field: str) -> str:
+    return f"kat:field:{product_id}:{field}"
+
+
+def enquiry_consent(agreed: bool) -> str:
+    return f"kat:consent:{'yes' if agreed else 'no'}"
+
+
+def enquiry(action: str, enquiry_id: int) -> str:
+    return f"kat:{action}:{enquiry_id}"
+
+
+PRODUCT_LINK = re.compile(r"^p_(?P<id>\d{1,12})$")
+
+
+def product_start_parameter(product_id: int) -> str:
+    """The deep-link parameter of a product: t.me/<bot>?start=p_<id> (1-64 of A-Za-z0-9_-)."""
+    return f"p_{product_id}"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -135,6 +136,8 @@ class Member(Base):
     # Telegram answered 403 (blocked, deactivated): stop sending until they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # The member stopped buyers' enquiries about their products (Katalog); NULL: never set.
+    enquiries_stopped: Mapped[bool | None] = mapped_column(Boolean)
 
     cluster: Mapped[Cluster] = relationship(back_populates="members")
 
@@ -582,12 +585,107 @@ class MarketPreference(Base):
     only_my_products: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+class Product(Base):
+    """A member's product in the cluster's catalogue; shown to buyers only while published."""
+
+    __tablename__ = "products"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # For batik: tulis, cap, kombinasi, printing; for produce: the grade.
+    kind: Mapped[str | None] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(30), default="pcs")
+    retail_price: Mapped[int | None] = mapped_column(BigInteger)
+    wholesale_price: Mapped[int | None] = mapped_column(BigInteger)
+    min_order: Mapped[int | None] = mapped_column(Integer)
+    capacity_per_month: Mapped[int | None] = mapped_column(Integer)
+    lead_days: Mapped[int | None] = mapped_column(Integer)
+    # {"halal": "ID3311...", "pirt": ""}: held or not, with an optional number; never images.
+    certificates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The member chose to show their phone number on the card (default: never).
+    show_phone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductPhoto(Base):
+    """A product photo: Telegram's file id (to send it again) and our resized copy with no EXIF
+    or location (for the printed catalogue and inline cards)."""
+
+    __tablename__ = "product_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    telegram_file_id: Mapped[str] = mapped_column(String(200))
+    jpeg: Mapped[bytes | None] = mapped_column(LargeBinary)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProductWord(Base):
+    """The search index of published products: one row per (word, product). Rows exist only
+    while the product is published, so unpublishing removes it from every search at once."""
+
+    __tablename__ = "product_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CatalogueWord(Base):
+    """Every indexed word with how many published products hold it: what a misspelt word is
+    corrected to, and which word of a query to look up first (the rarest)."""
+
+    __tablename__ = "catalogue_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+    products: Mapped[int] = mapped_column(Integer, default=0)
+    length: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class Enquiry(Base):
+    """A buyer's question about one product, relayed by the bot between buyer and member."""
+
+    __tablename__ = "enquiries"
+    __table_args__ = (Index("ix_enquiries_buyer_created", "buyer_telegram_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    buyer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    buyer_name: Mapped[str | None] = mapped_column(String(100))
+    buyer_username: Mapped[str | None] = mapped_column(String(64))
+    what: Mapped[str | None] = mapped_column(String(300))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    needed_by: Mapped[str | None] = mapped_column(String(100))
+    deliver_to: Mapped[str | None] = mapped_column(String(200))
+    # "member": relayed to the product's member; "ketua": larger than the member can make.
+    routed_to: Mapped[str] = mapped_column(String(16), default="member")
+    buyer_shares_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    member_shares_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 __all__ = [
     "MarketFollowUp",
     "MarketPledge",
     "MarketPreference",
     "MarketRequest",
     "MarketRequestCluster",
+    "CatalogueWord",
+    "Enquiry",
+    "Product",
+    "ProductPhoto",
+    "ProductWord",
     "ClusterMonthTotal",
     "ClusterSummary",
     "JobRun",

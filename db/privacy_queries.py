@@ -24,9 +24,11 @@ from db.models import (
     Announcement,
     AnnouncementResponse,
     AuditEntry,
+    CatalogueWord,
     Cluster,
     ConversationState,
     Delivery,
+    Enquiry,
     MarketFollowUp,
     MarketPledge,
     MarketPreference,
@@ -34,6 +36,9 @@ from db.models import (
     Member,
     MonthlyReport,
     ProcessedUpdate,
+    Product,
+    ProductPhoto,
+    ProductWord,
     ReportVersion,
     RoleGrant,
     RosterEntry,
@@ -126,6 +131,51 @@ async def roster_rows_for(session: AsyncSession, phone: str | None, member_id: i
     return [(entry, name) for entry, name in rows.all()]
 
 
+async def catalogue_of(
+    session: AsyncSession, member_id: int | None, telegram_user_id: int
+) -> tuple[Sequence[Product], dict[int, int], Sequence[Enquiry]]:
+    """The person's products (with how many photos each) and every enquiry they are a party
+    to, as the member asked or as the buyer who asked."""
+    products: Sequence[Product] = []
+    photos: dict[int, int] = {}
+    if member_id is not None:
+        products = (await session.execute(select(Product).where(Product.member_id == member_id).order_by(Product.id))).scalars().all()
+        counted = await session.execute(
+            select(ProductPhoto.product_id, func.count()).where(ProductPhoto.product_id.in_([p.id for p in products]))
+            .group_by(ProductPhoto.product_id)
+        )
+        photos = {pid: n for pid, n in counted.all()}
+    parties = [Enquiry.buyer_telegram_id == telegram_user_id]
+    if member_id is not None:
+        parties.append(Enquiry.member_id == member_id)
+    enquiries = (await session.execute(select(Enquiry).where(or_(*parties)).order_by(Enquiry.id))).scalars().all()
+    return products, photos, enquiries
+
+
+async def erase_catalogue(session: AsyncSession, member_id: int | None, telegram_user_id: int) -> int:
+    """Delete the person's products (photos and index rows with them), every enquiry they are
+    a party to, and the enquiry notices still held about those; returns rows deleted."""
+    async def run(statement: Any) -> int:
+        return (await session.execute(statement.execution_options(synchronize_session=False))).rowcount or 0
+
+    _, _, enquiries = await catalogue_of(session, member_id, telegram_user_id)
+    deleted = 0
+    for enquiry in enquiries:
+        deleted += await run(delete(Delivery).where(Delivery.dedupe_key.like(f"enq:{enquiry.id}:%")))
+    deleted += await run(delete(Enquiry).where(Enquiry.id.in_([e.id for e in enquiries])))
+    if member_id is not None:
+        ids = [p for p in (await session.execute(select(Product.id).where(Product.member_id == member_id))).scalars()]
+        if ids:
+            held = (await session.execute(select(ProductWord.word).where(ProductWord.product_id.in_(ids)))).scalars().all()
+            await run(delete(ProductWord).where(ProductWord.product_id.in_(ids)))
+            for word in held:
+                await run(update(CatalogueWord).where(CatalogueWord.word == word).values(products=CatalogueWord.products - 1))
+            await run(delete(CatalogueWord).where(CatalogueWord.products <= 0))
+            deleted += await run(delete(ProductPhoto).where(ProductPhoto.product_id.in_(ids)))
+            deleted += await run(delete(Product).where(Product.id.in_(ids)))
+    return deleted
+
+
 async def count_reports(session: AsyncSession, member_id: int) -> int:
     return int(await session.scalar(
         select(func.count()).select_from(MonthlyReport).where(MonthlyReport.member_id == member_id)
@@ -200,6 +250,8 @@ async def erase_person(
     async def run(statement: Any) -> int:
         return (await session.execute(statement.execution_options(synchronize_session=False))).rowcount or 0
 
+    # Products, photos and enquiries (as member or as buyer) go first and entirely.
+    other += await erase_catalogue(session, member_id, tg)
     if member_id is not None:
         reports_kept = await count_reports(session, member_id)
         # The reports stay in the aggregates; the member's own words about a month do not.

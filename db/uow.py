@@ -7,7 +7,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db import outbox_queries, request_queries
+from db import catalogue_queries, outbox_queries, request_queries
 from db import repositories as repos
 from db.session import SQLITE_BEGIN_OPTION
 
@@ -59,6 +59,7 @@ class UnitOfWork:
         self.announcements = outbox_queries.Announcements(s)
         self.reports = repos.Reports(s)
         self.requests = request_queries.Requests(s)
+        self.catalogue = catalogue_queries.Catalogue(s)
         return self
 
     async def __aexit__(

@@ -7,6 +7,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -16,6 +17,7 @@ from bot import callbacks as cb
 from bot.runtime import runtime_of
 from handlers import (
     announcements,
+    catalogue,
     cluster_admin,
     cluster_picker,
     flows,
@@ -35,6 +37,9 @@ from handlers.errors import on_error
 
 def register(app: Application) -> None:
     """Wire handlers in groups: -3..-1 run for every update, 0 picks one feature handler."""
+    # Inline queries come from anyone, in any chat, with no chat of ours: answered before the
+    # private-chat filter and without resolving (or storing) the sender.
+    app.add_handler(InlineQueryHandler(catalogue.on_inline_query), group=-4)
     # Before anything else: group chats, edits and duplicates stop here; the sender is resolved.
     app.add_handler(TypeHandler(Update, pipeline.keep_to_private_chats), group=-3)
     app.add_handler(TypeHandler(Update, pipeline.admit_update), group=-2)
@@ -66,6 +71,8 @@ def register(app: Application) -> None:
         "anggota": cluster_admin.anggota_command,
         "klaster": cluster_admin.klaster_command,
         "ketua": cluster_admin.ketua_command,
+        "produk": catalogue.produk_command,
+        "katalog": catalogue.katalog_command,
     }
     guarded = {name: flows.guarded(name, callback) for name, callback in commands.items()}
     for name, callback in guarded.items():
@@ -89,6 +96,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))
     app.add_handler(CallbackQueryHandler(requests.on_button, pattern=cb.REQUEST_PATTERN))
     app.add_handler(CallbackQueryHandler(summaries.on_button, pattern=cb.SUMMARY_PATTERN))
+    app.add_handler(CallbackQueryHandler(catalogue.on_button, pattern=cb.CATALOGUE_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

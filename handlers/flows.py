@@ -14,11 +14,12 @@ from telegram import Update
 
 from bot import callbacks as cb
 from bot.i18n import Translator
-from bot.services import actors, announcements, cluster_setup, reports
+from bot.services import actors, announcements, catalogue, cluster_setup, reports
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from bot.services import requests as market
 from handlers import announcements as announcement_handlers
+from handlers import catalogue as catalogue_handlers
 from handlers import cluster_admin, menu, omzet, profile, registration
 from handlers import requests as market_handlers
 from handlers.context import KlasterContext
@@ -123,6 +124,28 @@ FLOWS: dict[str, FlowRoutes] = {
         resume=cluster_admin.resume_setup,
         commands=frozenset({"klaster"}),
         default=StepRoutes(text=cluster_admin.cluster_setup_text),
+    ),
+    catalogue.FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("mengisi data produk"),
+        cancelled=lambda t: t.gettext("Pengisian produk dihentikan. Yang sudah tersimpan tetap ada; lihat dengan /produk."),
+        resume=catalogue_handlers.resume,
+        commands=frozenset({"produk"}),
+        default=StepRoutes(text=catalogue_handlers.on_text),
+        steps={catalogue.Step.PHOTO: StepRoutes(text=catalogue_handlers.on_text, media=catalogue_handlers.on_photo)},
+    ),
+    catalogue.ASK_FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menulis pertanyaan untuk penjual"),
+        cancelled=lambda t: t.gettext("Pertanyaan dibatalkan. Tidak ada yang dikirim."),
+        resume=catalogue_handlers.ask_resume,
+        commands=frozenset(),
+        default=StepRoutes(text=catalogue_handlers.ask_text),
+    ),
+    catalogue.REPLY_FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menulis balasan"),
+        cancelled=lambda t: t.gettext("Balasan dibatalkan. Tidak ada yang dikirim."),
+        resume=catalogue_handlers.reply_resume,
+        commands=frozenset(),
+        default=StepRoutes(text=catalogue_handlers.reply_text),
     ),
 }
 

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.domain import ClusterInfo
 from bot.i18n import Translator
-from bot.messages import Rows
+from bot.messages import LINK_PREFIX, SHARE_PREFIX, Rows
 from bot.services.clusters import ClusterChoices
 
 # Telegram allows 100 inline buttons; stay well below on small screens.
@@ -17,9 +17,16 @@ MAX_LIST_BUTTONS = 60
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Rows of Buttons, or of (label, callback data) pairs: the same shape."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    return InlineKeyboardMarkup([[button(label, data) for label, data in row] for row in rows])
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    """A callback button, or a link / chat-picker button (bot.messages.link, share)."""
+    if data.startswith(LINK_PREFIX):
+        return InlineKeyboardButton(label, url=data.removeprefix(LINK_PREFIX))
+    if data.startswith(SHARE_PREFIX):
+        return InlineKeyboardButton(label, switch_inline_query=data.removeprefix(SHARE_PREFIX))
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup | None:

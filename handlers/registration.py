@@ -13,7 +13,7 @@ from bot.domain import AlreadyDone, DomainError, MemberStatus, StaleAction
 from bot.i18n import Translator
 from bot.services import registration as reg
 from bot.services.registration import AlreadyRegistered, InviteProblem, RegistrationView, Step
-from handlers import menu
+from handlers import catalogue, menu
 from handlers.context import KlasterContext
 from handlers.keyboards import cluster_choice_keyboard, inline, share_phone_keyboard, skip_words
 from handlers.replies import refuse, say
@@ -255,6 +255,11 @@ async def start_command(update: Update, context: KlasterContext) -> None:
     """/start [code]: welcome; with an invite code, registration into that cluster."""
     actor = context.require_actor()
     code = context.args[0] if context.args else None
+    product = cb.PRODUCT_LINK.match(code or "")
+    if product is not None:
+        # A product's deep link (an inline card, the printed catalogue's QR code): anyone.
+        await catalogue.open_product(update, context, int(product["id"]))
+        return
     if code is None and actor.member is None and actor.roles and context.active_step is None:
         # Chairs and koordinator who are not members get their tools, not a registration form.
         await say(update, context, help_text(context.t, actor))

@@ -21,6 +21,22 @@ class Button(NamedTuple):
 Rows = tuple[tuple[Button, ...], ...]
 
 
+# Buttons that are not callbacks: a link (t.me deep links) and Telegram's chat picker with an
+# inline query typed in. Callback data never starts with these (bot/callbacks.py).
+LINK_PREFIX = "url:"
+SHARE_PREFIX = "inline:"
+
+
+def link(text: str, url: str) -> Button:
+    """A button that opens a URL."""
+    return Button(text, LINK_PREFIX + url)
+
+
+def share(text: str, query: str) -> Button:
+    """A button that opens the chat picker and types `@bot <query>` in the chosen chat."""
+    return Button(text, SHARE_PREFIX + query)
+
+
 def rows(*lines: Iterable[Button | tuple[str, str]]) -> Rows:
     """Button rows from (text, data) pairs or Buttons."""
     return tuple(tuple(Button(*b) for b in line) for line in lines)

@@ -57,7 +57,10 @@ class MyData:
 
     @property
     def holds_anything(self) -> bool:
-        return self.member is not None or bool(self.roles) or self.has_draft or bool(self.document["telegram"]["language"])
+        return (
+            self.member is not None or bool(self.roles) or self.has_draft or bool(self.document["telegram"]["language"])
+            or bool(self.document["products"]) or bool(self.document["enquiries"])
+        )
 
     @property
     def token(self) -> int:
@@ -108,6 +111,7 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
     pledges = await rq.pledges_of_member(session, member_id) if member_id is not None else []
     followups = await rq.followups_of_person(session, user_id, member_id)
     authored = await rq.requests_by(session, user_id)
+    products, photos, enquiries = await pq.catalogue_of(session, member_id, user_id)
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -182,6 +186,26 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
             for r in authored
         ],
         "messages_sent_to_you": sent,
+        # Katalog: the member's products, and every enquiry the person is a party to.
+        "products": [
+            {
+                "name": p.name, "kind": p.kind, "unit": p.unit, "retail_price_rupiah": p.retail_price,
+                "wholesale_price_rupiah": p.wholesale_price, "min_order": p.min_order,
+                "capacity_per_month": p.capacity_per_month, "lead_days": p.lead_days,
+                "certificates": dict(p.certificates or {}), "published": p.published, "show_phone": p.show_phone,
+                "photos": photos.get(p.id, 0), "created_at": _iso(p.created_at),
+            }
+            for p in products
+        ],
+        "enquiries": [
+            {
+                "id": e.id, "as": "buyer" if e.buyer_telegram_id == user_id else "member",
+                "what": e.what, "quantity": e.quantity, "needed_by": e.needed_by, "deliver_to": e.deliver_to,
+                "your_name": e.buyer_name if e.buyer_telegram_id == user_id else None,
+                "messages_relayed": e.messages, "created_at": _iso(e.created_at),
+            }
+            for e in enquiries
+        ],
         "audit_log": [_audit_item(e, user_id, member_id) for e in audit],
     }
     if member is not None:
@@ -230,10 +254,12 @@ class ErasurePreview:
     answers: int
     has_draft: bool
     has_language: bool
+    # Enquiries the person sent as a buyer (a buyer need not be a member).
+    enquiries: int = 0
 
     @property
     def holds_anything(self) -> bool:
-        return self.member is not None or bool(self.roles) or self.has_draft or self.has_language
+        return self.member is not None or bool(self.roles) or self.has_draft or self.has_language or self.enquiries > 0
 
     @property
     def keeps_member_row(self) -> bool:
@@ -259,6 +285,7 @@ async def erasure_preview(uow: UnitOfWork, user_id: int) -> ErasurePreview:
         answers=await pq.count_answers(uow.session, member_id) if member_id is not None else 0,
         has_draft=await flows.draft_of(uow, user_id) is not None,
         has_language=await uow.users.get(user_id) is not None,
+        enquiries=len((await pq.catalogue_of(uow.session, member_id, user_id))[2]),
     )
 
 

@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     roster.add_argument("file", help="a .csv or .xlsx file with columns nama, usaha, produk, telepon")
     roster.add_argument("--cluster", required=True, help="cluster name or invite code")
 
+    katalog = sub.add_parser("katalog", help="the printed catalogue of published products (A4 PDF with QR codes)")
+    katalog.add_argument("selector", nargs="?", help="a cluster (name or invite code), kabupaten or commodity; default all")
+    katalog.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
+    katalog.add_argument("--language", default="id", choices=("id", "en"))
+
     role = sub.add_parser("role", help="koordinator and ketua roles").add_subparsers(dest="role_command", required=True)
     for name, text in (("grant", "grant a role"), ("revoke", "revoke a role")):
         p = role.add_parser(name, help=text)
@@ -507,7 +512,23 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         raise
 
 
+def _cmd_katalog(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.catalogue_pdf import render_catalogue
+    from bot.i18n import I18n
+    from bot.services.catalogue import catalogue_data
+
+    data = asyncio.run(_with_uow(settings, lambda uow: catalogue_data(uow, None, args.selector)))
+    username = asyncio.run(_bot_username(settings)) or "klasterbot"
+    t = I18n().translator(args.language)
+    pdf = render_catalogue(t, data, username, dinas=t.gettext("Dinas Koperasi dan UKM"))
+    import pathlib
+
+    pathlib.Path(args.output).write_bytes(pdf)
+    print(f"{len(data.products)} produk / products -> {args.output}")
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "katalog": _cmd_katalog,
     "demo": _cmd_demo,
     "run": _cmd_run,
     "sandbox": _cmd_sandbox,

@@ -85,6 +85,11 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
 DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024
 START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+INLINE_RESULTS_MAX = 50
+INLINE_RESULT_ID_MAX_BYTES = 64
+INLINE_NEXT_OFFSET_MAX_BYTES = 64
+INLINE_QUERY_MAX = 256
+INLINE_RESULT_TYPES = frozenset({"article", "photo", "document", "gif", "mpeg4_gif", "video", "audio", "voice", "contact", "location", "venue", "game", "sticker"})
 
 
 def telegram_length(text: str) -> int:
@@ -123,7 +128,7 @@ class FakeBotApi:
             "username": username,
             "can_join_groups": False,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
         self.calls: list[ApiCall] = []
         # (monotonic time, method) of each HTTP request as it arrives (HTTP layer only).
@@ -139,6 +144,9 @@ class FakeBotApi:
         self.pending_updates: deque[JsonDict] = deque()
         self.unanswered_callbacks: set[str] = set()
         self.blocked_chats: set[int] = set()
+        # Inline queries not answered yet, and the answers given (query id -> results).
+        self.unanswered_inline: set[str] = set()
+        self.inline_answers: dict[str, JsonDict] = {}
         self.files: dict[str, bytes] = {}
         self._update_ids = itertools.count(100000)
         self._message_ids: dict[int, itertools.count] = {}
@@ -405,6 +413,53 @@ class FakeBotApi:
         if telegram_length(str(params.get("text") or "")) > CALLBACK_ANSWER_MAX:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.unanswered_callbacks.discard(query_id)
+        return True
+
+    def _api_answerinlinequery(self, params: JsonDict, files: dict) -> bool:
+        """Refuse what Telegram refuses: an unknown or answered query, more than 50 results,
+        ids empty, longer than 64 bytes or repeated, unknown types, a result with nothing to
+        send, captions and texts over their limits, bad buttons, a long next_offset."""
+        query_id = str(params.get("inline_query_id"))
+        if query_id not in self.unanswered_inline:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results") or []
+        if isinstance(results, str):
+            results = json.loads(results)
+        if len(results) > INLINE_RESULTS_MAX:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            result_id = str(result.get("id") or "")
+            if not 1 <= len(result_id.encode()) <= INLINE_RESULT_ID_MAX_BYTES:
+                raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+            if result_id in seen:
+                raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+            seen.add(result_id)
+            kind = result.get("type")
+            if kind not in INLINE_RESULT_TYPES:
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            if kind == "article":
+                content = result.get("input_message_content") or {}
+                if not str(result.get("title") or "").strip():
+                    raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+                if not str(content.get("message_text") or "").strip():
+                    raise ApiError(400, "Bad Request: MESSAGE_EMPTY")
+                self._check_text(str(content["message_text"]))
+            if kind == "photo":
+                file_id = result.get("photo_file_id")
+                if file_id is None and not str(result.get("photo_url") or "").startswith(("http://", "https://")):
+                    raise ApiError(400, "Bad Request: PHOTO_INVALID")
+                if file_id is not None and file_id not in self.files:
+                    raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            if result.get("caption") is not None and telegram_length(str(result["caption"])) > CAPTION_MAX:
+                raise ApiError(400, "Bad Request: MEDIA_CAPTION_TOO_LONG")
+            if result.get("reply_markup") is not None:
+                self._check_markup(result["reply_markup"])
+        if len(str(params.get("next_offset") or "").encode()) > INLINE_NEXT_OFFSET_MAX_BYTES:
+            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        self.unanswered_inline.discard(query_id)
+        self.inline_answers[query_id] = {"results": results, "next_offset": params.get("next_offset") or "",
+                                         "cache_time": params.get("cache_time")}
         return True
 
     # Bot command menus, as Telegram keeps them: one list per (scope, language).
@@ -734,6 +789,38 @@ class SandboxUser:
         file_id, size = self.api._store_file(data)
         document = {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_name": file_name, "mime_type": mime_type, "file_size": size}
         return await self.api.deliver(self._message_update({"document": document}))
+
+    async def inline_query(self, query: str, *, chat_type: str = "group", offset: str = "") -> str:
+        """Type `@bot <query>` in a chat: Telegram sends the bot an inline query; its id."""
+        if len(query) > INLINE_QUERY_MAX:
+            query = query[:INLINE_QUERY_MAX]  # Telegram cuts the query at 256 characters
+        query_id = f"iq{self.api.next_callback_id()}"
+        self.api.unanswered_inline.add(query_id)
+        inline = {"id": query_id, "from": self.data, "query": query, "offset": offset, "chat_type": chat_type}
+        await self.api.deliver({"update_id": self.api.next_update_id(), "inline_query": inline})
+        return query_id
+
+    def inline_results(self, query_id: str) -> list[JsonDict]:
+        """The results the bot answered an inline query with (AssertionError if unanswered)."""
+        if query_id not in self.api.inline_answers:
+            raise AssertionError(f"inline query {query_id} was not answered")
+        return self.api.inline_answers[query_id]["results"]
+
+    def choose_inline_result(self, query_id: str, result_id: str, chat: Chat) -> JsonDict:
+        """Pick a result: Telegram posts it in `chat` as the user's message "via @bot"."""
+        result = next(r for r in self.inline_results(query_id) if r["id"] == result_id)
+        content: JsonDict = {"from": self.data, "via_bot": self.api.bot_user}
+        if result["type"] == "photo":
+            content["photo"] = [{"file_id": result["photo_file_id"], "file_unique_id": f"U{result['photo_file_id']}",
+                                 "width": 800, "height": 600}]
+            if result.get("caption"):
+                content["caption"] = result["caption"]
+        else:
+            content["text"] = result["input_message_content"]["message_text"]
+        if result.get("reply_markup"):
+            content["reply_markup"] = result["reply_markup"]
+        # Chosen-result feedback is off (BotFather default): the bot is told nothing.
+        return self.api.record_user_message(chat, content)
 
     def bot_messages(self) -> list[JsonDict]:
         """What the bot sent to this user's private chat, oldest first."""

@@ -13,6 +13,8 @@ from telegram.request import BaseRequest, RequestData
 from bot.shell.sandbox.core import FakeBotApi
 
 _METHOD = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>\w+)$")
+# getFile's file_path, downloaded from {base_file_url}{token}/{file_path}.
+_FILE = re.compile(r"/file/bot(?P<token>[^/]+)/files/(?P<file_id>\w+)$")
 
 
 class SandboxRequest(BaseRequest):
@@ -41,6 +43,12 @@ class SandboxRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        download = _FILE.search(url)
+        if download is not None:
+            data = self.api.files.get(download["file_id"])
+            if self.api.rejects_token(download["token"]) or data is None:
+                return 404, b"Not Found"
+            return 200, data
         match = _METHOD.search(url)
         if match is None:
             return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
