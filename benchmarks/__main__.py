@@ -78,24 +78,43 @@ def missing(row_name: str, target: str, result: dict[str, Any]) -> Row | None:
     return None
 
 
-def b1_row(db: str, r: dict[str, Any], quick: bool) -> Row:
-    name, target = f"B1 omzet updates/s ({db})", "≥ 0.7 × echo bot's updates/s"
-    if (row := missing(name, target, r)) is not None:
-        return row
-    complete = r["reports_saved"] == r["reports_expected"] and not r["bot_failures"] and not r["bot_errors_logged"]
-    measured = (
-        f"{r['bot_rate']:.0f}/s vs echo {r['echo_rate']:.0f}/s; p99 {r['bot_p99_ms']:.0f} ms "
-        f"(p50 {r['bot_p50_ms']:.0f}; echo p99 {r['echo_p99_ms']:.0f}); {r['updates']} updates from "
-        f"{r['workers']} users at a time; saved {r['reports_saved']}/{r['reports_expected']}"
-        + ("" if complete else f"; {r['bot_failures']} flows failed, {r['bot_errors_logged']} errors logged")
-        + (
-            f"; CPU per update: bot {r['bot_cpu_ms_per_update']:.1f} ms (busy {r['bot_busy']:.0%}) vs echo "
-            f"{r['echo_cpu_ms_per_update']:.1f} ms (busy {r['echo_busy']:.0%}), emulator {r['driver_cpu_ms_per_update']:.1f} "
-            f"vs {r['echo_driver_cpu_ms_per_update']:.1f} ms"
-            if "bot_cpu_ms_per_update" in r else ""
-        )
+def _b1_figures(r: dict[str, Any], who: str) -> str:
+    return (
+        f"{r[f'{who}_rate']:.0f} updates/s, p50 {r[f'{who}_p50_ms']:.0f} ms, p99 {r[f'{who}_p99_ms']:.0f} ms; "
+        f"CPU {r[f'{who}_cpu_ms_per_update']:.1f} ms/update (busy {r[f'{who}_busy']:.0%}; emulator "
+        f"{r[f'{who}_driver_cpu_ms_per_update']:.1f} ms); per update: {r[f'{who}_sql_per_update']:.1f} SQL statements, "
+        f"{r[f'{who}_transactions_per_update']:.2f} transactions, {r[f'{who}_api_calls_per_update']:.1f} Bot API calls"
     )
-    return Row(name, target, measured, f"{r['ratio']:.2f}", verdict(r["ratio"] >= 0.7 and complete))
+
+
+def b1_rows(db: str, r: dict[str, Any], quick: bool) -> list[Row]:
+    name = f"B1 omzet updates/s ({db})"
+    target = "≥ 1.0 × peer's updates/s, ≤ its CPU/update; ≥ 0.5 × echo; ≤ 8 SQL, 2 transactions per report"
+    if (row := missing(name, target, r)) is not None:
+        return [row]
+    complete = r["reports_saved"] == r["reports_expected"] and not r["bot_failures"] and not r["bot_errors_logged"]
+    per_report_sql = 2 * r["bot_sql_per_update"]
+    per_report_tx = 2 * r["bot_transactions_per_update"]
+    measured = (
+        f"klasterbot {_b1_figures(r, 'bot')} (per report: {per_report_sql:.0f} SQL, {per_report_tx:.1f} transactions); "
+        f"{r['updates']} updates from {r['workers']} users at a time; reports saved {r['reports_saved']}/{r['reports_expected']}"
+        + ("" if complete else f"; {r['bot_failures']} flows failed, {r['bot_errors_logged']} errors logged")
+        + f"; × echo {r['ratio_echo']:.2f}"
+    )
+    ok = (
+        complete and r["ratio"] >= 1.0 and r["bot_cpu_ms_per_update"] <= r["peer_cpu_ms_per_update"]
+        and r["ratio_echo"] >= 0.5 and per_report_sql <= 8 and per_report_tx <= 2
+    )
+    peer_ok = r["peer_saved"] == r["peer_expected"] and not r["peer_failures"] and not r["peer_errors_logged"]
+    return [
+        Row(f"B1 reference: echo bot ({db})", "(reference)", _b1_figures(r, "echo"), "", "n/a"),
+        Row(
+            f"B1 reference: peer bot, PTB + SQLAlchemy ORM ({db})", "(reference)",
+            _b1_figures(r, "peer") + f"; rows saved {r['peer_saved']}/{r['peer_expected']}", "",
+            "n/a" if peer_ok else "fail",
+        ),
+        Row(name, target, measured, f"{r['ratio']:.2f}", verdict(ok)),
+    ]
 
 
 def b2_rows(db: str, r: dict[str, Any], label: str) -> list[Row]:
@@ -235,7 +254,7 @@ def main() -> None:
     charted: list[tuple[str, dict[str, Any]]] = []
     if "b1" in only:
         for db in dbs:
-            rows.append(b1_row(db, run("b1", db), args.quick))
+            rows += b1_rows(db, run("b1", db), args.quick)
     if "b2" in only:
         for db in dbs:
             r = run("b2", db, "--members", str(sizes.b2_main), "--rate", "300")

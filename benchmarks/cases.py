@@ -42,6 +42,7 @@ from db.session import create_engine, create_session_factory
 CHAIR = 299_999
 FIRST_MEMBER = 300_000
 ECHO_USERS = 900_000
+PEER_USERS = 800_000
 REPLY_TIMEOUT = 30.0
 # B1: the bot's own pacing of outgoing messages (AIORateLimiter at max(29, this)) is lifted, as
 # the echo bot has none: B1 measures handling, and Telegram's ~30 msg/s is B2's subject.
@@ -78,38 +79,95 @@ def _first_new_bot_message(api: BenchApi, chat_id: int, index: int):
     return condition
 
 
+class _Window:
+    """One bot process's measured part: CPU, SQL statements and transactions, Bot API calls."""
+
+    def __init__(self, api: BenchApi, bot: BotProcess) -> None:
+        self.api, self.bot = api, bot
+
+    async def __aenter__(self) -> _Window:
+        self.sql = await self.bot.sql_counts()
+        self.cpu = cpu_seconds(self.bot.process.pid), cpu_seconds()
+        self.started = time.monotonic()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.ended = time.monotonic()
+        self.cpu = cpu_seconds(self.bot.process.pid) - self.cpu[0], cpu_seconds() - self.cpu[1]
+        after = await self.bot.sql_counts()
+        self.sql = {k: after[k] - self.sql[k] for k in after}
+        # Every Bot API call but the long poll itself.
+        self.api_calls = sum(1 for t, m in self.api.arrived if self.started <= t <= self.ended and m != "getUpdates")
+
+    def figures(self, prefix: str, updates: int, elapsed: float, latencies: list[float], failures: int) -> dict[str, Any]:
+        return {
+            f"{prefix}_updates": updates, f"{prefix}_rate": updates / elapsed, f"{prefix}_failures": failures,
+            f"{prefix}_p50_ms": percentile(latencies, 0.5) * 1000, f"{prefix}_p99_ms": percentile(latencies, 0.99) * 1000,
+            # Where the time goes: CPU seconds per update of the bot process and of this driver
+            # (the emulator and the simulated users), and how busy the bot process was.
+            f"{prefix}_cpu_ms_per_update": self.cpu[0] / updates * 1000,
+            f"{prefix}_busy": self.cpu[0] / elapsed,
+            f"{prefix}_driver_cpu_ms_per_update": self.cpu[1] / updates * 1000,
+            f"{prefix}_sql_per_update": self.sql["statements"] / updates,
+            f"{prefix}_transactions_per_update": self.sql["transactions"] / updates,
+            f"{prefix}_api_calls_per_update": self.api_calls / updates,
+        }
+
+
 async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, Any]:
-    """Omzet reports over HTTP, against a bare PTB echo bot on the same emulator in the same run."""
+    """Omzet reports over HTTP, against a bare PTB echo bot and a minimal PTB + SQLAlchemy ORM
+    bot (the peer) on the same emulator in the same run, each given as many updates."""
+    from benchmarks import peer
+
     workers = 20
     flows = 200 if quick else 1000  # members who report (two updates each), measured
     api, server = await start_emulator()
     tmp = tempfile.TemporaryDirectory(prefix="klasterbot-bench-")
     workdir = Path(tmp.name)
     try:
+        counter = iter(range(10**9))
+
+        def one_reply_flow(expected):
+            async def flow(user_id: int) -> list[float]:
+                user = api.user_handle(user_id)
+                words = f"{next(counter)} jt"
+                index = len(user.chat.messages)
+                started = time.monotonic()
+                await user.send(words)
+                reply = await wait_in_chat(api, user_id, _first_new_bot_message(api, user_id, index), REPLY_TIMEOUT)
+                assert expected(words, reply.get("text") or "")
+                return [api.sent_at[(user_id, reply["message_id"])] - started]
+            return flow
+
         # -- the echo bot: one update, one reply
         for u in range(workers):
             api.user(ECHO_USERS + u, "Echo")
-        counter = iter(range(10**9))
-
-        async def echo_flow(user_id: int) -> list[float]:
-            user = api.user_handle(user_id)
-            words = f"halo {next(counter)}"
-            index = len(user.chat.messages)
-            started = time.monotonic()
-            await user.send(words)
-            reply = await wait_in_chat(api, user_id, _first_new_bot_message(api, user_id, index), REPLY_TIMEOUT)
-            assert reply.get("text") == words
-            return [api.sent_at[(user_id, reply["message_id"])] - started]
-
         echo = BotProcess("echo", server.base_url, workdir)
         await echo.start(api)
         echo_users = [ECHO_USERS + u for u in range(workers)]
+        echo_flow = one_reply_flow(lambda words, reply: reply == words)
         await _closed_loop(echo_users * 2, workers, echo_flow)  # warm-up
-        # As many updates as the bot gets below (two per report).
-        echo_cpu = cpu_seconds(echo.process.pid), cpu_seconds()
-        echo_elapsed, echo_latency, echo_failures = await _closed_loop(echo_users * (2 * flows // workers), workers, echo_flow)
-        echo_cpu = cpu_seconds(echo.process.pid) - echo_cpu[0], cpu_seconds() - echo_cpu[1]
+        # As many updates as klasterbot gets below (two per report).
+        async with _Window(api, echo) as window:
+            elapsed, latency, failures = await _closed_loop(echo_users * (2 * flows // workers), workers, echo_flow)
+        echo_figures = window.figures("echo", len(latency), elapsed, latency, failures)
         echo_proc = await echo.stop()
+
+        # -- the peer: load the user with the ORM, insert one row in one transaction, reply once
+        peer_url = await fresh_database(kind, workdir)
+        await peer.seed(peer_url, PEER_USERS, workers)
+        for u in range(workers):
+            api.user(PEER_USERS + u, "Peer")
+        peer_bot = BotProcess("peer", server.base_url, workdir, database_url=peer_url)
+        await peer_bot.start(api)
+        peer_users = [PEER_USERS + u for u in range(workers)]
+        peer_flow = one_reply_flow(lambda words, reply: reply.startswith("Tercatat") and words in reply)
+        await _closed_loop(peer_users * 2, workers, peer_flow)  # warm-up
+        async with _Window(api, peer_bot) as window:
+            elapsed, latency, failures = await _closed_loop(peer_users * (2 * flows // workers), workers, peer_flow)
+        peer_figures = window.figures("peer", len(latency), elapsed, latency, failures)
+        peer_proc = await peer_bot.stop()
+        peer_saved = await peer.notes_saved(peer_url)
 
         # -- klasterbot: "/omzet 12,5 jt", then "Benar"
         url = await fresh_database(kind, workdir)
@@ -153,9 +211,9 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         await bot.start(api)
         members = [FIRST_MEMBER + i for i in range(warmup + flows)]
         await _closed_loop(members[:warmup], workers, omzet_flow)
-        bot_cpu = cpu_seconds(bot.process.pid), cpu_seconds()
-        bot_elapsed, bot_latency, bot_failures = await _closed_loop(members[warmup:], workers, omzet_flow)
-        bot_cpu = cpu_seconds(bot.process.pid) - bot_cpu[0], cpu_seconds() - bot_cpu[1]
+        async with _Window(api, bot) as window:
+            elapsed, latency, failures = await _closed_loop(members[warmup:], workers, omzet_flow)
+        bot_figures = window.figures("bot", len(latency), elapsed, latency, failures)
         bot_proc = await bot.stop()
         from db.models import MonthlyReport
 
@@ -168,27 +226,17 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
     finally:
         await server.stop()
         tmp.cleanup()
-    echo_rate = len(echo_latency) / echo_elapsed
-    bot_rate = len(bot_latency) / bot_elapsed
     return {
-        "workers": workers,
-        "echo_updates": len(echo_latency), "echo_rate": echo_rate, "echo_failures": echo_failures,
-        "echo_p50_ms": percentile(echo_latency, 0.5) * 1000, "echo_p99_ms": percentile(echo_latency, 0.99) * 1000,
-        "updates": len(bot_latency), "bot_rate": bot_rate, "bot_failures": bot_failures,
-        "bot_p50_ms": percentile(bot_latency, 0.5) * 1000, "bot_p99_ms": percentile(bot_latency, 0.99) * 1000,
+        "workers": workers, **echo_figures, **peer_figures, **bot_figures,
+        "updates": bot_figures["bot_updates"],
         "reports_saved": saved_rows, "reports_expected": warmup + flows,
+        "peer_saved": peer_saved, "peer_expected": peer_figures["peer_updates"] + 2 * workers,
         "confirmed_replies": saved_texts[True], "other_replies": saved_texts[False],
-        "ratio": bot_rate / echo_rate,
+        "ratio": bot_figures["bot_rate"] / peer_figures["peer_rate"],
+        "ratio_echo": bot_figures["bot_rate"] / echo_figures["echo_rate"],
         "bot_errors_logged": bot_proc.get("errors_logged", 0), "echo_errors_logged": echo_proc.get("errors_logged", 0),
+        "peer_errors_logged": peer_proc.get("errors_logged", 0),
         "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"),
-        # Where the time goes: CPU seconds per update of the bot process and of this driver
-        # (the emulator and the simulated users), and how busy the bot process was.
-        "bot_cpu_ms_per_update": bot_cpu[0] / len(bot_latency) * 1000,
-        "bot_busy": bot_cpu[0] / bot_elapsed,
-        "driver_cpu_ms_per_update": bot_cpu[1] / len(bot_latency) * 1000,
-        "echo_cpu_ms_per_update": echo_cpu[0] / len(echo_latency) * 1000,
-        "echo_busy": echo_cpu[0] / echo_elapsed,
-        "echo_driver_cpu_ms_per_update": echo_cpu[1] / len(echo_latency) * 1000,
     }
 
 
