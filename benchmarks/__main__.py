@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick]`: B1–B5 against the Bot API emulator over HTTP, one table.
+"""`python -m benchmarks [--quick | --large]`: B1–B5 (or B6 alone, --large) against the Bot API emulator over HTTP, one table.
 
 Every case runs in a process of its own (`benchmarks.one`), and inside it the bot runs in yet
 another (`benchmarks.botproc`), so memory peaks and databases never mix. PostgreSQL rows appear
@@ -183,6 +183,45 @@ def b4_b2_row(db: str, r: dict[str, Any], partial: bool) -> Row:
     return Row(name, target, measured, f"{rss / 150:.2f}", verdict(rss <= 150))
 
 
+def b6_rows(r: dict[str, Any]) -> list[Row]:
+    members = r.get("members", 1_000_000)
+    name = f"B6 {members:,}-member announcement (postgresql)"
+    target = "publish ≤ 60 s, ≤ 150 MB, ≥ 0.95 R at R = 300 over the first minutes"
+    if (row := missing(name, target, r)) is not None:
+        return [row]
+    rss = r["bot_peak_rss_mb"]
+    ok = r["publish_s"] <= 60 and rss <= 150 and r["ratio"] >= 0.95
+    main = Row(
+        name, target,
+        f"publish {r['publish_s']:.1f} s (first send {r['first_send_after_press_s']:.1f} s after the press); "
+        f"peak RSS {rss:.0f} MB (bot process, {r['rss_peak_after_press_s']:.0f} s after the press); "
+        f"{r['achieved']:.0f}/s sends accepted over the first {r['send_minutes']:g} min (steady {r['steady']:.0f}/s, "
+        f"{r['sends_in_window']:,} sends; R = {r['rate']:.0f}); seeding {r['seed_s']:.0f} s",
+        f"{r['ratio']:.2f}", verdict(ok),
+    )
+    statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(r["statuses"].items()))
+    delivered_ok = (
+        r["sent_missing_copy"] == 0 and r["duplicates"] == 0 and r["blocked_reached"] == 0
+        and r["queue_intact"] and r["counters_match"]
+    )
+    delivery = Row(
+        "B6 delivery among those sent (postgresql)", "none missed, none twice, the queue intact",
+        f"{r['sent_rows']:,} marked sent, {r['sent_missing_copy']} of them without their copy, {r['duplicates']} twice, "
+        f"{r['reached_not_marked']} reached but in flight when stopped; rows: {statuses} "
+        f"({'all ' + format(r['counters']['recipients'], ',') + ' there' if r['queue_intact'] else 'ROWS MISSING'}); "
+        f"counters {'match' if r['counters_match'] else 'DIFFER from'} the rows",
+        "", verdict(delivered_ok),
+    )
+    size = Row(
+        "B6 database per member-year (postgresql)", "(measured)",
+        f"{r['bytes_per_member_year'] / 1024:.1f} KiB: member row {r['bytes_per_member']:.0f} B + 12 reports × "
+        f"{r['bytes_per_report']:.0f} B + 36 deliveries × {r['bytes_per_delivery']:.0f} B (with indexes; 2 announcements "
+        f"a month and the reminder assumed); whole database {r['database_bytes'] / 2**20:.0f} MB",
+        "", "n/a",
+    )
+    return [main, delivery, size]
+
+
 def b5_row(db: str, r: dict[str, Any]) -> Row:
     name, target = f"B5 start → first getUpdates ({db})", "≤ 2 s"
     if (row := missing(name, target, r)) is not None:
@@ -234,9 +273,17 @@ def render(rows: list[Row], header: list[str]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes; a few minutes on 2 cores")
-    parser.add_argument("--only", help="comma-separated subset of b1,b2,b3,b4,b5 (writes no files)")
+    parser.add_argument("--only", help="comma-separated subset of b1,b2,b3,b4,b5,b6 (writes no files)")
+    parser.add_argument(
+        "--large", action="store_true",
+        help="B6 only: an announcement to 1,000,000 members on PostgreSQL (under 30 minutes with the default)",
+    )
+    parser.add_argument("--send-minutes", type=float, default=10.0, help="B6: minutes of sending measured (default 10)")
+    parser.add_argument("--members", type=int, default=1_000_000, help="B6: members (default 1,000,000)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else {"b1", "b2", "b3", "b4", "b5"}
+    if args.large:
+        only = {"b6"}
     sizes = QUICK if args.quick else FULL
     started = time.monotonic()
     pg_ok, pg_detail = asyncio.run(postgres_status())
@@ -284,9 +331,13 @@ def main() -> None:
     if "b5" in only:
         for db in dbs:
             rows.append(b5_row(db, run("b5", db)))
+    if "b6" in only:
+        rows += b6_rows(run(
+            "b6", "postgresql", "--members", str(args.members), "--rate", "300", "--send-minutes", str(args.send_minutes)
+        ))
 
     m = machine()
-    mode = "quick" if args.quick else "full"
+    mode = "large" if args.large else ("quick" if args.quick else "full")
     header = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; Python {m['python']}; {m['os']}; "
         f"SQLite {m['sqlite']}; {pg_detail if pg_ok else 'PostgreSQL not available'}",
@@ -297,12 +348,14 @@ def main() -> None:
     print(table)
     if args.only:
         return
-    suffix = "" if mode == "full" else "-quick"
+    suffix = {"full": "", "quick": "-quick", "large": "-large"}[mode]
     if charted:
         chart(charted, HERE / f"b2_rate{suffix}.png")
     (HERE / f"RESULTS{suffix}.md").write_text(
-        f"# Benchmark results ({mode} run)\n\nProduced by `python -m benchmarks{' --quick' if args.quick else ''}`; "
-        f"see README.md for what each figure means.\n\n{table}\n\n![B2 send rate](b2_rate{suffix}.png)\n"
+        f"# Benchmark results ({mode} run)\n\nProduced by `python -m benchmarks{' --quick' if args.quick else ''}"
+        f"{f' --large --send-minutes {args.send_minutes:g}' if args.large else ''}`; "
+        f"see README.md for what each figure means.\n\n{table}\n"
+        + (f"\n![B2 send rate](b2_rate{suffix}.png)\n" if charted else "")
     )
 
 

@@ -610,3 +610,209 @@ async def b5(kind: str, quick: bool, starts: int = 3) -> dict[str, Any]:
         await server.stop()
         tmp.cleanup()
     return {"runs_s": runs, "median_s": median(runs), "max_s": max(runs), "cold_runs_s": cold, "cold_median_s": median(cold)}
+
+
+# ---- B6: a million members ------------------------------------------------------------------
+
+B6_REPORT_SAMPLE = 100_000  # members whose 12 months of reports are seeded to measure their size
+# What a member costs in a year besides their row: 12 monthly reports and, at an assumed two
+# announcements a month plus the monthly reminder, 36 deliveries (README, "B6").
+B6_DELIVERIES_PER_YEAR = 36
+
+
+async def _seed_million(url: str, cluster_id: int, first_user: int, members: int) -> None:
+    """Members (COPY, 50,000 rows at a time) and a sample's 12 months of reports, as one
+    cluster's roster; then VACUUM ANALYZE, as autovacuum would after such a load."""
+    engine = create_engine(url)
+    joined = datetime(2025, 1, 1, tzinfo=UTC)
+    try:
+        async with engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            columns = [
+                "telegram_user_id", "chat_id", "name", "business_name", "main_product", "cluster_id", "status",
+                "joined_at", "consent_at", "consent_version", "announcements_paused", "updated_at",
+            ]
+            for start in range(0, members, 50_000):
+                await raw.copy_records_to_table("members", columns=columns, records=[
+                    (first_user + i, first_user + i, f"Anggota {i}", f"Usaha {i}", "batik", cluster_id, "active",
+                     joined, joined, "2026-11", False, joined)
+                    for i in range(start, min(members, start + 50_000))
+                ])
+            first_id = await raw.fetchval("SELECT min(id) FROM members WHERE telegram_user_id >= $1", first_user)
+            rng = random.Random(6)
+            months = [str(B3_MONTH.months_back(back)) for back in range(12)]
+            sample = min(B6_REPORT_SAMPLE, members)
+            for start in range(0, sample, 10_000):
+                await raw.copy_records_to_table(
+                    "monthly_reports",
+                    columns=["member_id", "cluster_id", "month", "amount", "no_sales", "reported_at", "updated_at", "version"],
+                    records=[
+                        (first_id + m, cluster_id, key, rng.randint(1, 400) * 100_000, False, joined, joined, 1)
+                        for m in range(start, min(sample, start + 10_000)) for key in months
+                    ],
+                )
+            await connection.execute(text("COMMIT"))
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        await engine.dispose()
+
+
+async def _table_sizes(url: str) -> dict[str, tuple[int, int]]:
+    """table -> (bytes with its indexes and TOAST, rows)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = {}
+            for table in ("members", "monthly_reports", "deliveries"):
+                size = (await connection.execute(text(f"SELECT pg_total_relation_size('{table}')"))).scalar()
+                rows = (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                found[table] = (int(size), int(rows))
+            found["database"] = (
+                int((await connection.execute(text("SELECT pg_database_size(current_database())"))).scalar()), 0
+            )
+            return found
+    finally:
+        await engine.dispose()
+
+
+class _LazyChats(BenchApi):
+    """The emulator for a million members: a member's chat is made the first time the bot sends
+    there (a million Chat objects up front would only weigh on the driver)."""
+
+    def __init__(self, first: int, count: int) -> None:
+        super().__init__()
+        self.lazy = range(first, first + count)
+
+    def _chat(self, chat_id: Any):
+        try:
+            key = int(chat_id)
+        except (TypeError, ValueError):
+            key = None
+        if key is not None and key not in self.chats and key in self.lazy:
+            self.user(key, "Anggota")
+        return super()._chat(chat_id)
+
+
+async def b6(members: int, rate: float, send_minutes: float, profile: str | None = None) -> dict[str, Any]:
+    """An announcement through the chat to `members` members on PostgreSQL: publish time, the
+    bot's peak RSS, the send rate at `rate` over the first `send_minutes` of sending, nobody
+    missed or twice among those sent, the queue intact for the rest, the database per member-year."""
+    from bot.shell.sandbox.http import SandboxServer
+    from db.models import Announcement, Delivery
+
+    api = _LazyChats(FIRST_MEMBER, members)
+    server = await SandboxServer(api).start()
+    api.forget_calls()
+    tmp = tempfile.TemporaryDirectory(prefix="klasterbot-bench-")
+    workdir = Path(tmp.name)
+    blocked = {FIRST_MEMBER + i for i in range(0, members, 50)}  # 2 %
+    try:
+        started = time.monotonic()
+        url = await fresh_database("postgresql", workdir)
+        cluster_id = await cluster_with_chair(url, CHAIR)
+        await _seed_million(url, cluster_id, FIRST_MEMBER, members)
+        seed_s = time.monotonic() - started
+        chair = api.user(CHAIR, "Ketua")
+
+        async def chair_does(action, wanted, within: float = REPLY_TIMEOUT) -> dict[str, Any]:
+            index = len(chair.chat.messages)
+            await action
+            return await wait_in_chat(
+                api, CHAIR, lambda: next((m for m in bot_messages_after(api, CHAIR, index) if wanted(m)), None), within
+            )
+
+        bot = BotProcess("klasterbot", server.base_url, workdir, database_url=url, rate=rate, profile=profile)
+        await bot.start(api)
+        memory: list[tuple[float, float]] = []
+
+        async def sample_memory() -> None:
+            for _ in range(1_000_000):
+                memory.append((time.monotonic(), bot.rss_now_mb()))
+                await asyncio.sleep(0.25)
+
+        sampler = asyncio.create_task(sample_memory())
+        await chair_does(chair.send("/umumkan"), lambda m: "Umum" in inline_labels(m))
+        await chair_does(chair.press("Umum"), lambda m: True)
+        await chair_does(chair.send(ANNOUNCEMENT), lambda m: "Kirim sekarang" in inline_labels(m))
+        api.faults.rate_per_second = rate
+        api.faults.retry_after = 1
+        api.faults.server_error_rate = 0.01
+        api.blocked_chats |= blocked
+        pressed = time.monotonic()
+        await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=900)
+        published_at = time.monotonic()
+        first_send = None
+        for _ in range(100_000):  # bounded: the first send, then send_minutes of sending
+            await asyncio.sleep(1.0)
+            first_send = first_send or next((t for t, chat, _ in api.sends if chat >= FIRST_MEMBER), None)
+            if first_send is not None and time.monotonic() - first_send >= send_minutes * 60:
+                break
+            if time.monotonic() - published_at > 900 + send_minutes * 60:
+                break
+        sampler.cancel()
+        bot_proc = await bot.stop()
+
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                statuses = dict((await connection.execute(
+                    select(Delivery.status, func.count()).where(Delivery.kind == "announcement").group_by(Delivery.status)
+                )).all())
+                sent_chats = set((await connection.execute(
+                    select(Delivery.chat_id).where(Delivery.kind == "announcement", Delivery.status == "sent")
+                )).scalars().all())
+                counters = (await connection.execute(
+                    select(Announcement.recipients, Announcement.sent_count, Announcement.blocked_count,
+                           Announcement.failed_count)
+                )).one()
+        finally:
+            await engine.dispose()
+        sizes = await _table_sizes(url)
+    finally:
+        await server.stop()
+        tmp.cleanup()
+
+    window_end = (first_send or pressed) + send_minutes * 60
+    sends = [(t, chat, status) for t, chat, status in api.sends if chat >= FIRST_MEMBER and t >= pressed]
+    accepted = [t for t, _, status in sends if status != 429 and t <= window_end]
+    per_second = _per_second(accepted, accepted[0]) if accepted else []
+    inner = per_second[1:-1] or per_second
+    achieved = (len(accepted) - 1) / (accepted[-1] - accepted[0]) if len(accepted) > 1 else 0.0
+    bot_id = api.bot_user["id"]
+    copies: Counter[int] = Counter()
+    for chat_id, chat in api.chats.items():
+        if chat_id >= FIRST_MEMBER:
+            copies[chat_id] = sum(
+                1 for m in chat.messages if m.get("from", {}).get("id") == bot_id and ANNOUNCEMENT in (m.get("text") or "")
+            )
+    reached = {c for c, n in copies.items() if n}
+    peak_at, peak_rss = max(memory, key=lambda sample: sample[1], default=(pressed, 0.0))
+    m_size, m_rows = sizes["members"]
+    r_size, r_rows = sizes["monthly_reports"]
+    d_size, d_rows = sizes["deliveries"]
+    per_member = m_size / max(m_rows, 1)
+    per_report = r_size / max(r_rows, 1)
+    per_delivery = d_size / max(d_rows, 1)
+    return {
+        "members": members, "rate": rate, "send_minutes": send_minutes, "seed_s": seed_s,
+        "publish_s": published_at - pressed,
+        "first_send_after_press_s": (first_send - pressed) if first_send else float("nan"),
+        "achieved": achieved, "ratio": achieved / rate, "steady": median(inner) if inner else 0.0,
+        "sends_in_window": len(accepted),
+        # Among those the database says were sent: each has exactly one copy; nobody has two.
+        "sent_rows": len(sent_chats), "sent_missing_copy": len(sent_chats - reached),
+        "duplicates": sum(n - 1 for n in copies.values() if n > 1),
+        "reached_not_marked": len(reached - sent_chats),  # in flight when the bot was stopped
+        "blocked_reached": len(blocked & reached),
+        "statuses": statuses, "queue_intact": sum(statuses.values()) == counters[0],
+        "counters": {"recipients": counters[0], "sent": counters[1], "blocked": counters[2], "failed": counters[3]},
+        "counters_match": (counters[1], counters[2], counters[3])
+        == (statuses.get("sent", 0), statuses.get("blocked", 0), statuses.get("failed", 0)),
+        "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"), "rss_peak_after_press_s": peak_at - pressed,
+        "rss_sampled_peak_mb": peak_rss, "bot_errors_logged": bot_proc.get("errors_logged", 0),
+        "bytes_per_member": per_member, "bytes_per_report": per_report, "bytes_per_delivery": per_delivery,
+        "bytes_per_member_year": per_member + 12 * per_report + B6_DELIVERIES_PER_YEAR * per_delivery,
+        "database_bytes": sizes["database"][0],
+    }

@@ -139,3 +139,39 @@ async def test_the_staleness_check_reads_only_the_reports_waiting_for_release(bo
             await session.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " ".join(row[0] for row in (await session.execute(text("EXPLAIN " + compiled))).all())
         assert "ix_monthly_reports_unreleased" in plan, plan
+
+
+async def _plan(session, statement, engine) -> str:
+    compiled = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    if session.bind.dialect.name == "sqlite":
+        return " ".join(str(row) for row in (await session.execute(text("EXPLAIN QUERY PLAN " + compiled))).all())
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
+    return " ".join(row[0] for row in (await session.execute(text("EXPLAIN " + compiled))).all())
+
+
+async def test_each_message_costs_index_seeks_not_a_pass_over_the_send(bot):
+    """The sender's claim reads the next batch in index order (no sort of every pending row: a
+    million rows share one not_before), and a 403 finds the chat's messages by an index."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update as sql_update
+
+    from db.models import Delivery
+
+    engine = bot.runtime.engine.sync_engine
+    async with bot.uow() as uow:
+        now = datetime(2026, 11, 28, tzinfo=UTC)
+        due = (
+            select(Delivery.id).where(Delivery.status == "pending", Delivery.not_before <= now)
+            .order_by(Delivery.not_before, Delivery.id).limit(200)
+        )
+        plan = await _plan(uow.session, due, engine)
+        assert "ix_deliveries_due" in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+        stop = sql_update(Delivery).where(Delivery.chat_id == 123, Delivery.status == "pending").values(status="blocked")
+        if uow.session.bind.dialect.name == "sqlite":
+            plan = await _plan(uow.session, stop, engine)
+        else:
+            plan = await _plan(uow.session, select(Delivery.id).where(Delivery.chat_id == 123), engine)
+        assert "ix_deliveries_chat_id" in plan, plan
+        await uow.rollback()

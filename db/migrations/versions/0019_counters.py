@@ -5,6 +5,9 @@
   announcement's deliveries every second.
 - ix_deliveries_chat_id: a 403 stops the chat's pending messages (Deliveries.block_chat) by an
   index seek, not a scan of a million deliveries.
+- ix_deliveries_due gains `id`: the sender claims in (not_before, id) order and a big send's rows
+  share one not_before, so PostgreSQL sorted every pending row per batch (400 ms a claim at a
+  million rows; 0.2 ms with the index in that order).
 - ix_monthly_reports_unreleased: the summary's staleness check (summary_queries.pending_changes)
   reads only the reports waiting to be released (a handful after publication), not the month's.
 
@@ -40,6 +43,8 @@ def upgrade() -> None:
             f"WHERE d.announcement_id = announcements.id AND d.kind = 'announcement' AND d.status = '{status}')"
         )
     op.create_index("ix_deliveries_chat_id", "deliveries", ["chat_id"], unique=False)
+    op.drop_index("ix_deliveries_due", table_name="deliveries")
+    op.create_index("ix_deliveries_due", "deliveries", ["status", "not_before", "id"], unique=False)
     op.create_index(
         "ix_monthly_reports_unreleased",
         "monthly_reports",
@@ -52,6 +57,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_monthly_reports_unreleased", table_name="monthly_reports")
+    op.drop_index("ix_deliveries_due", table_name="deliveries")
+    op.create_index("ix_deliveries_due", "deliveries", ["status", "not_before"], unique=False)
     op.drop_index("ix_deliveries_chat_id", table_name="deliveries")
     with op.batch_alter_table("announcements") as batch:
         for column in COUNTERS:
