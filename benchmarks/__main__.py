@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -286,6 +287,7 @@ def main() -> None:
         only = {"b6"}
     sizes = QUICK if args.quick else FULL
     started = time.monotonic()
+    load = os.getloadavg()
     pg_ok, pg_detail = asyncio.run(postgres_status())
     dbs = ["sqlite", "postgresql"]
     if not pg_ok:
@@ -342,7 +344,8 @@ def main() -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM; Python {m['python']}; {m['os']}; "
         f"SQLite {m['sqlite']}; {pg_detail if pg_ok else 'PostgreSQL not available'}",
         f"Run: {mode} mode, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s; "
-        "bot and emulator in separate processes on 127.0.0.1 (HTTP, long polling)",
+        "bot and emulator in separate processes on 127.0.0.1 (HTTP, long polling); "
+        f"load average at the start {load[0]:.2f} (the machine may be shared: figures vary from run to run)",
     ]
     table = render(rows, header)
     print(table)
