@@ -2,7 +2,12 @@
 
 `klasterbot`: what `klasterbot run` does (schema check, build_application, run_polling), with
 the settings a benchmark needs. `echo`: a bare python-telegram-bot echo bot (ApplicationBuilder
-with the same base URL, one MessageHandler that replies with the text) — B1's reference.
+with the same base URL, one MessageHandler that replies with the text) — B1's reference. `peer`:
+a minimal PTB + SQLAlchemy ORM bot (benchmarks/peer.py) — B1's other reference.
+
+`--counters FILE`: every SQL statement and transaction of the process is counted with
+SQLAlchemy engine events; on SIGUSR1 the counts so far are written to FILE (the driver reads
+them before and after the measured part, so start-up and warm-up are left out).
 
 At exit it prints one line `RESULT {json}`: when build_application was called (monotonic,
 comparable across processes on Linux) and the peak RSS of this process.
@@ -14,7 +19,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import resource
+import signal
 import time
 
 from telegram import Update
@@ -67,13 +74,46 @@ def echo_application(args: argparse.Namespace):
     return application, built_at
 
 
+def peer_application(args: argparse.Namespace):
+    from benchmarks import peer
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    built_at = time.monotonic()
+    return peer.application(TOKEN, args.api, args.database_url), built_at
+
+
+def count_sql(path: str) -> None:
+    """Count statements (an executemany is one) and transactions of every engine in this process."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_args) -> None:
+        counts["statements"] += 1
+
+    def transaction(*_args) -> None:
+        counts["transactions"] += 1
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    event.listen(Engine, "begin", transaction)
+
+    def write(*_args) -> None:
+        with open(path + ".tmp", "w") as out:
+            json.dump(counts, out)
+        os.replace(path + ".tmp", path)
+
+    signal.signal(signal.SIGUSR1, write)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.botproc")
-    parser.add_argument("kind", choices=("klasterbot", "echo"))
+    parser.add_argument("kind", choices=("klasterbot", "echo", "peer"))
     parser.add_argument("--api", required=True, help="emulator root, http://127.0.0.1:PORT")
     parser.add_argument("--database-url")
     parser.add_argument("--rate", type=float, default=25.0, help="Settings.max_messages_per_second")
     parser.add_argument("--no-background", dest="background", action="store_false")
+    parser.add_argument("--counters", help="write SQL statement/transaction counts here on SIGUSR1")
     parser.add_argument("--profile", help="write a pyinstrument text profile of the whole run here")
     args = parser.parse_args()
     if not args.api.startswith("http://127.0.0.1:"):
@@ -85,8 +125,12 @@ def main() -> None:
 
         profiler = Profiler(interval=0.0005, async_mode="disabled")
         profiler.start()
+    if args.counters:
+        count_sql(args.counters)
     if args.kind == "klasterbot":
         application, built_at = klasterbot_application(args)
+    elif args.kind == "peer":
+        application, built_at = peer_application(args)
     else:
         application, built_at = echo_application(args)
     # As `klasterbot run`: initialize, post_init, start polling, start; SIGTERM stops it all.

@@ -42,6 +42,7 @@ from db.session import create_engine, create_session_factory
 CHAIR = 299_999
 FIRST_MEMBER = 300_000
 ECHO_USERS = 900_000
+PEER_USERS = 800_000
 REPLY_TIMEOUT = 30.0
 # B1: the bot's own pacing of outgoing messages (AIORateLimiter at max(29, this)) is lifted, as
 # the echo bot has none: B1 measures handling, and Telegram's ~30 msg/s is B2's subject.
@@ -78,38 +79,95 @@ def _first_new_bot_message(api: BenchApi, chat_id: int, index: int):
     return condition
 
 
+class _Window:
+    """One bot process's measured part: CPU, SQL statements and transactions, Bot API calls."""
+
+    def __init__(self, api: BenchApi, bot: BotProcess) -> None:
+        self.api, self.bot = api, bot
+
+    async def __aenter__(self) -> _Window:
+        self.sql = await self.bot.sql_counts()
+        self.cpu = cpu_seconds(self.bot.process.pid), cpu_seconds()
+        self.started = time.monotonic()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.ended = time.monotonic()
+        self.cpu = cpu_seconds(self.bot.process.pid) - self.cpu[0], cpu_seconds() - self.cpu[1]
+        after = await self.bot.sql_counts()
+        self.sql = {k: after[k] - self.sql[k] for k in after}
+        # Every Bot API call but the long poll itself.
+        self.api_calls = sum(1 for t, m in self.api.arrived if self.started <= t <= self.ended and m != "getUpdates")
+
+    def figures(self, prefix: str, updates: int, elapsed: float, latencies: list[float], failures: int) -> dict[str, Any]:
+        return {
+            f"{prefix}_updates": updates, f"{prefix}_rate": updates / elapsed, f"{prefix}_failures": failures,
+            f"{prefix}_p50_ms": percentile(latencies, 0.5) * 1000, f"{prefix}_p99_ms": percentile(latencies, 0.99) * 1000,
+            # Where the time goes: CPU seconds per update of the bot process and of this driver
+            # (the emulator and the simulated users), and how busy the bot process was.
+            f"{prefix}_cpu_ms_per_update": self.cpu[0] / updates * 1000,
+            f"{prefix}_busy": self.cpu[0] / elapsed,
+            f"{prefix}_driver_cpu_ms_per_update": self.cpu[1] / updates * 1000,
+            f"{prefix}_sql_per_update": self.sql["statements"] / updates,
+            f"{prefix}_transactions_per_update": self.sql["transactions"] / updates,
+            f"{prefix}_api_calls_per_update": self.api_calls / updates,
+        }
+
+
 async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, Any]:
-    """Omzet reports over HTTP, against a bare PTB echo bot on the same emulator in the same run."""
+    """Omzet reports over HTTP, against a bare PTB echo bot and a minimal PTB + SQLAlchemy ORM
+    bot (the peer) on the same emulator in the same run, each given as many updates."""
+    from benchmarks import peer
+
     workers = 20
     flows = 200 if quick else 1000  # members who report (two updates each), measured
     api, server = await start_emulator()
     tmp = tempfile.TemporaryDirectory(prefix="klasterbot-bench-")
     workdir = Path(tmp.name)
     try:
+        counter = iter(range(10**9))
+
+        def one_reply_flow(expected):
+            async def flow(user_id: int) -> list[float]:
+                user = api.user_handle(user_id)
+                words = f"{next(counter)} jt"
+                index = len(user.chat.messages)
+                started = time.monotonic()
+                await user.send(words)
+                reply = await wait_in_chat(api, user_id, _first_new_bot_message(api, user_id, index), REPLY_TIMEOUT)
+                assert expected(words, reply.get("text") or "")
+                return [api.sent_at[(user_id, reply["message_id"])] - started]
+            return flow
+
         # -- the echo bot: one update, one reply
         for u in range(workers):
             api.user(ECHO_USERS + u, "Echo")
-        counter = iter(range(10**9))
-
-        async def echo_flow(user_id: int) -> list[float]:
-            user = api.user_handle(user_id)
-            words = f"halo {next(counter)}"
-            index = len(user.chat.messages)
-            started = time.monotonic()
-            await user.send(words)
-            reply = await wait_in_chat(api, user_id, _first_new_bot_message(api, user_id, index), REPLY_TIMEOUT)
-            assert reply.get("text") == words
-            return [api.sent_at[(user_id, reply["message_id"])] - started]
-
         echo = BotProcess("echo", server.base_url, workdir)
         await echo.start(api)
         echo_users = [ECHO_USERS + u for u in range(workers)]
+        echo_flow = one_reply_flow(lambda words, reply: reply == words)
         await _closed_loop(echo_users * 2, workers, echo_flow)  # warm-up
-        # As many updates as the bot gets below (two per report).
-        echo_cpu = cpu_seconds(echo.process.pid), cpu_seconds()
-        echo_elapsed, echo_latency, echo_failures = await _closed_loop(echo_users * (2 * flows // workers), workers, echo_flow)
-        echo_cpu = cpu_seconds(echo.process.pid) - echo_cpu[0], cpu_seconds() - echo_cpu[1]
+        # As many updates as klasterbot gets below (two per report).
+        async with _Window(api, echo) as window:
+            elapsed, latency, failures = await _closed_loop(echo_users * (2 * flows // workers), workers, echo_flow)
+        echo_figures = window.figures("echo", len(latency), elapsed, latency, failures)
         echo_proc = await echo.stop()
+
+        # -- the peer: load the user with the ORM, insert one row in one transaction, reply once
+        peer_url = await fresh_database(kind, workdir)
+        await peer.seed(peer_url, PEER_USERS, workers)
+        for u in range(workers):
+            api.user(PEER_USERS + u, "Peer")
+        peer_bot = BotProcess("peer", server.base_url, workdir, database_url=peer_url)
+        await peer_bot.start(api)
+        peer_users = [PEER_USERS + u for u in range(workers)]
+        peer_flow = one_reply_flow(lambda words, reply: reply.startswith("Tercatat") and words in reply)
+        await _closed_loop(peer_users * 2, workers, peer_flow)  # warm-up
+        async with _Window(api, peer_bot) as window:
+            elapsed, latency, failures = await _closed_loop(peer_users * (2 * flows // workers), workers, peer_flow)
+        peer_figures = window.figures("peer", len(latency), elapsed, latency, failures)
+        peer_proc = await peer_bot.stop()
+        peer_saved = await peer.notes_saved(peer_url)
 
         # -- klasterbot: "/omzet 12,5 jt", then "Benar"
         url = await fresh_database(kind, workdir)
@@ -153,9 +211,9 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         await bot.start(api)
         members = [FIRST_MEMBER + i for i in range(warmup + flows)]
         await _closed_loop(members[:warmup], workers, omzet_flow)
-        bot_cpu = cpu_seconds(bot.process.pid), cpu_seconds()
-        bot_elapsed, bot_latency, bot_failures = await _closed_loop(members[warmup:], workers, omzet_flow)
-        bot_cpu = cpu_seconds(bot.process.pid) - bot_cpu[0], cpu_seconds() - bot_cpu[1]
+        async with _Window(api, bot) as window:
+            elapsed, latency, failures = await _closed_loop(members[warmup:], workers, omzet_flow)
+        bot_figures = window.figures("bot", len(latency), elapsed, latency, failures)
         bot_proc = await bot.stop()
         from db.models import MonthlyReport
 
@@ -168,27 +226,17 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
     finally:
         await server.stop()
         tmp.cleanup()
-    echo_rate = len(echo_latency) / echo_elapsed
-    bot_rate = len(bot_latency) / bot_elapsed
     return {
-        "workers": workers,
-        "echo_updates": len(echo_latency), "echo_rate": echo_rate, "echo_failures": echo_failures,
-        "echo_p50_ms": percentile(echo_latency, 0.5) * 1000, "echo_p99_ms": percentile(echo_latency, 0.99) * 1000,
-        "updates": len(bot_latency), "bot_rate": bot_rate, "bot_failures": bot_failures,
-        "bot_p50_ms": percentile(bot_latency, 0.5) * 1000, "bot_p99_ms": percentile(bot_latency, 0.99) * 1000,
+        "workers": workers, **echo_figures, **peer_figures, **bot_figures,
+        "updates": bot_figures["bot_updates"],
         "reports_saved": saved_rows, "reports_expected": warmup + flows,
+        "peer_saved": peer_saved, "peer_expected": peer_figures["peer_updates"] + 2 * workers,
         "confirmed_replies": saved_texts[True], "other_replies": saved_texts[False],
-        "ratio": bot_rate / echo_rate,
+        "ratio": bot_figures["bot_rate"] / peer_figures["peer_rate"],
+        "ratio_echo": bot_figures["bot_rate"] / echo_figures["echo_rate"],
         "bot_errors_logged": bot_proc.get("errors_logged", 0), "echo_errors_logged": echo_proc.get("errors_logged", 0),
+        "peer_errors_logged": peer_proc.get("errors_logged", 0),
         "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"),
-        # Where the time goes: CPU seconds per update of the bot process and of this driver
-        # (the emulator and the simulated users), and how busy the bot process was.
-        "bot_cpu_ms_per_update": bot_cpu[0] / len(bot_latency) * 1000,
-        "bot_busy": bot_cpu[0] / bot_elapsed,
-        "driver_cpu_ms_per_update": bot_cpu[1] / len(bot_latency) * 1000,
-        "echo_cpu_ms_per_update": echo_cpu[0] / len(echo_latency) * 1000,
-        "echo_busy": echo_cpu[0] / echo_elapsed,
-        "echo_driver_cpu_ms_per_update": echo_cpu[1] / len(echo_latency) * 1000,
     }
 
 
@@ -562,3 +610,209 @@ async def b5(kind: str, quick: bool, starts: int = 3) -> dict[str, Any]:
         await server.stop()
         tmp.cleanup()
     return {"runs_s": runs, "median_s": median(runs), "max_s": max(runs), "cold_runs_s": cold, "cold_median_s": median(cold)}
+
+
+# ---- B6: a million members ------------------------------------------------------------------
+
+B6_REPORT_SAMPLE = 100_000  # members whose 12 months of reports are seeded to measure their size
+# What a member costs in a year besides their row: 12 monthly reports and, at an assumed two
+# announcements a month plus the monthly reminder, 36 deliveries (README, "B6").
+B6_DELIVERIES_PER_YEAR = 36
+
+
+async def _seed_million(url: str, cluster_id: int, first_user: int, members: int) -> None:
+    """Members (COPY, 50,000 rows at a time) and a sample's 12 months of reports, as one
+    cluster's roster; then VACUUM ANALYZE, as autovacuum would after such a load."""
+    engine = create_engine(url)
+    joined = datetime(2025, 1, 1, tzinfo=UTC)
+    try:
+        async with engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            columns = [
+                "telegram_user_id", "chat_id", "name", "business_name", "main_product", "cluster_id", "status",
+                "joined_at", "consent_at", "consent_version", "announcements_paused", "updated_at",
+            ]
+            for start in range(0, members, 50_000):
+                await raw.copy_records_to_table("members", columns=columns, records=[
+                    (first_user + i, first_user + i, f"Anggota {i}", f"Usaha {i}", "batik", cluster_id, "active",
+                     joined, joined, "2026-11", False, joined)
+                    for i in range(start, min(members, start + 50_000))
+                ])
+            first_id = await raw.fetchval("SELECT min(id) FROM members WHERE telegram_user_id >= $1", first_user)
+            rng = random.Random(6)
+            months = [str(B3_MONTH.months_back(back)) for back in range(12)]
+            sample = min(B6_REPORT_SAMPLE, members)
+            for start in range(0, sample, 10_000):
+                await raw.copy_records_to_table(
+                    "monthly_reports",
+                    columns=["member_id", "cluster_id", "month", "amount", "no_sales", "reported_at", "updated_at", "version"],
+                    records=[
+                        (first_id + m, cluster_id, key, rng.randint(1, 400) * 100_000, False, joined, joined, 1)
+                        for m in range(start, min(sample, start + 10_000)) for key in months
+                    ],
+                )
+            await connection.execute(text("COMMIT"))
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        await engine.dispose()
+
+
+async def _table_sizes(url: str) -> dict[str, tuple[int, int]]:
+    """table -> (bytes with its indexes and TOAST, rows)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            found = {}
+            for table in ("members", "monthly_reports", "deliveries"):
+                size = (await connection.execute(text(f"SELECT pg_total_relation_size('{table}')"))).scalar()
+                rows = (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar()
+                found[table] = (int(size), int(rows))
+            found["database"] = (
+                int((await connection.execute(text("SELECT pg_database_size(current_database())"))).scalar()), 0
+            )
+            return found
+    finally:
+        await engine.dispose()
+
+
+class _LazyChats(BenchApi):
+    """The emulator for a million members: a member's chat is made the first time the bot sends
+    there (a million Chat objects up front would only weigh on the driver)."""
+
+    def __init__(self, first: int, count: int) -> None:
+        super().__init__()
+        self.lazy = range(first, first + count)
+
+    def _chat(self, chat_id: Any):
+        try:
+            key = int(chat_id)
+        except (TypeError, ValueError):
+            key = None
+        if key is not None and key not in self.chats and key in self.lazy:
+            self.user(key, "Anggota")
+        return super()._chat(chat_id)
+
+
+async def b6(members: int, rate: float, send_minutes: float, profile: str | None = None) -> dict[str, Any]:
+    """An announcement through the chat to `members` members on PostgreSQL: publish time, the
+    bot's peak RSS, the send rate at `rate` over the first `send_minutes` of sending, nobody
+    missed or twice among those sent, the queue intact for the rest, the database per member-year."""
+    from bot.shell.sandbox.http import SandboxServer
+    from db.models import Announcement, Delivery
+
+    api = _LazyChats(FIRST_MEMBER, members)
+    server = await SandboxServer(api).start()
+    api.forget_calls()
+    tmp = tempfile.TemporaryDirectory(prefix="klasterbot-bench-")
+    workdir = Path(tmp.name)
+    blocked = {FIRST_MEMBER + i for i in range(0, members, 50)}  # 2 %
+    try:
+        started = time.monotonic()
+        url = await fresh_database("postgresql", workdir)
+        cluster_id = await cluster_with_chair(url, CHAIR)
+        await _seed_million(url, cluster_id, FIRST_MEMBER, members)
+        seed_s = time.monotonic() - started
+        chair = api.user(CHAIR, "Ketua")
+
+        async def chair_does(action, wanted, within: float = REPLY_TIMEOUT) -> dict[str, Any]:
+            index = len(chair.chat.messages)
+            await action
+            return await wait_in_chat(
+                api, CHAIR, lambda: next((m for m in bot_messages_after(api, CHAIR, index) if wanted(m)), None), within
+            )
+
+        bot = BotProcess("klasterbot", server.base_url, workdir, database_url=url, rate=rate, profile=profile)
+        await bot.start(api)
+        memory: list[tuple[float, float]] = []
+
+        async def sample_memory() -> None:
+            for _ in range(1_000_000):
+                memory.append((time.monotonic(), bot.rss_now_mb()))
+                await asyncio.sleep(0.25)
+
+        sampler = asyncio.create_task(sample_memory())
+        await chair_does(chair.send("/umumkan"), lambda m: "Umum" in inline_labels(m))
+        await chair_does(chair.press("Umum"), lambda m: True)
+        await chair_does(chair.send(ANNOUNCEMENT), lambda m: "Kirim sekarang" in inline_labels(m))
+        api.faults.rate_per_second = rate
+        api.faults.retry_after = 1
+        api.faults.server_error_rate = 0.01
+        api.blocked_chats |= blocked
+        pressed = time.monotonic()
+        await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=900)
+        published_at = time.monotonic()
+        first_send = None
+        for _ in range(100_000):  # bounded: the first send, then send_minutes of sending
+            await asyncio.sleep(1.0)
+            first_send = first_send or next((t for t, chat, _ in api.sends if chat >= FIRST_MEMBER), None)
+            if first_send is not None and time.monotonic() - first_send >= send_minutes * 60:
+                break
+            if time.monotonic() - published_at > 900 + send_minutes * 60:
+                break
+        sampler.cancel()
+        bot_proc = await bot.stop()
+
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                statuses = dict((await connection.execute(
+                    select(Delivery.status, func.count()).where(Delivery.kind == "announcement").group_by(Delivery.status)
+                )).all())
+                sent_chats = set((await connection.execute(
+                    select(Delivery.chat_id).where(Delivery.kind == "announcement", Delivery.status == "sent")
+                )).scalars().all())
+                counters = (await connection.execute(
+                    select(Announcement.recipients, Announcement.sent_count, Announcement.blocked_count,
+                           Announcement.failed_count)
+                )).one()
+        finally:
+            await engine.dispose()
+        sizes = await _table_sizes(url)
+    finally:
+        await server.stop()
+        tmp.cleanup()
+
+    window_end = (first_send or pressed) + send_minutes * 60
+    sends = [(t, chat, status) for t, chat, status in api.sends if chat >= FIRST_MEMBER and t >= pressed]
+    accepted = [t for t, _, status in sends if status != 429 and t <= window_end]
+    per_second = _per_second(accepted, accepted[0]) if accepted else []
+    inner = per_second[1:-1] or per_second
+    achieved = (len(accepted) - 1) / (accepted[-1] - accepted[0]) if len(accepted) > 1 else 0.0
+    bot_id = api.bot_user["id"]
+    copies: Counter[int] = Counter()
+    for chat_id, chat in api.chats.items():
+        if chat_id >= FIRST_MEMBER:
+            copies[chat_id] = sum(
+                1 for m in chat.messages if m.get("from", {}).get("id") == bot_id and ANNOUNCEMENT in (m.get("text") or "")
+            )
+    reached = {c for c, n in copies.items() if n}
+    peak_at, peak_rss = max(memory, key=lambda sample: sample[1], default=(pressed, 0.0))
+    m_size, m_rows = sizes["members"]
+    r_size, r_rows = sizes["monthly_reports"]
+    d_size, d_rows = sizes["deliveries"]
+    per_member = m_size / max(m_rows, 1)
+    per_report = r_size / max(r_rows, 1)
+    per_delivery = d_size / max(d_rows, 1)
+    return {
+        "members": members, "rate": rate, "send_minutes": send_minutes, "seed_s": seed_s,
+        "publish_s": published_at - pressed,
+        "first_send_after_press_s": (first_send - pressed) if first_send else float("nan"),
+        "achieved": achieved, "ratio": achieved / rate, "steady": median(inner) if inner else 0.0,
+        "sends_in_window": len(accepted),
+        # Among those the database says were sent: each has exactly one copy; nobody has two.
+        "sent_rows": len(sent_chats), "sent_missing_copy": len(sent_chats - reached),
+        "duplicates": sum(n - 1 for n in copies.values() if n > 1),
+        "reached_not_marked": len(reached - sent_chats),  # in flight when the bot was stopped
+        "blocked_reached": len(blocked & reached),
+        "statuses": statuses, "queue_intact": sum(statuses.values()) == counters[0],
+        "counters": {"recipients": counters[0], "sent": counters[1], "blocked": counters[2], "failed": counters[3]},
+        "counters_match": (counters[1], counters[2], counters[3])
+        == (statuses.get("sent", 0), statuses.get("blocked", 0), statuses.get("failed", 0)),
+        "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"), "rss_peak_after_press_s": peak_at - pressed,
+        "rss_sampled_peak_mb": peak_rss, "bot_errors_logged": bot_proc.get("errors_logged", 0),
+        "bytes_per_member": per_member, "bytes_per_report": per_report, "bytes_per_delivery": per_delivery,
+        "bytes_per_member_year": per_member + 12 * per_report + B6_DELIVERIES_PER_YEAR * per_delivery,
+        "database_bytes": sizes["database"][0],
+    }

@@ -5,6 +5,7 @@
     python -m benchmarks.one b2 --members 100000 --rate 300 --send-seconds 15
     python -m benchmarks.one b3 --db sqlite --quick
     python -m benchmarks.one b5 --db sqlite
+    python -m benchmarks.one b6 --db postgresql --members 1000000 --rate 300 --send-minutes 10
 
 `--profile FILE` (b1, b2) writes a pyinstrument profile of the bot process (pyinstrument must
 be installed; it is not a dependency of the project).
@@ -24,12 +25,13 @@ from benchmarks.support import postgres_status
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.one")
-    parser.add_argument("case", choices=("b1", "b2", "b3", "b3-seed", "b5"))
+    parser.add_argument("case", choices=("b1", "b2", "b3", "b3-seed", "b5", "b6"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--send-seconds", type=float)
+    parser.add_argument("--send-minutes", type=float, default=10.0, help="b6: minutes of sending measured")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--profile")
     args = parser.parse_args()
@@ -51,6 +53,10 @@ def main() -> None:
         if args.workdir is None:
             parser.error("b3-seed needs --workdir")
         result = asyncio.run(cases.b3_seed(args.db, args.quick, args.workdir))
+    elif args.case == "b6":
+        if args.db != "postgresql":
+            parser.error("b6 runs on PostgreSQL only (--db postgresql)")
+        result = asyncio.run(cases.b6(args.members, args.rate, args.send_minutes, profile=args.profile))
     else:
         result = asyncio.run(cases.b5(args.db, args.quick))
     print("RESULT " + json.dumps(result, default=str), flush=True)

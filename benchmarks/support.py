@@ -309,6 +309,8 @@ class BotProcess:
         if profile:
             self.command += ["--profile", profile]
         self.log_path = workdir / f"{kind}-{time.monotonic_ns()}.log"
+        self.counters_path = workdir / f"{kind}-{time.monotonic_ns()}.counters.json"
+        self.command += ["--counters", str(self.counters_path)]
         self.process: asyncio.subprocess.Process | None = None
         self.spawned_at = 0.0
         self.result: dict[str, Any] = {}
@@ -330,6 +332,20 @@ class BotProcess:
             await asyncio.sleep(0.005)
         await self.stop()
         raise RuntimeError(f"bot did not start polling; log: {self.log_tail()}")
+
+    async def sql_counts(self, within: float = 5.0) -> dict[str, int]:
+        """The bot process's SQL statements and transactions so far (asked for with SIGUSR1)."""
+        assert self.process is not None
+        self.counters_path.unlink(missing_ok=True)
+        self.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + within
+        for _ in range(int(within * 200)):
+            if self.counters_path.exists():  # written whole (renamed into place)
+                return json.loads(self.counters_path.read_text())
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.005)
+        raise RuntimeError("bot process did not write its SQL counts")
 
     def rss_now_mb(self) -> float:
         """Current RSS of the running bot (0 once it has exited)."""

@@ -20,7 +20,7 @@ import asyncio
 import heapq
 import logging
 import random
-from collections import deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -365,18 +365,26 @@ class Outbox:
             sent = [(o.delivery.id, o.message_id) for o in outcomes if o.failure is None]
             await uow.deliveries.mark_sent(sent, now)
             stats.sent += len(sent)
+            # Each announcement's counters move in this same transaction (progress reads them).
+            tally: dict[int, Counter[str]] = defaultdict(Counter)
             for outcome in outcomes:
                 d, failure = outcome.delivery, outcome.failure
                 if d.announcement_id is not None:
                     stats.touched_announcements.add(d.announcement_id)
+                counted = d.announcement_id is not None and d.kind == "announcement"
                 if failure is None:
+                    if counted:
+                        tally[d.announcement_id]["sent"] += 1
                     continue
                 if isinstance(failure, Blocked):
-                    await uow.deliveries.block_chat(d.chat_id, d.member_id, now, str(failure))
+                    for announcement_id in await uow.deliveries.block_chat(d.id, d.chat_id, d.member_id, now, str(failure)):
+                        tally[announcement_id]["blocked"] += 1
                     stats.blocked += 1
                 elif isinstance(failure, Rejected):
                     await uow.deliveries.mark(d.id, status="failed", last_error=str(failure)[:200])
                     stats.failed += 1
+                    if counted:
+                        tally[d.announcement_id]["failed"] += 1
                 elif isinstance(failure, RateLimited):
                     # Not the message's fault: no attempt is counted.
                     await uow.deliveries.mark(
@@ -391,6 +399,8 @@ class Outbox:
                     if attempts >= self.config.max_attempts and not d.first_in_line:
                         await uow.deliveries.mark(d.id, status="failed", attempts=attempts, last_error=str(failure)[:200])
                         stats.failed += 1
+                        if counted:
+                            tally[d.announcement_id]["failed"] += 1
                     else:
                         delay = backoff_seconds(attempts, self.config.max_backoff)
                         await uow.deliveries.mark(
@@ -398,6 +408,7 @@ class Outbox:
                             not_before=now + timedelta(seconds=delay), last_error=str(failure)[:200],
                         )
                         stats.retried += 1
+            await uow.deliveries.count_results(tally)
             await uow.commit()
 
     async def _until_next_due(self, idle: float) -> float:

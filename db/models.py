@@ -216,6 +216,11 @@ class ConversationState(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+# A report whose amount is not (yet) the published one: a late report or a correction. Spelled
+# as summary_queries._unreleased builds it, so both databases use the partial index below.
+UNRELEASED = "published_amount IS NULL OR published_amount != amount"
+
+
 class MonthlyReport(Base):
     """A member's omzet for one calendar month: the current value, one row per (member, month).
 
@@ -227,6 +232,12 @@ class MonthlyReport(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "month", name="uq_monthly_reports_member_month"),
         Index("ix_monthly_reports_cluster_month", "cluster_id", "month"),
+        # The summary's staleness check counts only the reports waiting to be released (a few
+        # after publication) instead of reading the whole cluster-month (summary_queries.pending_changes).
+        Index(
+            "ix_monthly_reports_unreleased", "cluster_id", "month",
+            sqlite_where=text(UNRELEASED), postgresql_where=text(UNRELEASED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -323,6 +334,13 @@ class Announcement(Base):
     unreachable: Mapped[int] = mapped_column(Integer, default=0)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Results so far, counted in the outbox's transaction that writes each one (bot.outbox
+    # _record): progress reads this row, never a count over a million deliveries.
+    sent_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    blocked_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Not sent because the person erased their data meanwhile (db.privacy_queries).
+    cancelled_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     training_reminder_queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The draft it was published from: publishing claims the draft, and a second press of
@@ -367,7 +385,11 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        Index("ix_deliveries_due", "status", "not_before"),
+        # id last: the sender claims in (not_before, id) order, and a big send's rows all share
+        # one not_before; without id PostgreSQL sorts every pending row for each batch.
+        Index("ix_deliveries_due", "status", "not_before", "id"),
+        # A 403 stops every pending message of the chat (Deliveries.block_chat): a seek, not a scan.
+        Index("ix_deliveries_chat_id", "chat_id"),
         # The sender finds due retries and notices at once instead of behind every first
         # attempt of a big send (see Deliveries.claim_due).
         Index(

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -33,6 +44,7 @@ class ClaimedDelivery:
     member_id: int | None
     announcement_id: int | None
     first_in_line: bool = False
+    kind: str = "announcement"
 
 
 class Deliveries:
@@ -124,7 +136,7 @@ class Deliveries:
         rows = await self.session.execute(
             select(
                 Delivery.id, Delivery.chat_id, Delivery.payload, Delivery.attempts,
-                Delivery.member_id, Delivery.announcement_id, Delivery.first_in_line,
+                Delivery.member_id, Delivery.announcement_id, Delivery.first_in_line, Delivery.kind,
             )
             .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, Delivery.status == "sending")
         )
@@ -158,15 +170,40 @@ class Deliveries:
     async def mark(self, delivery_id: int, **values: Any) -> None:
         await self.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
-    async def block_chat(self, chat_id: int, member_id: int | None, now: datetime, reason: str) -> None:
-        """403: this chat's pending messages are not sent, and the member is marked."""
-        await self.session.execute(
+    async def block_chat(
+        self, delivery_id: int, chat_id: int, member_id: int | None, now: datetime, reason: str
+    ) -> list[int]:
+        """403: this message and the chat's pending ones are not sent, and the member is marked.
+
+        Returns the announcement of each announcement delivery it stopped (for the counters).
+        Rows of the chat that another batch is sending right now are left to that batch: it
+        records their result, so nothing is counted twice.
+        """
+        stopped = await self.session.execute(
             update(Delivery)
-            .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
+            .where(
+                Delivery.chat_id == chat_id,
+                or_(Delivery.status == "pending", and_(Delivery.id == delivery_id, Delivery.status == "sending")),
+            )
             .values(status="blocked", last_error=reason[:200])
+            .returning(Delivery.announcement_id, Delivery.kind)
+            .execution_options(synchronize_session=False)
         )
+        blocked = [a for a, kind in stopped.all() if a is not None and kind == "announcement"]
         if member_id is not None:
             await self.session.execute(update(Member).where(Member.id == member_id).values(blocked_at=now))
+        return blocked
+
+    async def count_results(self, tally: Mapping[int, Mapping[str, int]]) -> None:
+        """Add a batch's results to each announcement's counters: one UPDATE per announcement
+        per batch, in the transaction that writes the results (so the two never disagree)."""
+        for announcement_id, counts in sorted(tally.items()):
+            values = {f"{k}_count": getattr(Announcement, f"{k}_count") + n for k, n in counts.items() if n}
+            if values:
+                await self.session.execute(
+                    update(Announcement).where(Announcement.id == announcement_id).values(**values)
+                    .execution_options(synchronize_session=False)
+                )
 
     async def release_stale(self, older_than: datetime) -> int:
         """Rows a crashed worker left 'sending': back to pending (at-least-once)."""
@@ -178,6 +215,8 @@ class Deliveries:
         return result.rowcount or 0
 
     async def counts_for(self, announcement_id: int) -> dict[str, int]:
+        """Every status of an announcement's deliveries, counted (O(recipients): for checks and
+        tests; progress reads the announcement's counters instead)."""
         rows = await self.session.execute(
             select(Delivery.status, func.count())
             .where(Delivery.announcement_id == announcement_id, Delivery.kind == "announcement")

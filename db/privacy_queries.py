@@ -287,6 +287,17 @@ async def erase_person(
     to_them = [Delivery.chat_id.in_(sorted(chats))]
     if member_id is not None:
         to_them.append(Delivery.member_id == member_id)
+    # An announcement's copy not yet sent is counted as cancelled, so its progress (which reads
+    # the counters, not the deliveries) still ends.
+    waiting = await session.execute(
+        select(Delivery.announcement_id, func.count())
+        .where(or_(*to_them), Delivery.status == "pending", Delivery.kind == "announcement",
+               Delivery.announcement_id.is_not(None))
+        .group_by(Delivery.announcement_id)
+    )
+    for announcement_id, count in waiting.all():
+        await run(update(Announcement).where(Announcement.id == announcement_id)
+                  .values(cancelled_count=Announcement.cancelled_count + count))
     other += await run(
         update(Delivery).where(or_(*to_them)).values(
             chat_id=ERASED_TELEGRAM_ID, member_id=None, payload=BLANK_PAYLOAD, telegram_message_id=None,
