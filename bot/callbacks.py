@@ -185,6 +185,20 @@ def summary_action(action: str, cluster_id: int, month: str) -> str:
     return f"ring:{action}:{cluster_id}:{month}"
 
 
+# Criteria and the shortlist: list / new, use a set, rank or chart by a set for a month, add,
+# remove or write the note of a shortlisted cluster, show the shortlist.
+CRITERIA_PATTERN = re.compile(
+    r"^krit:(?:(?P<plain>list|new|short)|(?P<action>use|add|del|note):(?P<id>\d{1,10})"
+    r"|(?P<view>rank|chart):(?P<set>\d{1,10}):(?P<month>\d{4}-\d{2}))$"
+)
+
+
+def criteria(action: str, target: int | None = None, month: str | None = None) -> str:
+    """ "krit:list", "krit:add:<cluster>", "krit:rank:<set>:<month>" (set 0: the built-in one)."""
+    parts = ["krit", action] + ([str(target)] if target is not None else []) + ([month] if month else [])
+    return ":".join(parts)
+
+
 # Data rights: "Tarik persetujuan" under /dataku, the confirmation of an erasure (which names
 # the member row it was asked about, 0 for none, so a button from before a new registration
 # cannot delete the new one) and "Batal".
@@ -213,5 +227,6 @@ ALL_PATTERNS = (
     COMPOSE_PATTERN,
     ANSWER_PATTERN,
     SUMMARY_PATTERN,
+    CRITERIA_PATTERN,
     PRIVACY_PATTERN,
 )

@@ -319,3 +319,8 @@ def format_share(ratio: Decimal | float | None, locale: str) -> str:
     if ratio is None:
         return "—"
     return format_percent(Decimal(str(ratio)), locale=locale)
+
+
+def format_decimal_score(score: Decimal | float, locale: str) -> str:
+    """A score out of 100 with at most one decimal: "82,5" (id), "82.5" (en), "100"."""
+    return format_decimal(Decimal(str(score)), format="#,##0.#", locale=locale)

@@ -26,6 +26,8 @@ from db.models import (
     AuditEntry,
     Cluster,
     ConversationState,
+    CriteriaChoice,
+    CriteriaSet,
     Delivery,
     Member,
     MonthlyReport,
@@ -33,6 +35,7 @@ from db.models import (
     ReportVersion,
     RoleGrant,
     RosterEntry,
+    ShortlistEntry,
     TelegramUser,
 )
 
@@ -120,6 +123,26 @@ async def roster_rows_for(session: AsyncSession, phone: str | None, member_id: i
         .order_by(RosterEntry.id)
     )
     return [(entry, name) for entry, name in rows.all()]
+
+
+async def criteria_of(session: AsyncSession, telegram_user_id: int) -> dict[str, Any]:
+    """A koordinator's own criteria work: the sets they saved, the set they rank by, their shortlist."""
+    made = (await session.scalars(
+        select(CriteriaSet).where(CriteriaSet.created_by == telegram_user_id).order_by(CriteriaSet.id)
+    )).all()
+    chosen = await session.scalar(
+        select(CriteriaSet).join(CriteriaChoice, CriteriaChoice.criteria_set_id == CriteriaSet.id)
+        .where(CriteriaChoice.telegram_user_id == telegram_user_id)
+    )
+    listed = (await session.execute(
+        select(ShortlistEntry, Cluster.name).join(Cluster, Cluster.id == ShortlistEntry.cluster_id)
+        .where(ShortlistEntry.owner_telegram_user_id == telegram_user_id).order_by(ShortlistEntry.id)
+    )).all()
+    return {
+        "made": [(s.name, s.version, dict(s.weights or {}), s.created_at) for s in made],
+        "chosen": (chosen.name, chosen.version) if chosen is not None else None,
+        "shortlist": [(name, e.note, e.added_at) for e, name in listed],
+    }
 
 
 async def count_reports(session: AsyncSession, member_id: int) -> int:
@@ -239,6 +262,11 @@ async def erase_person(
         update(Announcement).where(Announcement.author_telegram_user_id == tg)
         .values(author_telegram_user_id=ERASED_TELEGRAM_ID, author_language=None)
     )
+    # A koordinator's shortlist and chosen set are theirs alone; the sets they saved stay for the
+    # other koordinator, made by nobody.
+    other += await run(delete(ShortlistEntry).where(ShortlistEntry.owner_telegram_user_id == tg))
+    other += await run(delete(CriteriaChoice).where(CriteriaChoice.telegram_user_id == tg))
+    other += await run(update(CriteriaSet).where(CriteriaSet.created_by == tg).values(created_by=ERASED_TELEGRAM_ID))
     roles = await run(delete(RoleGrant).where(RoleGrant.telegram_user_id == tg))
     other += await run(update(RoleGrant).where(RoleGrant.granted_by == tg).values(granted_by=None))
     other += await run(update(Member).where(Member.decided_by == tg).values(decided_by=None))

@@ -17,6 +17,7 @@ from handlers import (
     announcements,
     cluster_admin,
     cluster_picker,
+    criteria,
     flows,
     general,
     history,
@@ -52,6 +53,8 @@ def register(app: Application) -> None:
         "ringkasan": summaries.ringkasan_command,
         "belumlapor": summaries.belumlapor_command,
         "ekspor": summaries.ekspor_command,
+        "kriteria": criteria.kriteria_command,
+        "pilihan": criteria.pilihan_command,
         "bantuan": general.help_command,
         "help": general.help_command,
         "batal": flows.cancel_command,
@@ -82,6 +85,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(announcements.on_compose_button, pattern=cb.COMPOSE_PATTERN))
     app.add_handler(CallbackQueryHandler(announcements.on_answer, pattern=cb.ANSWER_PATTERN))
     app.add_handler(CallbackQueryHandler(summaries.on_button, pattern=cb.SUMMARY_PATTERN))
+    app.add_handler(CallbackQueryHandler(criteria.on_button, pattern=cb.CRITERIA_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

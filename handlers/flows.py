@@ -14,10 +14,12 @@ from telegram import ReplyKeyboardRemove, Update
 
 from bot.i18n import Translator
 from bot.services import actors, announcements, cluster_setup, reports
+from bot.services import criteria as criteria_service
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from handlers import announcements as announcement_handlers
 from handlers import cluster_admin, omzet, profile, registration
+from handlers import criteria as criteria_handlers
 from handlers.context import KlasterContext
 from handlers.keyboards import skip_words
 from handlers.replies import say
@@ -98,6 +100,13 @@ FLOWS: dict[str, FlowRoutes] = {
         resume=cluster_admin.resume_setup,
         commands=frozenset({"klaster"}),
         default=StepRoutes(text=cluster_admin.cluster_setup_text),
+    ),
+    criteria_service.FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menulis kriteria atau catatan daftar pilihan"),
+        cancelled=lambda t: t.gettext("Dibatalkan. Kriteria dan daftar pilihan tidak diubah."),
+        resume=criteria_handlers.resume,
+        commands=frozenset({"kriteria", "pilihan"}),
+        default=StepRoutes(text=criteria_handlers.on_text),
     ),
 }
 

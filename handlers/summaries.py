@@ -12,10 +12,11 @@ from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import ClusterInfo, DomainError, NotAllowed, NotFound
 from bot.export import summary_workbook
 from bot.messages import summaries as texts
-from bot.money import format_count, format_percent_change, format_rupiah, format_share
+from bot.money import format_count
 from bot.services import clusters as cluster_service
+from bot.services import criteria as criteria_service
 from bot.services import summaries as summary_service
-from bot.services.summaries import Figures
+from handlers import criteria as criteria_handlers
 from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
@@ -80,7 +81,7 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         # Work out everything inside the unit of work; talk to Telegram only after it closed.
         async with context.uow() as uow:
             if target.casefold() in ("banding", "bandingkan", "compare"):
-                comparison = await summary_service.comparison(uow, actor, month, now, schedule)
+                comparison = await criteria_service.ranking(uow, actor, month, now, schedule)
             elif target.casefold() in ("semua", "all"):
                 region = await summary_service.region_figures(uow, actor, month, None, now, schedule)
             elif target:
@@ -109,7 +110,7 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         await refuse(update, context, error)
         return
     if comparison is not None:
-        await _send_comparison(update, context, comparison, month)
+        await criteria_handlers.send_ranking(update, context, comparison)
     elif region is not None:
         await say(update, context, texts.summary_text(t, region))
     elif choices is not None:
@@ -119,29 +120,6 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         )
     elif cluster_id is not None:
         await _send_summary(update, context, cluster_id, month)
-
-
-async def _send_comparison(update: Update, context: KlasterContext, rows: list[Figures], month: Month) -> None:
-    t = context.t
-    lines = [
-        t.gettext("Perbandingan klaster — {bulan}", bulan=format_month(month, t.locale)),
-        t.gettext("Urutan: pertumbuhan sejak bergabung, lalu tingkat pelaporan dan median."),
-        "",
-    ]
-    for i, f in enumerate(rows, 1):
-        lines.append(
-            t.gettext(
-                "{no}. {nama}: tumbuh {tumbuh}, melapor {lapor}, median {median}",
-                no=i,
-                nama=f.title,
-                tumbuh=format_percent_change(f.growth_since_joining, t.locale),
-                lapor=format_share(f.reporting_rate, t.locale),
-                median=format_rupiah(f.median, t.locale) if f.median is not None else t.gettext("data belum cukup"),
-            )
-        )
-    text = "\n".join(lines)
-    for start in range(0, len(text), 3800):
-        await say(update, context, text[start : start + 3800])
 
 
 async def belumlapor_command(update: Update, context: KlasterContext) -> None:

@@ -17,6 +17,13 @@ from bot.domain import (
 from bot.i18n import Translator
 
 
+def criteria_limits() -> tuple[int, int]:
+    """The shortlist's size, read when a refusal is written (tests may lower it)."""
+    from bot.services import criteria
+
+    return criteria.SHORTLIST_MIN, criteria.SHORTLIST_MAX
+
+
 def explain_invalid(t: Translator, reason: str) -> str:
     """What was wrong with what the person typed, with an example that works."""
     texts = {
@@ -98,6 +105,20 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Bulan itu belum tiba. Anda bisa melapor untuk bulan ini atau bulan yang sudah "
             "lewat, contoh: omzet bulan lalu 12,5 juta atau omzet oktober 850 ribu."
         ),
+        "criteria_format": t.gettext(
+            "Tulis nama kriteria, titik dua, lalu bobotnya. Contoh: Pilihan Dinas 2027: tumbuh 40, tren6 20, lapor 20, pasar 20"
+        ),
+        "criteria_name": t.gettext("Kriteria perlu nama, paling sedikit dua huruf, sebelum titik dua."),
+        "criteria_unknown": t.gettext(
+            "Ada kriteria yang tidak kami kenal. Yang bisa dipakai: tumbuh, tren3, tren6, lapor, konsisten, "
+            "anggota, pelatihan, pasar."
+        ),
+        "criteria_weight": t.gettext(
+            "Setiap kriteria perlu satu bobot, angka bulat 0–100, dan paling sedikit satu bobot lebih dari 0."
+        ),
+        "shortlist_full": t.gettext(
+            "Daftar pilihan paling banyak {n} klaster. Hapus satu dulu dengan /pilihan.", n=criteria_limits()[1]
+        ),
         "month_too_old": t.gettext(
             "Laporan hanya bisa untuk bulan ini dan 12 bulan sebelumnya. Contoh: omzet bulan "
             "lalu 12,5 juta atau omzet oktober 850 ribu."
@@ -118,6 +139,8 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
     names = error.names
     if error.what == "chair_appointed":
         return t.gettext("{nama} sudah menjadi ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
+    if error.what == "shortlisted":
+        return t.gettext("{klaster} sudah ada di daftar pilihan.", klaster=names["klaster"])
     if error.what == "chair_removed":
         return t.gettext("{nama} sudah bukan ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
     texts = {
@@ -128,6 +151,7 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "registered": t.gettext("Pendaftaran Anda sudah kami terima."),
         "request_decided": t.gettext("Permintaan ini sudah diputuskan."),
         "data_erased": t.gettext("Data Anda sudah dihapus."),
+        "unshortlisted": t.gettext("Klaster itu sudah tidak ada di daftar pilihan."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 

@@ -104,6 +104,7 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
     roster = await pq.roster_rows_for(session, member.phone if member else None, member_id)
     audit = await pq.audit_about(session, user_id, member_id)
     sent = await pq.messages_sent_to(session, member.chat_id if member else user_id, member_id)
+    criteria = await pq.criteria_of(session, user_id)
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -151,6 +152,17 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
             if state is not None else None
         ),
         "messages_sent_to_you": sent,
+        # A koordinator's criteria sets, the set they rank by and their shortlist (with notes).
+        "criteria_sets": [
+            {"name": name, "version": version, "weights": weights, "created_at": _iso(at)}
+            for name, version, weights, at in criteria["made"]
+        ],
+        "criteria_in_use": (
+            {"name": criteria["chosen"][0], "version": criteria["chosen"][1]} if criteria["chosen"] else None
+        ),
+        "shortlist": [
+            {"cluster": name, "note": note, "added_at": _iso(at)} for name, note, at in criteria["shortlist"]
+        ],
         "audit_log": [_audit_item(e, user_id, member_id) for e in audit],
     }
     if member is not None:
