@@ -10,11 +10,12 @@ from bot import callbacks as cb
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
 from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import ClusterInfo, DomainError, NotAllowed, NotFound
-from bot.export import summary_workbook
+from bot.export import programme_workbook
 from bot.messages import summaries as texts
 from bot.money import format_count
 from bot.services import clusters as cluster_service
 from bot.services import criteria as criteria_service
+from bot.services import exports as export_service
 from bot.services import summaries as summary_service
 from handlers import criteria as criteria_handlers
 from handlers.cluster_picker import ask_for_cluster
@@ -239,31 +240,23 @@ async def _send_chart(update: Update, context: KlasterContext, cluster_id: int, 
 
 
 async def ekspor_command(update: Update, context: KlasterContext) -> None:
-    """/ekspor: the koordinator's Excel file of clusters by month."""
+    """/ekspor: the koordinator's Excel file: clusters by month, the ranking, the shortlist, notes."""
     t = context.t
     month = _default_month(context)
     try:
         async with context.uow() as uow:
-            rows = await summary_service.export_rows(
-                uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
+            data = await export_service.export_for(
+                uow, context.require_actor(), month, context.runtime.now(), context.runtime.settings.schedule
             )
     except DomainError as error:
         await refuse(update, context, error)
         return
-    headers = [
-        t.gettext("Klaster"), t.gettext("Bulan"), t.gettext("Anggota"), t.gettext("Sudah melapor"),
-        t.gettext("Tingkat pelaporan"), t.gettext("Total omzet"), t.gettext("Median omzet"),
-        t.gettext("Rata-rata omzet"), t.gettext("Perubahan dari bulan lalu"),
-        t.gettext("Pertumbuhan sejak bergabung"), t.gettext("Catatan"),
-    ]
-    data = summary_workbook(
-        rows, headers,
-        t.gettext("Data belum cukup: kurang dari {n} anggota melapor", n=format_count(summary_service.MIN_REPORTERS, t.locale)),
-        t.gettext("Ringkasan"),
-        unpublished_note=t.gettext("Belum terbit: angka omzet terbit setelah batas lapor"),
-    )
+    content = programme_workbook(t, data, context.runtime.settings.timezone)
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(data, filename=f"ringkasan-klaster-{month}.xlsx"),
-        caption=t.gettext("Ringkasan klaster 12 bulan terakhir sampai {bulan}.", bulan=format_month(month, t.locale)),
+        InputFile(content, filename=f"ringkasan-klaster-{month}.xlsx"),
+        caption=t.gettext(
+            "Ringkasan klaster 12 bulan terakhir sampai {bulan}, dengan lembar Banding, Pilihan dan Keterangan.",
+            bulan=format_month(month, t.locale),
+        ),
     )

@@ -23,8 +23,10 @@ OCTOBER = Month(2026, 10)
 JOINED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-async def seed_cluster(bot, cluster, *, members: int, first_id: int, growth: float, reported: int | None = None, seed: int = 1):
-    """`members` members with 12 months up to October; their omzet grows by `growth` a month.
+async def seed_cluster(
+    bot, cluster, *, members: int, first_id: int, growth: float, reported: int | None = None, seed: int = 1, months: int = 12
+):
+    """`members` members with `months` months up to October; their omzet grows by `growth` a month.
     Only `reported` of them (all when None) reported October."""
     rng = random.Random(seed)
     rows = []
@@ -44,11 +46,11 @@ async def seed_cluster(bot, cluster, *, members: int, first_id: int, growth: flo
         reports = []
         for index, member_id in enumerate(ids):
             base = rng.randint(4, 20) * 500_000
-            for back in range(12):
+            for back in range(months):
                 month = OCTOBER.months_back(back)
                 if back == 0 and reported is not None and index >= reported:
                     continue
-                amount = int(base * (1 + growth) ** (11 - back))
+                amount = int(base * (1 + growth) ** (months - 1 - back))
                 reports.append({"member_id": member_id, "cluster_id": cluster.id, "month": str(month), "amount": amount,
                                 "no_sales": False, "reported_at": JOINED, "updated_at": JOINED, "version": 1})
         await uow.session.execute(insert(MonthlyReport), reports)
@@ -56,13 +58,13 @@ async def seed_cluster(bot, cluster, *, members: int, first_id: int, growth: flo
         await uow.commit()
 
 
-async def programme(bot):
+async def programme(bot, months: int = 12):
     batik = await bot.cluster("Batik Simbang Kulon", "Pekalongan", "batik")
     jambu = await bot.cluster("Jambu Lele", "Demak", "jambu")
     small = await bot.cluster("Batik Kecil", "Pekalongan", "batik")
-    await seed_cluster(bot, batik, members=8, first_id=40_000, growth=0.05, seed=1)
-    await seed_cluster(bot, jambu, members=6, first_id=41_000, growth=0.01, reported=5, seed=2)
-    await seed_cluster(bot, small, members=3, first_id=42_000, growth=0.2, seed=3)
+    await seed_cluster(bot, batik, members=8, first_id=40_000, growth=0.05, seed=1, months=months)
+    await seed_cluster(bot, jambu, members=6, first_id=41_000, growth=0.01, reported=5, seed=2, months=months)
+    await seed_cluster(bot, small, members=3, first_id=42_000, growth=0.2, seed=3, months=months)
     await bot.grant(KOOR, Role.KOORDINATOR)
     await bot.grant(KOOR_DEMAK, Role.KOORDINATOR, kabupaten="Demak")
     return batik, jambu, small
