@@ -147,7 +147,7 @@ def omzet_replace(month: str, rupiah: int) -> str:
 # from before keys) they send the draft at its preview.
 COMPOSE_PATTERN = re.compile(
     r"^umum:(?:t:(?P<target>all|(?:kab|kom|cl):\d{1,10})|k:(?P<kind>peluang|pelatihan|umum)"
-    r"|(?P<action>send|sched|schedok|edit|abort)(?::(?P<draft>[0-9a-f]{8}))?|unsched:(?P<unsched>\d{1,10}))$"
+    r"|(?P<action>send|sched|schedok|edit|abort|cont|new)(?::(?P<draft>[0-9a-f]{8}))?|unsched:(?P<unsched>\d{1,10}))$"
 )
 
 

@@ -253,6 +253,13 @@ class Announcements:
         )
         return sorted(result.scalars().all())
 
+    async def scheduled_by(self, author_telegram_user_id: int) -> Sequence[Announcement]:
+        """An author's announcements waiting for their time, soonest first."""
+        query = select(Announcement).where(
+            Announcement.author_telegram_user_id == author_telegram_user_id, Announcement.status == "scheduled"
+        )
+        return (await self.session.scalars(query.order_by(Announcement.scheduled_for, Announcement.id))).all()
+
     async def cluster_ids(self, announcement_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(AnnouncementCluster.cluster_id).where(AnnouncementCluster.announcement_id == announcement_id)

@@ -47,6 +47,7 @@ def register(app: Application) -> None:
         "omzet": omzet.omzet_command,
         "riwayat": history.riwayat_command,
         "umumkan": announcements.umumkan_command,
+        "terjadwal": announcements.terjadwal_command,
         "info": announcements.info_command,
         "berhenti": announcements.pause_command,
         "lanjut": announcements.resume_command,

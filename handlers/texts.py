@@ -64,13 +64,17 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Mohon tulis tanggal dan jam. Contoh: 12/12/2026 09.00 atau besok 08.00"
         ),
         "datetime_unreadable": t.gettext(
-            "Tanggal atau jam itu tidak bisa kami baca. Contoh: 12/12/2026 09.00, "
-            "12 Desember 09.00, atau besok 08.00"
+            "Tanggal atau jam itu tidak bisa kami baca. Contoh: 12/12/2026 09.00, 15/12 09.00, "
+            "tanggal 15 desember jam 9 pagi, besok pagi, atau lusa jam 2 siang"
         ),
         "datetime_past": t.gettext(
             "Waktu itu sudah lewat. Tulis waktu yang akan datang, contoh: besok 08.00"
         ),
         "place_expected": t.gettext("Mohon tulis tempatnya. Contoh: Balai Desa Simbang Kulon"),
+        "place_not_a_date": t.gettext(
+            "Itu tanggal dan jam, bukan tempat; waktunya sudah kami catat. Sekarang tulis tempatnya. "
+            "Contoh: Balai Desa Simbang Kulon"
+        ),
         "announcement_empty": t.gettext(
             "Pengumuman masih kosong. Tulis isinya, atau kirim foto/dokumen dengan keterangan."
         ),

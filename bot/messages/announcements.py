@@ -8,8 +8,10 @@ from datetime import datetime
 from bot import callbacks as cb
 from bot.dates import format_moment
 from bot.domain import AnnouncementKind as Kind
+from bot.domain import Sender
 from bot.i18n import Translator
 from bot.messages import Button, Payload, Rows
+from bot.messages.places import region_title
 from bot.money import format_count
 
 
@@ -27,6 +29,20 @@ def header(t: Translator, kind: Kind) -> str:
     }[kind]
 
 
+def sender_line(t: Translator, sender: Sender) -> str:
+    """"Dari: Siti Aminah, ketua Batik Simbang Kulon" / "Dari: koordinator Kabupaten Demak"."""
+    if sender.role == "ketua":
+        role = t.gettext("ketua {klaster}", klaster=sender.place) if sender.place else t.gettext("ketua klaster")
+    elif sender.place:
+        place = region_title(t, sender.place) if sender.region else sender.place
+        role = t.gettext("koordinator {wilayah}", wilayah=place)
+    else:
+        role = t.gettext("koordinator Dinas Koperasi dan UKM")
+    if sender.name:
+        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
+    return t.gettext("Dari: {peran}", peran=role)
+
+
 def member_text(
     t: Translator,
     kind: Kind,
@@ -35,9 +51,11 @@ def member_text(
     training_at: datetime | None,
     training_place: str | None,
     zone: str,
+    sender: Sender | None = None,
 ) -> str:
-    """The text members read: header, body, training details, what the buttons do."""
-    parts = [header(t, kind), "", text] if text else [header(t, kind)]
+    """The text members read: header, who sends it, body, training details, what the buttons do."""
+    head = [header(t, kind)] + ([sender_line(t, sender)] if sender is not None else [])
+    parts = [*head, "", text] if text else head
     if kind is Kind.PELATIHAN and training_at is not None:
         parts += ["", t.gettext("Waktu: {waktu}", waktu=when(t, training_at, zone))]
         if training_place:
@@ -76,9 +94,10 @@ def announcement(
     zone: str,
     attachment_type: str | None = None,
     attachment_file_id: str | None = None,
+    sender: Sender | None = None,
 ) -> Payload:
     """One member's copy of an announcement, with its answer buttons and attachment."""
-    body = member_text(t, kind, text, training_at=training_at, training_place=training_place, zone=zone)
+    body = member_text(t, kind, text, training_at=training_at, training_place=training_place, zone=zone, sender=sender)
     return Payload(
         body,
         member_buttons(t, kind, announcement_id),

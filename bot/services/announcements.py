@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.dates import MonthError, parse_day_and_time
+from bot.dates import MonthError, looks_like_day_and_time, parse_day_and_time
 from bot.domain import (
     Actor,
     AlreadyDone,
@@ -26,6 +26,8 @@ from bot.domain import (
     MemberStatus,
     NotAllowed,
     NotFound,
+    Role,
+    Sender,
     StaleAction,
 )
 from bot.domain import (
@@ -85,8 +87,13 @@ class Draft:
     training_place: str | None = None
     zone: str = "Asia/Jakarta"
     scheduled_for: datetime | None = None
+    # The time the author typed when it fell in quiet hours: scheduled_for is then the
+    # morning the announcement really arrives, and the author is told both.
+    asked_for: datetime | None = None
     # Names this draft on its send buttons, and the announcement it becomes (draft_key).
     key: str | None = None
+    sender: Sender | None = None
+
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,8 @@ class ComposeView:
     step: Step
     draft: Draft
     targets: tuple[TargetOption, ...] = ()
+    # /umumkan found this draft unsent: ask whether to continue it or start a new one.
+    unsent: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,14 +170,32 @@ async def _save(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
     return await _view(uow, actor, step, data)
 
 
+def sender_of(actor: Actor, clusters: list[ClusterInfo]) -> Sender:
+    """The role an announcement to these clusters is sent in: koordinator where a koordinator
+    grant reaches them all, else the chair of the cluster."""
+    name = actor.member.name if actor.member is not None and actor.member.name else None
+    grants = [r for r in actor.roles if r.role is Role.KOORDINATOR and clusters and all(r.covers(c) for c in clusters)]
+    if grants:
+        grant = min(grants, key=lambda r: (r.cluster_id is None and r.kabupaten is None, r.kabupaten is None))
+        if grant.kabupaten:
+            return Sender(name, Role.KOORDINATOR, grant.kabupaten)
+        if grant.cluster_id is not None:
+            return Sender(name, Role.KOORDINATOR, clusters[0].name, region=False)
+        return Sender(name, Role.KOORDINATOR)
+    chaired = next((c for c in clusters if any(r.role is Role.KETUA and r.covers(c) for r in actor.roles)), None)
+    return Sender(name, Role.KETUA, chaired.name if chaired else None)
+
+
 async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any]) -> ComposeView:
     names = []
     zone = "Asia/Jakarta"
+    infos = []
     for cluster_id in data.get("cluster_ids", []):
         cluster = await uow.clusters.get(cluster_id)
         if cluster is not None:
             names.append(cluster.name)
             zone = cluster.timezone
+            infos.append(cluster_info(cluster))
     draft = Draft(
         cluster_names=tuple(names),
         kind=Kind(data["kind"]) if data.get("kind") else None,
@@ -179,7 +206,9 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
         training_place=data.get("training_place"),
         zone=zone,
         scheduled_for=datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None,
+        asked_for=datetime.fromisoformat(data["asked_for"]) if data.get("asked_for") else None,
         key=data.get("key"),
+        sender=sender_of(actor, infos) if infos else None,
     )
     targets: tuple[TargetOption, ...] = ()
     if step is Step.TARGET:
@@ -187,11 +216,18 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
     return ComposeView(step, draft, targets)
 
 
-async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
-    """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope."""
+async def begin(uow: UnitOfWork, actor: Actor, *, fresh: bool = False) -> ComposeView:
+    """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope.
+
+    A draft not sent yet is never dropped silently: unless `fresh` ("Mulai baru"), the view of
+    that draft comes back marked `unsent`, for the author to continue it or start anew."""
     clusters = await _clusters_in_scope(uow, actor)
     if not clusters:
         raise NotFound("no_clusters_in_scope")
+    existing = await FLOW.load(uow, actor.telegram_user_id)
+    if existing is not None and not fresh:
+        view = await _view(uow, actor, existing[0], existing[1])
+        return replace(view, unsent=True)
     # A fresh key per draft: a send button of an older draft never sends this one.
     key = secrets.token_hex(4)
     if len(clusters) == 1:
@@ -221,6 +257,7 @@ async def submit_text(
     *,
     attachment_type: str | None = None,
     attachment_file_id: str | None = None,
+    now: datetime | None = None,
 ) -> ComposeView:
     """The announcement text, optionally with a photo or document (its caption is the text)."""
     step, data = await _state(uow, actor)
@@ -230,6 +267,9 @@ async def submit_text(
         place = " ".join((text or "").split())
         if len(place) < 3:
             raise InvalidInput("place_expected")
+        if looks_like_day_and_time(place, now or datetime.now(UTC), (await _view(uow, actor, step, data)).draft.zone):
+            # The date typed again (the answer to the question before): not a place.
+            raise InvalidInput("place_not_a_date")
         if len(place) > PLACE_MAX:
             raise InvalidInput("too_long")
         data["training_place"] = place
@@ -260,7 +300,10 @@ async def submit_when(uow: UnitOfWork, actor: Actor, text: str | None, now: date
     if step is Step.TRAINING_WHEN:
         data["training_at"] = moment.isoformat()
         return await _save(uow, actor, Step.PREVIEW if data.get("training_place") else Step.TRAINING_PLACE, data)
-    data["scheduled_for"] = moment.isoformat()
+    # Nothing scheduled reaches members at night: say back when it really arrives.
+    arrives = first_allowed(moment, view.draft.zone)
+    data["scheduled_for"] = arrives.isoformat()
+    data["asked_for"] = moment.isoformat() if arrives != moment else None
     return await _save(uow, actor, Step.PREVIEW, data)
 
 
@@ -327,6 +370,7 @@ def member_copy(t: Translator, draft: Draft, *, announcement_id: int, zone: str 
         t, announcement_id, draft.kind, draft.text or "", training_at=draft.training_at,
         training_place=draft.training_place, zone=zone or draft.zone,
         attachment_type=draft.attachment_type, attachment_file_id=draft.attachment_file_id,
+        sender=draft.sender,
     )
 
 
@@ -482,6 +526,35 @@ async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) 
     await uow.audit.record("announcement.cancel", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}")
     await uow.commit()
     return cancelled
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    announcement_id: int
+    kind: Kind
+    text: str
+    scheduled_for: datetime
+    zone: str
+    cluster_names: tuple[str, ...]
+    recipients: int
+
+
+async def scheduled_of(uow: UnitOfWork, actor: Actor) -> list[Scheduled]:
+    """/terjadwal: the author's announcements that wait for their time, soonest first."""
+    if not (actor.is_ketua or actor.is_koordinator):
+        raise NotAllowed("announce")
+    found = []
+    for a in await uow.announcements.scheduled_by(actor.telegram_user_id):
+        clusters = []
+        for cluster_id in await uow.announcements.cluster_ids(a.id):
+            cluster = await uow.clusters.get(cluster_id)
+            if cluster is not None:
+                clusters.append(cluster)
+        zone = clusters[0].timezone if clusters else "Asia/Jakarta"
+        found.append(Scheduled(
+            a.id, Kind(a.kind), a.text, a.scheduled_for, zone, tuple(sorted(c.name for c in clusters)), a.recipients,
+        ))
+    return found
 
 
 @dataclass(frozen=True)

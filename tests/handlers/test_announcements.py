@@ -135,7 +135,8 @@ async def test_scheduled_announcement_waits_for_morning_and_can_be_cancelled(bot
     await _compose(chair, "Umum", "Besok pagi ada kunjungan Dinas.")
     await chair.press("Jadwalkan")
     await chair.send("28/11/2026 21.00")  # 21.00 WIB is quiet time
-    await chair.press("Jadwalkan 28 November 2026, pukul 21.00 WIB")
+    # Said back as when it really arrives: 07.00 WIB the next morning.
+    await chair.press("Jadwalkan 29 November 2026, pukul 07.00 WIB")
     assert "dijadwalkan" in chair.last_text
     async with bot.uow(read_only=True) as uow:
         due = (await uow.session.scalars(select(Delivery.not_before))).all()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.domain import Role
 from bot.flows import Flow
-from bot.services import announcements, cluster_setup, profile, registration, reports
+from bot.services import announcements, cluster_setup, criteria, profile, registration, reports
 from db.models import ConversationState
 from handlers.flows import FLOWS
 
@@ -20,8 +20,8 @@ MEMBER, CHAIR, KOOR = 810, 811, 812
 
 
 def test_every_flow_of_the_core_is_in_the_table():
-    declared = {m.FLOW.name for m in (registration, reports, announcements, profile, cluster_setup)}
-    assert all(isinstance(m.FLOW, Flow) for m in (registration, reports, announcements, profile, cluster_setup))
+    declared = {m.FLOW.name for m in (registration, reports, announcements, profile, cluster_setup, criteria)}
+    assert all(isinstance(m.FLOW, Flow) for m in (registration, reports, announcements, profile, cluster_setup, criteria))
     assert set(FLOWS) == declared
 
 
