@@ -72,6 +72,14 @@ def pick_cluster(purpose: str, cluster_id: int) -> str:
     return f"pick:{purpose}:cl:{cluster_id}"
 
 
+# /anggota filtered by a member state (bot.services.member_states.State), or all
+ANGGOTA_PATTERN = re.compile(r"^agt:(?P<cluster>\d{1,10}):(?P<state>lapor|nol|belum|blokir|henti|tunggu|semua)$")
+
+
+def members_filter(cluster_id: int, state: str) -> str:
+    return f"agt:{cluster_id}:{state}"
+
+
 # Appointing chairs
 CHAIR_PATTERN = re.compile(r"^ketua:(?P<action>set|del):(?P<cluster>\d{1,10}):(?P<member>\d{1,10})$")
 
@@ -221,6 +229,7 @@ ALL_PATTERNS = (
     PROFILE_PATTERN,
     PICK_PATTERN,
     CHAIR_PATTERN,
+    ANGGOTA_PATTERN,
     CLUSTER_SETUP_PATTERN,
     CLUSTER_ZONE_PATTERN,
     OMZET_PATTERN,

@@ -322,6 +322,7 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
     try:
         async with context.uow(read_only=True) as uow:
             kind, people = await ann.responses(uow, context.require_actor(), announcement_id)
+            silent = await ann.unanswered(uow, context.require_actor(), announcement_id) if kind is Kind.PELATIHAN else []
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -329,10 +330,21 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
     if kind is Kind.PELATIHAN:
         going = [p for p in people if p.answer is Answer.IKUT]
         not_going = [p for p in people if p.answer is Answer.TIDAK]
-        lines = [t.gettext("Daftar hadir: {ikut} ikut, {tidak} tidak bisa.", ikut=format_count(len(going), t.locale), tidak=format_count(len(not_going), t.locale)), ""]
-        lines += [t.gettext("Ikut:")] + [f"{i}. {p.name} — {p.business_name}" for i, p in enumerate(going, 1)]
+        not_shared = t.gettext("tidak dibagikan")
+        lines = [t.gettext(
+            "Daftar hadir: {ikut} ikut, {tidak} tidak bisa, {belum} belum menjawab.", ikut=format_count(len(going), t.locale),
+            tidak=format_count(len(not_going), t.locale), belum=format_count(len(silent), t.locale),
+        ), ""]
+        lines += [t.gettext("Ikut:")] + [
+            f"{i}. {p.name} — {p.business_name} — {p.phone or not_shared}" for i, p in enumerate(going, 1)
+        ]
         if not_going:
             lines += ["", t.gettext("Tidak bisa:")] + [f"{i}. {p.name}" for i, p in enumerate(not_going, 1)]
+        if silent:
+            # Whom to call before the day: everyone it reached who has not said yet.
+            lines += ["", t.gettext("Belum menjawab:")] + [
+                f"{i}. {p.name} — {p.phone or not_shared}" for i, p in enumerate(silent, 1)
+            ]
     else:
         lines = [t.gettext("Daftar peminat: {n} orang.", n=format_count(len(people), t.locale)), ""]
         lines += [

@@ -21,7 +21,7 @@ from handlers import criteria as criteria_handlers
 from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
-from handlers.replies import refuse, say
+from handlers.replies import refuse, reply_payload, say
 
 
 def _default_month(context: KlasterContext) -> Month:
@@ -155,8 +155,7 @@ async def send_missing(update: Update, context: KlasterContext, cluster_id: int,
     except DomainError as error:
         await refuse(update, context, error)
         return
-    markup = inline([[(t.gettext("Ingatkan"), cb.summary_action("nudge", cluster_id, str(month)))]]) if missing.names else None
-    await say(update, context, texts.missing_text(t, missing), reply_markup=markup)
+    await reply_payload(update, context, texts.missing(t, missing))
 
 
 async def summary_of_picked(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:

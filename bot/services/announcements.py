@@ -609,7 +609,7 @@ class Respondent:
     name: str
     business_name: str
     phone: str | None
-    answer: Answer
+    answer: Answer | None  # None: not answered yet
 
 
 async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tuple[Kind, list[Respondent]]:
@@ -626,9 +626,28 @@ async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tupl
     if not readable:
         raise NotAllowed("announcement_author")
     rows = await uow.announcements.responses(announcement_id)
-    return Kind(announcement.kind), [
+    answered = [
         Respondent(m.name or "", m.business_name or "", m.phone, Answer(answer))
         for answer, m in rows if m.cluster_id in readable
+    ]
+    return Kind(announcement.kind), answered
+
+
+async def unanswered(uow: UnitOfWork, actor: Actor, announcement_id: int) -> list[Respondent]:
+    """Who received a training invitation and has not answered yet (name, business, shared
+    phone), for its author, from the clusters they manage now."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id:
+        raise NotAllowed("announcement_author")
+    current = {c.id for c in await _clusters_in_scope(uow, actor)}
+    readable = current & set(await uow.announcements.cluster_ids(announcement_id))
+    if not readable:
+        raise NotAllowed("announcement_author")
+    return [
+        Respondent(name or "", business or "", phone, None)
+        for name, business, phone in await uow.announcements.not_answered(announcement_id, sorted(readable))
     ]
 
 

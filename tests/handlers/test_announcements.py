@@ -63,7 +63,7 @@ async def test_ketua_announces_training_members_answer_and_ketua_sees_lists(bot,
     await members[2].press("Tidak bisa")
     await members[1].press("Tidak bisa")  # changed their mind
     await chair.press("Daftar hadir")
-    assert "Daftar hadir: 1 ikut, 2 tidak bisa." in chair.last_text
+    assert "Daftar hadir: 1 ikut, 2 tidak bisa, 0 belum menjawab." in chair.last_text
     assert "Ani Lestari" in chair.last_text
 
     async with bot.uow(read_only=True) as uow:

@@ -307,6 +307,16 @@ class FakeBotApi:
         if len(str(text)) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         content: JsonDict = {"text": str(text)}
+        if params.get("parse_mode") == "HTML":
+            # What the chat shows: the text without tags, and the links as entities.
+            from bot.shell.sandbox.entities import EntityError, parse_html
+
+            try:
+                content["text"], entities = parse_html(str(text))
+            except EntityError as error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}") from error
+            if entities:
+                content["entities"] = entities
         if params.get("reply_markup") is not None:
             content["reply_markup"] = params["reply_markup"]
             self._check_markup(params["reply_markup"])
