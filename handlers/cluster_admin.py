@@ -59,13 +59,19 @@ async def _pick_cluster_or_run(
     try:
         async with context.uow(read_only=True) as uow:
             if argument:
-                cluster = await cluster_service.find_cluster(uow, argument)
+                cluster = await cluster_service.find_cluster(uow, argument, partial_for=actor)
                 if not actor.can_manage(cluster):
                     raise NotAllowed("cluster_scope")
                 choices = None
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 choices = None if cluster else await cluster_service.cluster_choices(uow, actor)
+    except cluster_service.AmbiguousCluster as ambiguous:
+        await ask_for_cluster(
+            update, context, purpose, cluster_service.ClusterChoices(clusters=ambiguous.candidates),
+            context.t.gettext("Beberapa klaster cocok dengan \"{teks}\". Pilih salah satu:", teks=ambiguous.text),
+        )
+        return
     except DomainError as error:
         await refuse(update, context, error)
         return

@@ -17,6 +17,7 @@ from bot.services import clusters as cluster_service
 from bot.services import criteria as criteria_service
 from bot.services import exports as export_service
 from bot.services import summaries as summary_service
+from bot.services.clusters import AmbiguousCluster, ClusterChoices
 from handlers import criteria as criteria_handlers
 from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
@@ -89,14 +90,22 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
                 try:
                     cluster_id = (await cluster_service.find_cluster(uow, target)).id
                 except NotFound:
-                    # Not a cluster: a kabupaten (NotFound again when it is neither).
-                    region = await summary_service.region_figures(uow, actor, month, target, now, schedule)
+                    # Not a cluster's name: a kabupaten, then any part of a cluster's name.
+                    try:
+                        if not actor.is_koordinator:
+                            raise NotFound("region") from None
+                        region = await summary_service.region_figures(uow, actor, month, target, now, schedule)
+                    except NotFound:
+                        cluster_id = (await cluster_service.find_cluster(uow, target, partial_for=actor)).id
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 if cluster is None:
                     choices = await cluster_service.cluster_choices(uow, actor)
                 else:
                     cluster_id = cluster.id
+    except AmbiguousCluster as ambiguous:
+        await _ask_which(update, context, "ringkasan", ambiguous)
+        return
     except NotFound:
         await say(
             update,
@@ -113,7 +122,7 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
     if comparison is not None:
         await criteria_handlers.send_ranking(update, context, comparison)
     elif region is not None:
-        await say(update, context, texts.summary_text(t, region))
+        await say(update, context, texts.summary_text(t, region, region=True))
     elif choices is not None:
         await ask_for_cluster(
             update, context, "ringkasan", choices,
@@ -134,10 +143,13 @@ async def belumlapor_command(update: Update, context: KlasterContext) -> None:
     try:
         async with context.uow(read_only=True) as uow:
             if target:
-                cluster = await cluster_service.find_cluster(uow, target)
+                cluster = await cluster_service.find_cluster(uow, target, partial_for=actor)
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
             choices = None if cluster else await cluster_service.cluster_choices(uow, actor)
+    except AmbiguousCluster as ambiguous:
+        await _ask_which(update, context, "belumlapor", ambiguous)
+        return
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -145,6 +157,14 @@ async def belumlapor_command(update: Update, context: KlasterContext) -> None:
         await ask_for_cluster(update, context, "belumlapor", choices)
         return
     await send_missing(update, context, cluster.id, month)
+
+
+async def _ask_which(update: Update, context: KlasterContext, purpose: str, ambiguous: AmbiguousCluster) -> None:
+    """A part of a name that fits several clusters: one button each."""
+    await ask_for_cluster(
+        update, context, purpose, ClusterChoices(clusters=ambiguous.candidates),
+        context.t.gettext("Beberapa klaster cocok dengan \"{teks}\". Pilih salah satu:", teks=ambiguous.text),
+    )
 
 
 async def send_missing(update: Update, context: KlasterContext, cluster_id: int, month: Month) -> None:

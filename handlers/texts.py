@@ -193,38 +193,50 @@ def explain_error(t: Translator, error: DomainError) -> str:
 
 
 def help_text(t: Translator, actor: Actor) -> str:
-    """The commands this person can use, by role."""
+    """The commands this person can use, what their role does most first."""
+    koordinator = [
+        t.gettext("/ringkasan — ringkasan omzet klaster, kabupaten atau semua, per bulan"),
+        t.gettext("/ringkasan banding — membandingkan klaster menurut kriteria yang disepakati"),
+        t.gettext("/kriteria — kriteria dan bobot untuk memilih klaster"),
+        t.gettext("/pilihan — daftar 3–5 klaster pilihan, dengan catatan"),
+        t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
+        t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+        t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
+        t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
+        t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
+        t.gettext("/undang — tautan undangan klaster"),
+        t.gettext("/klaster — membuat klaster baru"),
+        t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
+        t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
+    ]
+    chair = [
+        t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
+        t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+        t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
+        t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
+        t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
+        t.gettext("/undang — tautan undangan klaster"),
+    ]
+    member = [
+        t.gettext("/omzet — melapor omzet bulanan"),
+        t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
+        t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
+        t.gettext("/profil — melihat dan mengubah data Anda"),
+        t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
+    ]
     lines = [t.gettext("Perintah yang bisa Anda pakai:"), ""]
-    if actor.member is None:
-        lines.append(t.gettext("/daftar — mendaftar sebagai anggota klaster"))
-    else:
-        lines += [
-            t.gettext("/omzet — melapor omzet bulanan"),
-            t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
-            t.gettext("/profil — melihat dan mengubah data Anda"),
-            t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
-            t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
-        ]
-    if actor.is_ketua or actor.is_koordinator:
-        lines += [
-            "",
-            t.gettext("Untuk ketua klaster dan koordinator:"),
-            t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
-            t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
-            t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
-            t.gettext("/undang — tautan undangan klaster"),
-            t.gettext("/anggota — daftar anggota klaster dan statusnya"),
-        ]
     if actor.is_koordinator:
-        lines += [
-            "",
-            t.gettext("Untuk koordinator:"),
-            t.gettext("/ringkasan banding — membandingkan klaster"),
-            t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
-            t.gettext("/klaster — membuat klaster baru"),
-            t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
-            t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
-        ]
+        lines += [t.gettext("Untuk koordinator:"), *koordinator]
+        if actor.is_ketua:
+            lines += ["", t.gettext("Untuk ketua klaster:"), *[c for c in chair if c not in koordinator]]
+    elif actor.is_ketua:
+        lines += [t.gettext("Untuk ketua klaster:"), *chair]
+    if actor.member is not None:
+        if len(lines) > 2:
+            lines += ["", t.gettext("Sebagai anggota:")]
+        lines += member
+    elif not actor.roles:
+        lines.append(t.gettext("/daftar — mendaftar sebagai anggota klaster"))
     lines += [
         "",
         t.gettext("/dataku — salinan semua data yang kami simpan tentang Anda"),

@@ -10,6 +10,7 @@ from bot.dates import format_month
 from bot.i18n import Translator
 from bot.messages import Button, Payload
 from bot.messages.announcements import when
+from bot.messages.places import region_title
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
 from bot.services.summaries import MIN_REPORTERS, Figures, Missing, MissingPerson
 
@@ -21,7 +22,10 @@ def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
     """The summary as chairs and koordinator read it; money figures only where the small-numbers
     rule allows (bot.services.summaries)."""
     month = format_month(f.month, t.locale)
-    title = f.title or t.gettext("semua klaster di wilayah Anda")
+    if region:
+        title = region_title(t, f.title) if f.title else t.gettext("semua klaster di wilayah Anda")
+    else:
+        title = f.title or t.gettext("semua klaster di wilayah Anda")
     lines = [t.gettext("Ringkasan {nama} — {bulan}", nama=title, bulan=month), ""]
     lines.append(t.gettext("Anggota: {n}", n=format_count(f.members, t.locale)))
     lines.append(

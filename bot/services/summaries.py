@@ -392,7 +392,8 @@ async def region_figures(
     clusters, whole = _region_of(actor, every, kabupaten)
     if not clusters:
         raise NotFound("region")
-    title = kabupaten or ""
+    # The kabupaten as the clusters spell it, not as typed ("demak"): the renderer titles it.
+    title = clusters[0].kabupaten if kabupaten else ""
     figures = await _region_month(uow, month, clusters, whole, now, deadline, title)
     if not figures.suppressed:
         # Changes only against a month that was itself shown as a region, or they would reveal it.
