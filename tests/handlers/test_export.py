@@ -63,10 +63,10 @@ async def test_export_tidy_table_with_types_formats_banding_shortlist_and_notes(
     assert {r["Komoditas"] for r in batik_rows} == {"batik"}
     october = batik_rows[-1]
     async with bot.uow(read_only=True) as uow:
-        totals = dict((await uow.session.execute(
+        totals = {month: int(total) for month, total in (await uow.session.execute(
             select(MonthlyReport.month, func.sum(MonthlyReport.amount))
             .where(MonthlyReport.cluster_id == batik.id).group_by(MonthlyReport.month)
-        )).all())
+        )).all()}  # PostgreSQL's sum is a Decimal
     assert october["Total omzet"] == totals["2026-10"] and isinstance(october["Total omzet"], int)
     assert abs(october["Perubahan dari tahun lalu"] - (totals["2026-10"] / totals["2025-10"] - 1)) < 1e-9
     assert abs(october["Perubahan dari bulan lalu"] - (totals["2026-10"] / totals["2026-09"] - 1)) < 1e-9
