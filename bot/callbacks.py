@@ -75,6 +75,14 @@ def pick_cluster(purpose: str, cluster_id: int) -> str:
     return f"pick:{purpose}:cl:{cluster_id}"
 
 
+# /anggota filtered by a member state (bot.services.member_states.State), or all
+ANGGOTA_PATTERN = re.compile(r"^agt:(?P<cluster>\d{1,10}):(?P<state>lapor|nol|belum|blokir|henti|tunggu|semua)$")
+
+
+def members_filter(cluster_id: int, state: str) -> str:
+    return f"agt:{cluster_id}:{state}"
+
+
 # Appointing chairs
 CHAIR_PATTERN = re.compile(r"^ketua:(?P<action>set|del):(?P<cluster>\d{1,10}):(?P<member>\d{1,10})$")
 
@@ -150,7 +158,7 @@ def omzet_replace(month: str, rupiah: int) -> str:
 # from before keys) they send the draft at its preview.
 COMPOSE_PATTERN = re.compile(
     r"^umum:(?:t:(?P<target>all|(?:kab|kom|cl):\d{1,10})|k:(?P<kind>peluang|pelatihan|umum)"
-    r"|(?P<action>send|sched|schedok|edit|abort)(?::(?P<draft>[0-9a-f]{8}))?|unsched:(?P<unsched>\d{1,10}))$"
+    r"|(?P<action>send|sched|schedok|edit|abort|cont|new)(?::(?P<draft>[0-9a-f]{8}))?|unsched:(?P<unsched>\d{1,10}))$"
 )
 
 
@@ -186,6 +194,20 @@ SUMMARY_PATTERN = re.compile(
 
 def summary_action(action: str, cluster_id: int, month: str) -> str:
     return f"ring:{action}:{cluster_id}:{month}"
+
+
+# Criteria and the shortlist: list / new, use a set, rank or chart by a set for a month, add,
+# remove or write the note of a shortlisted cluster, show the shortlist.
+CRITERIA_PATTERN = re.compile(
+    r"^krit:(?:(?P<plain>list|new|short)|(?P<action>use|add|del|note):(?P<id>\d{1,10})"
+    r"|(?P<view>rank|chart):(?P<set>\d{1,10}):(?P<month>\d{4}-\d{2}))$"
+)
+
+
+def criteria(action: str, target: int | None = None, month: str | None = None) -> str:
+    """ "krit:list", "krit:add:<cluster>", "krit:rank:<set>:<month>" (set 0: the built-in one)."""
+    parts = ["krit", action] + ([str(target)] if target is not None else []) + ([month] if month else [])
+    return ":".join(parts)
 
 
 # Data rights: "Tarik persetujuan" under /dataku, the confirmation of an erasure (which names
@@ -260,12 +282,14 @@ ALL_PATTERNS = (
     PROFILE_PATTERN,
     PICK_PATTERN,
     CHAIR_PATTERN,
+    ANGGOTA_PATTERN,
     CLUSTER_SETUP_PATTERN,
     CLUSTER_ZONE_PATTERN,
     OMZET_PATTERN,
     COMPOSE_PATTERN,
     ANSWER_PATTERN,
     SUMMARY_PATTERN,
+    CRITERIA_PATTERN,
     PRIVACY_PATTERN,
     REQUEST_PATTERN,
 )

@@ -18,7 +18,7 @@ from io import BytesIO
 from typing import Any
 
 from bot.dates import Month, format_month
-from bot.money import format_rupiah_compact
+from bot.money import format_decimal_score, format_rupiah_compact
 
 WIDTH_INCHES, DPI = 8.0, 100
 ROW_INCHES = 0.75  # one month's bar and its label
@@ -131,6 +131,56 @@ def omzet_chart(months: Sequence[ChartMonth], *, labels: ChartLabels, locale: st
     """Bars of the member's omzet per month with their values, the cluster's middle value
     where it may be shown; PNG."""
     figure = draw(months, labels=labels, locale=locale)
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+# One colour per criterion, in the order criteria are listed (colour-blind safe palette).
+_PARTS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999")
+
+
+@dataclass(frozen=True)
+class ScoreChartLabels:
+    title: str
+    parts: Sequence[str]  # one per criterion, in the order of each bar's parts
+    axis: str
+
+
+def score_chart(bars: Sequence[tuple[str, Sequence[float]]], *, labels: ScoreChartLabels, locale: str) -> bytes:
+    """Horizontal bars, best on top: each cluster's total score (0-100) split into what each
+    weighted criterion adds to it; PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    height = max(MIN_HEIGHT_INCHES, 1.2 + 0.42 * len(bars))
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(bars)))[::-1]  # the first (best) at the top
+    lefts = [0.0] * len(bars)
+    for index, _label in enumerate(labels.parts):
+        widths = [parts[index] for _, parts in bars]
+        axes.barh(positions, widths, left=lefts, color=_PARTS[index % len(_PARTS)], height=0.65, zorder=2)
+        lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
+    for position, total in zip(positions, lefts, strict=True):
+        axes.annotate(
+            format_decimal_score(round(total, 1), locale), (total, position),
+            xytext=(4, 0), textcoords="offset points", va="center", fontsize=9,
+        )
+    axes.set_yticks(positions)
+    axes.set_yticklabels([name for name, _ in bars])
+    axes.set_xlim(0, 112)
+    axes.set_xlabel(labels.axis)
+    axes.grid(axis="x", color="#e0e0e0", zorder=0)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(labels.title, loc="left", fontsize=12)
+    axes.legend(
+        handles=[Patch(color=_PARTS[i % len(_PARTS)], label=text) for i, text in enumerate(labels.parts)],
+        loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(bars) > 3 else -0.2), ncols=min(3, len(labels.parts)),
+        frameon=False, fontsize=8,
+    )
     buffer = BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()

@@ -224,53 +224,97 @@ def format_clock(moment: time | datetime, locale: str) -> str:
 
 # --- a day and a clock time, for trainings and scheduled announcements -----------------------
 
-_DAY_NUMERIC = re.compile(
-    r"(?:(?P<rel>besok|lusa|hari ini|tomorrow|today)|(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{2,4}))?"
+_WEEKDAYS = "senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad"
+# A day: "besok", "lusa", "hari ini"; "15/12(/2026)"; "15 desember (2026)"; after optional
+# "tanggal"/"tgl" or a weekday name ("senin 1/12"), which add nothing.
+_DAY_PART = re.compile(
+    rf"(?:(?:hari )?(?:{_WEEKDAYS}),? )?(?:(?:tanggal|tgl\.?) )?"
+    r"(?:(?P<rel>besok|lusa|hari ini|nanti|tomorrow|today)"
+    r"|(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})(?:[/.-](?P<y>[0-9]{2,4}))?"
     r"|(?P<d2>[0-9]{1,2}) (?P<mname>[a-z]+)\.?(?: (?P<y2>[0-9]{4}))?)"
-    r"(?:,? (?:jam|pukul|pk\.?|at) ?|,? )(?P<hh>[0-9]{1,2})(?:[.:](?P<mm>[0-9]{2}))?"
+)
+# A time: "09.00", "jam 9", "pukul 9.30", "jam 2 siang", or a part of the day alone ("pagi").
+_TIME_PART = re.compile(
+    r"(?:(?:(?:jam|pukul|pk\.?|at) ?)?(?P<hh>[0-9]{1,2})(?:[.:](?P<mm>[0-9]{2}))?(?: (?P<part>pagi|siang|sore|malam))?"
+    r"|(?P<only>pagi|siang|sore|malam))"
     r"(?: ?(?:wib|wita|wit))?"
 )
+_DAY_AND_TIME = re.compile(rf"(?P<day>{_DAY_PART.pattern})(?:,? | ?, ?)(?P<time>{_TIME_PART.pattern})")
+# A part of the day named alone: when people usually mean it.
+_PART_ALONE = {"pagi": 8, "siang": 12, "sore": 16, "malam": 19}
+# The hours a part of the day covers on a 12-hour reading ("jam 2 siang" is 14.00): (first, last).
+_PART_HOURS = {"pagi": (0, 11), "siang": (11, 15), "sore": (15, 18), "malam": (18, 23)}
+
+
+def _clock(match: re.Match[str], text: str) -> time:
+    if match["only"]:
+        return time(_PART_ALONE[match["only"]], 0)
+    hour, minute = int(match["hh"]), int(match["mm"] or 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise MonthError(MonthErrorReason.UNKNOWN, text)
+    part = match["part"]
+    if part:
+        first, last = _PART_HOURS[part]
+        if hour <= 12 and not first <= hour <= last and first <= hour + 12 <= last + 1:
+            hour = (hour + 12) % 24  # "2 siang" 14.00, "7 malam" 19.00; "12 siang" stays 12.00
+        if not first <= hour <= last:
+            raise MonthError(MonthErrorReason.UNKNOWN, text)  # "14 pagi"
+    return time(hour, minute)
 
 
 def parse_day_and_time(text: str, now: datetime, zone: str) -> datetime:
-    """Read "25/12/2026 09.00", "25 Desember 09.00", "besok jam 9" in `zone`; returns UTC.
+    """Read a day and a time as people write them, in `zone`; returns UTC.
 
-    A date without a year is its next occurrence. Raises MonthError(UNKNOWN) when unreadable.
+    "25/12/2026 09.00", "15/12 09.00", "25 Desember 09.00", "tanggal 15 desember jam 9 pagi",
+    "besok pagi", "lusa jam 2 siang", "besok 21.00". A date without a year is its next
+    occurrence. Raises MonthError(UNKNOWN) when unreadable (a day alone, a time alone).
     """
     from datetime import UTC, timedelta
-    from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone)
     local_now = now.astimezone(tz)
     cleaned = " ".join(text.lower().replace("pukul", "jam").split()).rstrip(".")
-    match = _DAY_NUMERIC.fullmatch(cleaned)
+    match = _DAY_AND_TIME.fullmatch(cleaned)
     if match is None:
         raise MonthError(MonthErrorReason.UNKNOWN, text)
-    hour, minute = int(match["hh"]), int(match["mm"] or 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise MonthError(MonthErrorReason.UNKNOWN, text)
+    day_match = _DAY_PART.fullmatch(match["day"])
+    time_match = _TIME_PART.fullmatch(match["time"])
+    assert day_match is not None and time_match is not None
+    clock = _clock(time_match, text)
     explicit_year = True
-    if match["rel"]:
-        offset = {"hari ini": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2}[match["rel"]]
+    if day_match["rel"]:
+        offset = {"hari ini": 0, "nanti": 0, "today": 0, "besok": 1, "tomorrow": 1, "lusa": 2}[day_match["rel"]]
         day = local_now.date() + timedelta(days=offset)
     else:
-        if match["d"]:
-            number, month_number, year_text = int(match["d"]), int(match["m"]), match["y"]
+        if day_match["d"]:
+            number, month_number, year_text = int(day_match["d"]), int(day_match["m"]), day_match["y"]
         else:
-            if match["mname"] not in _MONTH_NAMES:
+            if day_match["mname"] not in _MONTH_NAMES:
                 raise MonthError(MonthErrorReason.UNKNOWN, text)
-            number, month_number, year_text = int(match["d2"]), _MONTH_NAMES[match["mname"]], match["y2"]
+            number, month_number, year_text = int(day_match["d2"]), _MONTH_NAMES[day_match["mname"]], day_match["y2"]
         explicit_year = year_text is not None
         year = local_now.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
         try:
             day = date(year, month_number, number)
         except ValueError as error:
             raise MonthError(MonthErrorReason.UNKNOWN, text) from error
-    moment = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    moment = datetime.combine(day, clock, tzinfo=tz)
     if not explicit_year and moment < local_now:
         # "25 Desember" in late December after the 25th means next year's.
-        moment = moment.replace(year=moment.year + 1)
+        try:
+            moment = moment.replace(year=moment.year + 1)
+        except ValueError as error:  # 29 February
+            raise MonthError(MonthErrorReason.UNKNOWN, text) from error
     return moment.astimezone(UTC)
+
+
+def looks_like_day_and_time(text: str, now: datetime, zone: str) -> bool:
+    """Whether a text reads as a day and time (a date typed again where a place is asked)."""
+    try:
+        parse_day_and_time(text, now, zone)
+    except MonthError:
+        return False
+    return True
 
 
 # --- a moment in a cluster's zone ---------------------------------------------------------

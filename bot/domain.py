@@ -155,6 +155,18 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who an announcement is from, as members read it: a name (where the author is also a
+    member) and the role it is sent in, with its cluster or kabupaten (None: province-wide)."""
+
+    name: str | None
+    role: Role
+    place: str | None = None
+    # The place is a kabupaten/kota (False: a cluster's name, for a koordinator of one cluster).
+    region: bool = True
+
+
+@dataclass(frozen=True)
 class Recipient:
     """Someone the bot writes to on its own initiative, in their language."""
 

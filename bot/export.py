@@ -1,21 +1,52 @@
-"""The koordinator's Excel export: clusters by month with reporting status (openpyxl).
+"""The koordinator's Excel export (openpyxl): a tidy table a Dinas officer can filter, sort and
+pivot, the ranking by the agreed criteria, the shortlist, and what it all means.
 
-Telegram-free: figures in, .xlsx bytes out. The figures are the published ones, under the same
-small-numbers rule as the chat (bot.services.summaries): suppressed cells stay blank and say why
-in the note column; money cells carry a rupiah number format.
+Sheets:
+- Ringkasan: one row per cluster and month (Kabupaten/Kota, Komoditas, Klaster, Bulan as a real
+  date shown "Okt 2026", counts, rate, money figures, changes, growth since joining and the
+  members behind it), header frozen, autofilter, widths, rupiah and percent formats.
+- Banding: the clusters by the koordinator's criteria set: each criterion's value and score.
+- Pilihan: the shortlist with notes.
+- Keterangan: who exported, when, the scope, the definitions, and the small-numbers rule that
+  explains the blank cells.
+
+Telegram-free: data in, .xlsx bytes out. The figures are the published ones, under the same
+small-numbers rule as the chat (bot.services.summaries): a suppressed cell stays empty (never
+0) and the row's note says why.
+
+openpyxl rather than XlsxWriter: it is already a dependency (imports read .xlsx rosters with
+it), and tests open the file with it to check cell types and number formats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from io import BytesIO
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.dates import format_month
+from bot.domain import zone_short_name
+from bot.i18n import Translator
 from bot.market import MarketFigures, UnitTotal
-from bot.services.summaries import Figures
+from bot.messages import criteria as criteria_texts
+from bot.messages.places import region_title
+from bot.money import format_count
+from bot.services.criteria import Criterion
+from bot.services.exports import ExportData
+from bot.services.summaries import MIN_REPORTERS, Figures
 
 RUPIAH_FORMAT = '"Rp"#,##0'
 PERCENT_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+SCORE_FORMAT = "0.0"
+# Month names in the reader's language whatever the spreadsheet's locale: LCID 0421 is
+# Indonesian ("Okt 2026"), 0409 English ("Oct 2026").
+MONTH_FORMATS = {"id": "[$-421]mmm yyyy", "en": "[$-409]mmm yyyy"}
+DAY_FORMATS = {"id": "[$-421]d mmm yyyy hh:mm", "en": "[$-409]d mmm yyyy hh:mm"}
+WIDTH_MIN, WIDTH_MAX = 8, 60
 
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a cluster name a
 # koordinator typed must never run in the province koordinator's Excel.
@@ -117,6 +148,230 @@ def summary_workbook(
     sheet.freeze_panes = "A2"
     if market is not None:
         _market_sheet(workbook, market)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def month_format(locale: str) -> str:
+    return MONTH_FORMATS.get(locale.split("_")[0], MONTH_FORMATS["en"])
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+class _Sheet:
+    """A sheet written row by row, with a number format per column and widths from content."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+        self.widths: dict[int, int] = {}
+
+    def row(self, values: Sequence[Any], formats: Sequence[str | None] = (), *, bold: bool = False) -> None:
+        from openpyxl.styles import Alignment, Font
+
+        self.sheet.append([None] * len(values))
+        number = self.sheet.max_row
+        for index, value in enumerate(values, start=1):
+            cell = self.sheet.cell(row=number, column=index)
+            cell.value = value
+            if isinstance(value, str):
+                # Text stays text: a name or note starting with "=" is never a formula.
+                cell.data_type = "s"
+            fmt = formats[index - 1] if index - 1 < len(formats) else None
+            if fmt:
+                cell.number_format = fmt
+            if bold:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # Headers wrap past 24 characters; text shows whole up to WIDTH_MAX; numbers and dates 12.
+            if bold:
+                shown = min(len(str(value)), 24)
+            elif isinstance(value, str):
+                shown = min(len(value), WIDTH_MAX)
+            else:
+                shown = 12
+            self.widths[index] = max(self.widths.get(index, 0), shown)
+
+    def table(self, *, freeze: str) -> None:
+        """The whole sheet is one table: header frozen, autofilter over it, widths to fit."""
+        from openpyxl.utils import get_column_letter
+
+        self.sheet.freeze_panes = freeze
+        if self.sheet.max_row > 1:
+            self.sheet.auto_filter.ref = self.sheet.dimensions
+        for index, width in self.widths.items():
+            self.sheet.column_dimensions[get_column_letter(index)].width = max(WIDTH_MIN, width + 2)
+
+
+def _summary_sheet(t: Translator, data: ExportData, sheet: _Sheet) -> None:
+    locale = t.locale
+    sheet.row([
+        t.gettext("Kabupaten/Kota"), t.gettext("Komoditas"), t.gettext("Klaster"), t.gettext("Bulan"),
+        t.gettext("Anggota"), t.gettext("Sudah melapor"), t.gettext("Tingkat pelaporan"), t.gettext("Total omzet"),
+        t.gettext("Median omzet"), t.gettext("Rata-rata omzet"), t.gettext("Perubahan dari bulan lalu"),
+        t.gettext("Perubahan dari tahun lalu"), t.gettext("Pertumbuhan sejak bergabung"),
+        t.gettext("Anggota di balik pertumbuhan"), t.gettext("Catatan"),
+    ], bold=True)
+    formats = (
+        None, None, None, month_format(locale), COUNT_FORMAT, COUNT_FORMAT, PERCENT_FORMAT, RUPIAH_FORMAT,
+        RUPIAH_FORMAT, RUPIAH_FORMAT, PERCENT_FORMAT, PERCENT_FORMAT, PERCENT_FORMAT, COUNT_FORMAT, None,
+    )
+    threshold = format_count(MIN_REPORTERS, locale)
+    for f in data.rows:
+        c = data.clusters[f.cluster_id]
+        if not f.published:
+            note = t.gettext("Belum terbit: angka omzet terbit setelah batas lapor")
+        elif f.suppressed:
+            note = t.gettext("Data belum cukup: kurang dari {n} anggota melapor", n=threshold)
+        elif f.growth_since_joining is None and f.growth_members < MIN_REPORTERS:
+            note = t.gettext("Pertumbuhan sejak bergabung: kurang dari {n} anggota dengan data awal", n=threshold)
+        else:
+            note = None
+        sheet.row([
+            region_title(t, c.kabupaten), c.commodity, c.name, f.month.first_day(), f.members, f.reporters,
+            _number(f.reporting_rate), f.total, f.median, f.mean, _number(f.change_previous), _number(f.change_year),
+            _number(f.growth_since_joining), f.growth_members if not f.suppressed else None, note,
+        ], formats)
+    sheet.table(freeze="D2")
+
+
+def _value_format(criterion: Criterion) -> str:
+    return COUNT_FORMAT if criterion is Criterion.MEMBERS else PERCENT_FORMAT
+
+
+def _banding_sheet(t: Translator, data: ExportData, sheet: _Sheet) -> None:
+    r = data.ranking
+    weights = dict(r.criteria.weights)
+    used = r.used
+    header = [
+        t.gettext("Peringkat"), t.gettext("Kabupaten/Kota"), t.gettext("Komoditas"), t.gettext("Klaster"),
+        t.gettext("Skor total"), t.gettext("Daftar pilihan"),
+    ]
+    formats: list[str | None] = [COUNT_FORMAT, None, None, None, SCORE_FORMAT, None]
+    for c in used:
+        header += [
+            t.gettext("{kriteria} (bobot {bobot}): nilai", kriteria=criteria_texts.label(t, c), bobot=weights[c]),
+            t.gettext("{kriteria}: skor", kriteria=criteria_texts.label(t, c)),
+        ]
+        formats += [_value_format(c), SCORE_FORMAT]
+    header.append(t.gettext("Catatan"))
+    sheet.row(header, bold=True)
+    listed = t.gettext("ya")
+    for place, row in [(i, x) for i, x in enumerate(r.ranked, 1)] + [(None, x) for x in r.thin]:
+        values: list[Any] = [
+            place, region_title(t, row.cluster.kabupaten), row.cluster.commodity, row.cluster.name,
+            _number(row.total), listed if row.shortlisted else None,
+        ]
+        for c in used:
+            value = row.values.get(c)
+            values += [_number(value), _number(row.scores.get(c))]
+        values.append(
+            t.gettext("Belum dapat diperingkat, data belum cukup: {kurang}",
+                      kurang=", ".join(criteria_texts.label(t, c) for c in row.missing))
+            if not row.ranked else None
+        )
+        sheet.row(values, formats)
+    sheet.table(freeze="E2")
+
+
+def _shortlist_sheet(t: Translator, data: ExportData, sheet: _Sheet, zone: str) -> None:
+    sheet.row([
+        t.gettext("Klaster"), t.gettext("Kabupaten/Kota"), t.gettext("Komoditas"), t.gettext("Peringkat"),
+        t.gettext("Skor total"), t.gettext("Catatan"), t.gettext("Ditambahkan"),
+    ], bold=True)
+    day = DAY_FORMATS.get(t.locale.split("_")[0], DAY_FORMATS["en"])
+    for item in data.ranking.shortlist:
+        sheet.row([
+            item.cluster.name, region_title(t, item.cluster.kabupaten), item.cluster.commodity, item.place,
+            _number(item.total), item.note, item.added_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+        ], (None, None, None, COUNT_FORMAT, SCORE_FORMAT, None, day))
+    sheet.table(freeze="B2")
+
+
+def _scope_text(t: Translator, data: ExportData) -> str:
+    parts = []
+    for scope in data.scopes:
+        if scope.role != "koordinator":
+            continue
+        if scope.is_province_wide:
+            parts.append(t.gettext("seluruh program (semua klaster)"))
+        elif scope.kabupaten:
+            parts.append(region_title(t, scope.kabupaten))
+        elif scope.cluster_name:
+            parts.append(scope.cluster_name)
+    return "; ".join(parts)
+
+
+def _notes_sheet(t: Translator, data: ExportData, sheet: _Sheet, zone: str) -> None:
+    locale = t.locale
+    first = data.month.months_back(data.months - 1)
+    threshold = format_count(MIN_REPORTERS, locale)
+    who = data.exporter_name or t.gettext("koordinator (Telegram {id})", id=data.exporter_id)
+    r = data.ranking
+    rows: list[tuple[str, Any, str | None]] = [
+        (t.gettext("Diekspor oleh"), who, None),
+        (t.gettext("Diekspor pada ({zona})", zona=zone_short_name(zone)),
+         data.exported_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None), DAY_FORMATS.get(locale.split("_")[0], DAY_FORMATS["en"])),
+        (t.gettext("Cakupan"), t.gettext(
+            "{wilayah}: {n} klaster, {awal} sampai {akhir}", wilayah=_scope_text(t, data),
+            n=format_count(len(data.clusters), locale), awal=format_month(first, locale), akhir=format_month(data.month, locale),
+        ), None),
+        (t.gettext("Kriteria banding"), t.gettext(
+            "{nama} — {bobot} (bulan {bulan})", nama=criteria_texts.set_title(t, r.criteria),
+            bobot=criteria_texts.weights_text(t, r.criteria), bulan=format_month(data.month, locale),
+        ), None),
+        (t.gettext("Angka kecil (sel kosong)"), t.gettext(
+            "Sel yang kosong bukan nol. Angka omzet (total, median, rata-rata, perubahan, pertumbuhan) hanya "
+            "ditampilkan bila sedikitnya {n} anggota melapor, supaya omzet satu anggota tidak dapat dihitung "
+            "(UU PDP No. 27/2022). Median adalah laporan tengah yang lebih rendah. Angka sebulan terbit pada batas "
+            "lapor dan hanya diperbarui setelah terkumpul {n} laporan susulan atau perubahan. Sebelum terbit, "
+            "hanya jumlah anggota dan pelapor yang tampil.", n=threshold,
+        ), None),
+        (t.gettext("Anggota"), t.gettext("Yang menjadi anggota pada suatu saat di bulan itu."), None),
+        (t.gettext("Sudah melapor"), t.gettext("Anggota yang melaporkan omzet bulan itu (termasuk \"tidak ada penjualan\")."), None),
+        (t.gettext("Tingkat pelaporan"), t.gettext("Sudah melapor dibagi anggota."), None),
+        (t.gettext("Total, median, rata-rata omzet"), t.gettext("Dari laporan yang sudah terbit, dalam rupiah."), None),
+        (t.gettext("Perubahan dari bulan lalu / tahun lalu"), t.gettext(
+            "Total omzet dibanding total yang terbit untuk bulan sebelumnya / bulan yang sama tahun lalu."), None),
+        (t.gettext("Pertumbuhan sejak bergabung"), t.gettext(
+            "Omzet bulan itu dari anggota yang sudah melapor 3 bulan pertama mereka, dibanding rata-rata 3 bulan "
+            "pertama itu; \"Anggota di balik pertumbuhan\" adalah jumlah anggota tersebut."), None),
+        (t.gettext("Skor banding"), t.gettext(
+            "Tiap kriteria dinilai 0–100 di antara klaster yang dibandingkan (nilai terendah 0, tertinggi 100); "
+            "skor total adalah rata-rata berbobot. Klaster tanpa nilai untuk salah satu kriteria tidak diperingkat."), None),
+    ]
+    rows += [(criteria_texts.label(t, c), criteria_texts.explanation(t, c), None) for c in Criterion]
+    sheet.row([t.gettext("Butir"), t.gettext("Keterangan")], bold=True)
+    for label, value, fmt in rows:
+        sheet.row([label, value], (None, fmt))
+    sheet.table(freeze="A2")
+    from openpyxl.styles import Alignment
+
+    sheet.sheet.column_dimensions["A"].width = 38
+    sheet.sheet.column_dimensions["B"].width = 100
+    for cells in sheet.sheet.iter_rows(min_row=2):
+        cells[1].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def programme_workbook(t: Translator, data: ExportData, zone: str, market: MarketSheet | None = None) -> bytes:
+    """The four sheets, and "Peluang pasar" when given, as .xlsx bytes; times in `zone` (the
+    programme's). No text cell on any sheet is a formula."""
+    # Imported on use: only koordinator exporting need openpyxl in memory.
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = t.gettext("Ringkasan")[:31]
+    _summary_sheet(t, data, _Sheet(summary))
+    _banding_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Banding")[:31])))
+    _shortlist_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Pilihan")[:31])), zone)
+    _notes_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Keterangan")[:31])), zone)
+    if market is not None:
+        _market_sheet(workbook, market)
+    for sheet in workbook.worksheets:
+        _as_text(sheet)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from bot.dates import Month
+from bot.domain import Sender  # who sent a request, as for announcements
 
 
 class RequestStatus(StrEnum):
@@ -24,17 +25,6 @@ class DealAnswer(StrEnum):
     NEGO = "nego"
     NO = "no"
     DECLINED = "declined"  # "Tidak mau menjawab"
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent an opportunity, as members read it: a name when the sender is a member too,
-    and the role that lets them send it (a chair of a cluster, a koordinator of a kabupaten
-    or of the whole programme)."""
-
-    name: str | None
-    role: str  # ketua / koordinator
-    place: str | None = None  # the cluster, or the kabupaten; None: the whole programme
 
 
 @dataclass(frozen=True)

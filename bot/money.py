@@ -665,3 +665,6 @@ def parse_quantity(text: str) -> Quantity:
 def format_quantity(amount: int, unit: str, locale: str) -> str:
     """ "1.500 lembar" (id), "1,500 lembar" (en): the unit as the author wrote it."""
     return f"{format_decimal(amount, locale=locale)} {unit}".strip()
+def format_decimal_score(score: Decimal | float, locale: str) -> str:
+    """A score out of 100 with at most one decimal: "82,5" (id), "82.5" (en), "100"."""
+    return format_decimal(Decimal(str(score)), format="#,##0.#", locale=locale)

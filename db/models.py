@@ -697,6 +697,52 @@ class Enquiry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class CriteriaSet(Base):
+    """Criteria to rank clusters by, with weights, agreed among koordinator: named and versioned.
+
+    Saving a set under a name that exists adds the next version; earlier versions stay, so a
+    ranking can always say which version it used. `created_by` is the koordinator's Telegram
+    id (ERASED_TELEGRAM_ID after they erased their data: the set stays for the others).
+    """
+
+    __tablename__ = "criteria_sets"
+    __table_args__ = (UniqueConstraint("name_key", "version", name="uq_criteria_sets_name_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # The name folded (case, spaces): "Pilihan 2027" and "pilihan  2027" are one set.
+    name_key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    # criterion code -> weight (a whole number); see bot.services.criteria.Criterion.
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CriteriaChoice(Base):
+    """The criteria set a koordinator ranks by (the one they saved or chose last)."""
+
+    __tablename__ = "criteria_choices"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ShortlistEntry(Base):
+    """A cluster on a koordinator's shortlist of development projects (3 to 5), with a note."""
+
+    __tablename__ = "shortlist_entries"
+    __table_args__ = (UniqueConstraint("owner_telegram_user_id", "cluster_id", name="uq_shortlist_entries_owner_cluster"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 __all__ = [
     "MarketFollowUp",
     "MarketPledge",
@@ -708,6 +754,9 @@ __all__ = [
     "Product",
     "ProductPhoto",
     "ProductWord",
+    "CriteriaChoice",
+    "CriteriaSet",
+    "ShortlistEntry",
     "ClusterMonthTotal",
     "ClusterSummary",
     "JobRun",

@@ -307,6 +307,28 @@ class Announcements:
         )
         return sorted(result.scalars().all())
 
+    async def not_answered(self, announcement_id: int, cluster_ids: Sequence[int]) -> list[tuple[str | None, str | None, str | None]]:
+        """(name, business, phone) of the members of these clusters the announcement reached
+        who have not answered it, by name."""
+        answered = select(AnnouncementResponse.member_id).where(AnnouncementResponse.announcement_id == announcement_id)
+        rows = await self.session.execute(
+            select(Member.name, Member.business_name, Member.phone)
+            .join(Delivery, Delivery.member_id == Member.id)
+            .where(
+                Delivery.announcement_id == announcement_id, Delivery.kind == "announcement", Delivery.status == "sent",
+                Member.cluster_id.in_(list(cluster_ids)), Member.id.not_in(answered),
+            )
+            .order_by(Member.name)
+        )
+        return [tuple(r) for r in rows.all()]
+
+    async def scheduled_by(self, author_telegram_user_id: int) -> Sequence[Announcement]:
+        """An author's announcements waiting for their time, soonest first."""
+        query = select(Announcement).where(
+            Announcement.author_telegram_user_id == author_telegram_user_id, Announcement.status == "scheduled"
+        )
+        return (await self.session.scalars(query.order_by(Announcement.scheduled_for, Announcement.id))).all()
+
     async def cluster_ids(self, announcement_id: int) -> list[int]:
         rows = await self.session.scalars(
             select(AnnouncementCluster.cluster_id).where(AnnouncementCluster.announcement_id == announcement_id)

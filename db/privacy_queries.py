@@ -27,6 +27,8 @@ from db.models import (
     CatalogueWord,
     Cluster,
     ConversationState,
+    CriteriaChoice,
+    CriteriaSet,
     Delivery,
     Enquiry,
     MarketFollowUp,
@@ -42,6 +44,7 @@ from db.models import (
     ReportVersion,
     RoleGrant,
     RosterEntry,
+    ShortlistEntry,
     TelegramUser,
 )
 
@@ -174,6 +177,24 @@ async def erase_catalogue(session: AsyncSession, member_id: int | None, telegram
             deleted += await run(delete(ProductPhoto).where(ProductPhoto.product_id.in_(ids)))
             deleted += await run(delete(Product).where(Product.id.in_(ids)))
     return deleted
+async def criteria_of(session: AsyncSession, telegram_user_id: int) -> dict[str, Any]:
+    """A koordinator's own criteria work: the sets they saved, the set they rank by, their shortlist."""
+    made = (await session.scalars(
+        select(CriteriaSet).where(CriteriaSet.created_by == telegram_user_id).order_by(CriteriaSet.id)
+    )).all()
+    chosen = await session.scalar(
+        select(CriteriaSet).join(CriteriaChoice, CriteriaChoice.criteria_set_id == CriteriaSet.id)
+        .where(CriteriaChoice.telegram_user_id == telegram_user_id)
+    )
+    listed = (await session.execute(
+        select(ShortlistEntry, Cluster.name).join(Cluster, Cluster.id == ShortlistEntry.cluster_id)
+        .where(ShortlistEntry.owner_telegram_user_id == telegram_user_id).order_by(ShortlistEntry.id)
+    )).all()
+    return {
+        "made": [(s.name, s.version, dict(s.weights or {}), s.created_at) for s in made],
+        "chosen": (chosen.name, chosen.version) if chosen is not None else None,
+        "shortlist": [(name, e.note, e.added_at) for e, name in listed],
+    }
 
 
 async def count_reports(session: AsyncSession, member_id: int) -> int:
@@ -330,6 +351,11 @@ async def erase_person(
     if member_id is not None:
         asked.append(MarketFollowUp.member_id == member_id)
     other += await run(update(MarketFollowUp).where(or_(*asked)).values(telegram_user_id=None, member_id=None))
+    # A koordinator's shortlist and chosen set are theirs alone; the sets they saved stay for the
+    # other koordinator, made by nobody.
+    other += await run(delete(ShortlistEntry).where(ShortlistEntry.owner_telegram_user_id == tg))
+    other += await run(delete(CriteriaChoice).where(CriteriaChoice.telegram_user_id == tg))
+    other += await run(update(CriteriaSet).where(CriteriaSet.created_by == tg).values(created_by=ERASED_TELEGRAM_ID))
     roles = await run(delete(RoleGrant).where(RoleGrant.telegram_user_id == tg))
     other += await run(update(RoleGrant).where(RoleGrant.granted_by == tg).values(granted_by=None))
     other += await run(update(Member).where(Member.decided_by == tg).values(decided_by=None))

@@ -20,6 +20,7 @@ from handlers import (
     catalogue,
     cluster_admin,
     cluster_picker,
+    criteria,
     flows,
     general,
     history,
@@ -56,12 +57,15 @@ def register(app: Application) -> None:
         "umumkan": announcements.umumkan_command,
         "permintaan": requests.permintaan_command,
         "peluang": requests.peluang_command,
+        "terjadwal": announcements.terjadwal_command,
         "info": announcements.info_command,
         "berhenti": announcements.pause_command,
         "lanjut": announcements.resume_command,
         "ringkasan": summaries.ringkasan_command,
         "belumlapor": summaries.belumlapor_command,
         "ekspor": summaries.ekspor_command,
+        "kriteria": criteria.kriteria_command,
+        "pilihan": criteria.pilihan_command,
         "bantuan": general.help_command,
         "help": general.help_command,
         "batal": flows.cancel_command,
@@ -87,6 +91,7 @@ def register(app: Application) -> None:
     picked = {**cluster_admin.PICKED, **summaries.PICKED}
     app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked, cluster_admin.KOORDINATOR_PURPOSES), pattern=cb.PICK_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_members_filter, pattern=cb.ANGGOTA_PATTERN))
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
     )
@@ -97,6 +102,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(requests.on_button, pattern=cb.REQUEST_PATTERN))
     app.add_handler(CallbackQueryHandler(summaries.on_button, pattern=cb.SUMMARY_PATTERN))
     app.add_handler(CallbackQueryHandler(catalogue.on_button, pattern=cb.CATALOGUE_PATTERN))
+    app.add_handler(CallbackQueryHandler(criteria.on_button, pattern=cb.CRITERIA_PATTERN))
     # Any other button: forged, truncated, or from an older version of the bot.
     app.add_handler(CallbackQueryHandler(general.stale_button))
 

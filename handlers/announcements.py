@@ -9,15 +9,16 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
-from bot.dates import format_day
-from bot.domain import DomainError, NotFound
+from bot.dates import format_clock, format_day
+from bot.domain import DomainError, NotFound, zone_short_name
 from bot.messages import announcements as msg
 from bot.money import format_count
+from bot.quiet_hours import QUIET_FROM, QUIET_UNTIL
 from bot.services import announcements as ann
 from bot.services.announcements import Answer, ComposeView, Kind, Step
 from bot.text_limits import split_lines
 from handlers.context import KlasterContext
-from handlers.keyboards import inline, markup
+from handlers.keyboards import MAX_LIST_BUTTONS, inline, markup
 from handlers.replies import refuse, reply_payload, say
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ log = logging.getLogger(__name__)
 
 async def _show(update: Update, context: KlasterContext, view: ComposeView) -> None:
     t = context.t
-    if view.step is Step.TARGET:
+    zone = zone_short_name(view.draft.zone)
+    if view.unsent:
+        await _ask_continue(update, context, view)
+    elif view.step is Step.TARGET:
         rows = []
         for option in view.targets:
             if option.key == "all":
@@ -64,7 +68,10 @@ async def _show(update: Update, context: KlasterContext, view: ComposeView) -> N
             ),
         )
     elif view.step is Step.TRAINING_WHEN:
-        await say(update, context, t.gettext("Kapan pelatihannya? Tulis tanggal dan jam.\nContoh: 12/12/2026 09.00"))
+        await say(update, context, t.gettext(
+            "Kapan pelatihannya? Tulis tanggal dan jam ({zona}).\nContoh: 12/12/2026 09.00, tanggal 15 desember "
+            "jam 9 pagi, atau lusa jam 2 siang", zona=zone,
+        ))
     elif view.step is Step.TRAINING_PLACE:
         await say(update, context, t.gettext("Di mana tempatnya?\nContoh: Balai Desa Simbang Kulon"))
     elif view.step is Step.SCHEDULE_WHEN:
@@ -72,8 +79,10 @@ async def _show(update: Update, context: KlasterContext, view: ComposeView) -> N
             update,
             context,
             t.gettext(
-                "Kapan pengumuman dikirim? Tulis tanggal dan jam (waktu klaster).\nContoh: besok 08.00 "
-                "atau 1/12/2026 09.00. Pesan tidak dikirim antara pukul 20.00 dan 07.00."
+                "Kapan pengumuman dikirim? Tulis tanggal dan jam ({zona}).\nContoh: besok 08.00, 15/12 09.00, "
+                "atau tanggal 15 desember jam 9 pagi. Pesan tidak dikirim antara pukul {dari} dan {sampai} {zona}: "
+                "waktu di antaranya terkirim pukul {sampai} paginya.",
+                zona=zone, dari=format_clock(QUIET_FROM, t.locale), sampai=format_clock(QUIET_UNTIL, t.locale),
             ),
         )
     else:
@@ -96,11 +105,33 @@ async def _preview(update: Update, context: KlasterContext, view: ComposeView) -
         [(t.gettext("Jadwalkan"), cb.compose_action("sched")), (t.gettext("Ubah teks"), cb.compose_action("edit"))],
         [(t.gettext("Batal"), cb.compose_action("abort"))],
     ]
+    lines = [t.gettext("Untuk: {klaster}. Kirim sekarang atau jadwalkan?", klaster=", ".join(draft.cluster_names))]
+    if draft.asked_for is not None and draft.scheduled_for is not None:
+        lines.insert(0, t.gettext(
+            "Pukul {jam} {zona} termasuk jam tenang ({dari}–{sampai}): pengumuman akan terkirim {waktu}.",
+            jam=format_clock(draft.asked_for.astimezone(ZoneInfo(draft.zone)), t.locale), zona=zone_short_name(draft.zone),
+            dari=format_clock(QUIET_FROM, t.locale), sampai=format_clock(QUIET_UNTIL, t.locale),
+            waktu=msg.when(t, draft.scheduled_for, draft.zone),
+        ))
+    await say(update, context, "\n".join(lines), reply_markup=inline(rows))
+
+
+async def _ask_continue(update: Update, context: KlasterContext, view: ComposeView) -> None:
+    """A second /umumkan while a draft is unsent: continue it, or start a new one."""
+    t, draft = context.t, view.draft
+    text = " ".join((draft.text or "").split())
     await say(
         update,
         context,
-        t.gettext("Untuk: {klaster}. Kirim sekarang atau jadwalkan?", klaster=", ".join(draft.cluster_names)),
-        reply_markup=inline(rows),
+        t.gettext(
+            "Anda masih punya pengumuman yang belum dikirim{untuk}{isi}. Lanjutkan pengumuman itu, atau mulai "
+            "yang baru? (Yang belum dikirim akan dihapus jika Anda mulai baru.)",
+            untuk=t.gettext(" untuk {klaster}", klaster=", ".join(draft.cluster_names)) if draft.cluster_names else "",
+            isi=f": \"{text[:80]}{'…' if len(text) > 80 else ''}\"" if text else "",
+        ),
+        reply_markup=inline([
+            [(t.gettext("Lanjutkan"), cb.compose_action("cont")), (t.gettext("Mulai baru"), cb.compose_action("new"))],
+        ]),
     )
 
 
@@ -135,6 +166,10 @@ async def on_compose_button(update: Update, context: KlasterContext) -> None:
                 cancelled = await ann.cancel_scheduled(uow, actor, int(match["unsched"]))
             elif match["action"] == "abort":
                 await ann.abandon(uow, actor)
+            elif match["action"] == "cont":
+                view = await ann.current(uow, actor)
+            elif match["action"] == "new":
+                view = await ann.begin(uow, actor, fresh=True)
             elif match["action"] == "edit":
                 view = await ann.edit_text(uow, actor)
             elif match["action"] == "sched":
@@ -169,8 +204,8 @@ async def _confirm_sent(update: Update, context: KlasterContext, sent: ann.Sent)
             update,
             context,
             t.gettext(
-                "Pengumuman dijadwalkan {waktu} untuk {n} anggota. Anda akan melihat laporan "
-                "pengirimannya di sini.",
+                "Pengumuman dijadwalkan: akan terkirim {waktu} kepada {n} anggota. Anda akan melihat laporan "
+                "pengirimannya di sini. Semua jadwal Anda: /terjadwal",
                 waktu=msg.when(t, sent.scheduled_for, sent.zone),
                 n=format_count(sent.recipients, t.locale),
             ),
@@ -189,6 +224,33 @@ async def _confirm_sent(update: Update, context: KlasterContext, sent: ann.Sent)
     outbox = context.runtime.outbox
     if outbox is not None:
         outbox.wake()
+
+
+async def terjadwal_command(update: Update, context: KlasterContext) -> None:
+    """/terjadwal: the author's scheduled announcements, each with its cancel button."""
+    t = context.t
+    try:
+        async with context.uow(read_only=True) as uow:
+            items = await ann.scheduled_of(uow, context.require_actor())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if not items:
+        await say(update, context, t.gettext("Tidak ada pengumuman terjadwal. Buat dengan /umumkan."))
+        return
+    kinds = {Kind.PELUANG: t.gettext("Peluang pasar"), Kind.PELATIHAN: t.gettext("Pelatihan"), Kind.UMUM: t.gettext("Umum")}
+    lines = [t.gettext("Pengumuman terjadwal Anda:"), ""]
+    buttons = []
+    for i, item in enumerate(items, 1):
+        text = " ".join(item.text.split())
+        lines.append(t.gettext(
+            "{no}. {waktu} — {jenis}, untuk {klaster} ({n} anggota): {isi}",
+            no=i, waktu=msg.when(t, item.scheduled_for, item.zone), jenis=kinds[item.kind],
+            klaster=", ".join(item.cluster_names), n=format_count(item.recipients, t.locale),
+            isi=text[:80] + ("…" if len(text) > 80 else ""),
+        ))
+        buttons.append([(t.gettext("Batalkan {no}", no=i), cb.unschedule(item.announcement_id))])
+    await say(update, context, "\n".join(lines)[:3900], reply_markup=inline(buttons[:MAX_LIST_BUTTONS]))
 
 
 async def resume(update: Update, context: KlasterContext) -> None:
@@ -218,7 +280,8 @@ async def compose_message(update: Update, context: KlasterContext) -> None:
                 view = await ann.submit_when(uow, context.require_actor(), text, context.runtime.now())
             else:
                 view = await ann.submit_text(
-                    uow, context.require_actor(), text, attachment_type=attachment_type, attachment_file_id=attachment_id
+                    uow, context.require_actor(), text, attachment_type=attachment_type, attachment_file_id=attachment_id,
+                    now=context.runtime.now(),
                 )
     except DomainError as error:
         await refuse(update, context, error)
@@ -309,6 +372,7 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
     try:
         async with context.uow(read_only=True) as uow:
             kind, people = await ann.responses(uow, context.require_actor(), announcement_id)
+            silent = await ann.unanswered(uow, context.require_actor(), announcement_id) if kind is Kind.PELATIHAN else []
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -316,10 +380,21 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
     if kind is Kind.PELATIHAN:
         going = [p for p in people if p.answer is Answer.IKUT]
         not_going = [p for p in people if p.answer is Answer.TIDAK]
-        lines = [t.gettext("Daftar hadir: {ikut} ikut, {tidak} tidak bisa.", ikut=format_count(len(going), t.locale), tidak=format_count(len(not_going), t.locale)), ""]
-        lines += [t.gettext("Ikut:")] + [f"{i}. {p.name} — {p.business_name}" for i, p in enumerate(going, 1)]
+        not_shared = t.gettext("tidak dibagikan")
+        lines = [t.gettext(
+            "Daftar hadir: {ikut} ikut, {tidak} tidak bisa, {belum} belum menjawab.", ikut=format_count(len(going), t.locale),
+            tidak=format_count(len(not_going), t.locale), belum=format_count(len(silent), t.locale),
+        ), ""]
+        lines += [t.gettext("Ikut:")] + [
+            f"{i}. {p.name} — {p.business_name} — {p.phone or not_shared}" for i, p in enumerate(going, 1)
+        ]
         if not_going:
             lines += ["", t.gettext("Tidak bisa:")] + [f"{i}. {p.name}" for i, p in enumerate(not_going, 1)]
+        if silent:
+            # Whom to call before the day: everyone it reached who has not said yet.
+            lines += ["", t.gettext("Belum menjawab:")] + [
+                f"{i}. {p.name} — {p.phone or not_shared}" for i, p in enumerate(silent, 1)
+            ]
     else:
         lines = [t.gettext("Daftar peminat: {n} orang.", n=format_count(len(people), t.locale)), ""]
         lines += [

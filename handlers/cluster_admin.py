@@ -13,20 +13,20 @@ from bot.domain import (
     Actor,
     ClusterInfo,
     DomainError,
-    MemberStatus,
     NotAllowed,
     StaleAction,
     zone_short_name,
 )
+from bot.messages import people
 from bot.services import approval as approval_service
-from bot.services import cluster_setup
+from bot.services import cluster_setup, member_states
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
 from bot.services.clusters import invite_link
 from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import MAX_LIST_BUTTONS, inline
-from handlers.replies import refuse, say
+from handlers.replies import refuse, reply_payload, say
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,19 @@ async def _pick_cluster_or_run(
     try:
         async with context.uow(read_only=True) as uow:
             if argument:
-                cluster = await cluster_service.find_cluster(uow, argument)
+                cluster = await cluster_service.find_cluster(uow, argument, partial_for=actor)
                 if not actor.can_manage(cluster):
                     raise NotAllowed("cluster_scope")
                 choices = None
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 choices = None if cluster else await cluster_service.cluster_choices(uow, actor)
+    except cluster_service.AmbiguousCluster as ambiguous:
+        await ask_for_cluster(
+            update, context, purpose, cluster_service.ClusterChoices(clusters=ambiguous.candidates),
+            context.t.gettext("Beberapa klaster cocok dengan \"{teks}\". Pilih salah satu:", teks=ambiguous.text),
+        )
+        return
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -110,39 +116,45 @@ async def send_invite(update: Update, context: KlasterContext, cluster: ClusterI
     )
 
 
-async def send_members(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
+async def send_members(
+    update: Update, context: KlasterContext, cluster: ClusterInfo, shown: member_states.State | None = None
+) -> None:
+    """Each member's state this month (reported, not yet, no sales, blocked, paused, waiting)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.dates import Month
+
     t = context.t
+    today = context.runtime.now().astimezone(ZoneInfo(cluster.timezone)).date()
     try:
         async with context.uow(read_only=True) as uow:
-            members = await cluster_service.members_of(uow, context.require_actor(), cluster.id)
+            found = await member_states.member_states(
+                uow, context.require_actor(), cluster.id, Month.from_date(today).previous(), shown
+            )
     except DomainError as error:
         await refuse(update, context, error)
         return
-    if not members:
+    if not found.total:
         await say(update, context, t.gettext("{klaster} belum memiliki anggota terdaftar.", klaster=cluster.name))
         return
-    status = {
-        MemberStatus.ACTIVE: t.gettext("aktif"),
-        MemberStatus.PENDING: t.gettext("menunggu persetujuan"),
-        MemberStatus.REJECTED: t.gettext("ditolak"),
-    }
-    heading = t.ngettext(
-        "Anggota {klaster}: {n} orang",
-        "Anggota {klaster}: {n} orang",
-        len(members),
-        klaster=cluster.name,
-    )
-    lines = [
-        f"{i}. {m.name} — {m.business_name} ({status[m.status]})" for i, m in enumerate(members, start=1)
-    ]
-    # Long clusters are split over several messages rather than cut off.
-    chunk: list[str] = [heading, ""]
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > MESSAGE_BUDGET:
-            await say(update, context, "\n".join(chunk))
-            chunk = []
-        chunk.append(line)
-    await say(update, context, "\n".join(chunk))
+    for payload in people.member_states(t, found):
+        await reply_payload(update, context, payload)
+
+
+async def on_members_filter(update: Update, context: KlasterContext) -> None:
+    """A state's button under /anggota: only the members in that state (or all again)."""
+    query = update.callback_query
+    match = cb.ANGGOTA_PATTERN.match(query.data or "")
+    assert match is not None
+    try:
+        async with context.uow(read_only=True) as uow:
+            cluster = await cluster_service.managed_cluster(uow, context.require_actor(), int(match["cluster"]))
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    state = None if match["state"] == "semua" else member_states.State(match["state"])
+    await send_members(update, context, cluster, state)
 
 
 async def send_chair_choice(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:

@@ -15,12 +15,14 @@ from telegram import Update
 from bot import callbacks as cb
 from bot.i18n import Translator
 from bot.services import actors, announcements, catalogue, cluster_setup, reports
+from bot.services import criteria as criteria_service
 from bot.services import profile as profile_service
 from bot.services import registration as reg
 from bot.services import requests as market
 from handlers import announcements as announcement_handlers
 from handlers import catalogue as catalogue_handlers
 from handlers import cluster_admin, menu, omzet, profile, registration
+from handlers import criteria as criteria_handlers
 from handlers import requests as market_handlers
 from handlers.context import KlasterContext
 from handlers.keyboards import inline, skip_words
@@ -146,6 +148,13 @@ FLOWS: dict[str, FlowRoutes] = {
         resume=catalogue_handlers.reply_resume,
         commands=frozenset(),
         default=StepRoutes(text=catalogue_handlers.reply_text),
+    ),
+    criteria_service.FLOW.name: FlowRoutes(
+        doing=lambda t: t.gettext("menulis kriteria atau catatan daftar pilihan"),
+        cancelled=lambda t: t.gettext("Dibatalkan. Kriteria dan daftar pilihan tidak diubah."),
+        resume=criteria_handlers.resume,
+        commands=frozenset({"kriteria", "pilihan"}),
+        default=StepRoutes(text=criteria_handlers.on_text),
     ),
 }
 

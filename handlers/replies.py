@@ -23,11 +23,14 @@ async def say(update: Update, context: KlasterContext, text: str, **kwargs: Any)
 async def send_payload(bot: Bot, chat_id: int, payload: Payload) -> Message:
     """Send a rendered payload (text, or a photo or document with it as caption, and buttons)."""
     keyboard = markup(payload.buttons)
+    mode = "HTML" if payload.html else None
     if payload.photo:
-        return await bot.send_photo(chat_id, payload.photo, caption=payload.text or None, reply_markup=keyboard)
+        return await bot.send_photo(chat_id, payload.photo, caption=payload.text or None, reply_markup=keyboard, parse_mode=mode)
     if payload.document:
-        return await bot.send_document(chat_id, payload.document, caption=payload.text or None, reply_markup=keyboard)
-    return await bot.send_message(chat_id, payload.text, reply_markup=keyboard)
+        return await bot.send_document(
+            chat_id, payload.document, caption=payload.text or None, reply_markup=keyboard, parse_mode=mode
+        )
+    return await bot.send_message(chat_id, payload.text, reply_markup=keyboard, parse_mode=mode)
 
 
 async def reply_payload(update: Update, context: KlasterContext, payload: Payload) -> Message:

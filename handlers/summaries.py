@@ -10,24 +10,24 @@ from bot import callbacks as cb
 from bot.chart import ChartLabels, ChartMonth, omzet_chart
 from bot.dates import Month, MonthError, format_month, parse_month
 from bot.domain import ClusterInfo, DomainError, NotAllowed, NotFound
-from bot.export import MarketSheet, summary_workbook
+from bot.export import MarketSheet, programme_workbook
 from bot.messages import requests as market_texts
 from bot.messages import summaries as texts
 from bot.money import (
     format_count,
-    format_percent_change,
     format_quantity,
-    format_rupiah,
-    format_share,
 )
 from bot.services import clusters as cluster_service
+from bot.services import criteria as criteria_service
+from bot.services import exports as export_service
 from bot.services import requests as market_service
 from bot.services import summaries as summary_service
-from bot.services.summaries import Figures
+from bot.services.clusters import AmbiguousCluster, ClusterChoices
+from handlers import criteria as criteria_handlers
 from handlers.cluster_picker import ask_for_cluster
 from handlers.context import KlasterContext
 from handlers.keyboards import inline
-from handlers.replies import refuse, say
+from handlers.replies import refuse, reply_payload, say
 
 
 def _default_month(context: KlasterContext) -> Month:
@@ -92,21 +92,29 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         # Work out everything inside the unit of work; talk to Telegram only after it closed.
         async with context.uow() as uow:
             if target.casefold() in ("banding", "bandingkan", "compare"):
-                comparison = await summary_service.comparison(uow, actor, month, now, schedule)
+                comparison = await criteria_service.ranking(uow, actor, month, now, schedule)
             elif target.casefold() in ("semua", "all"):
                 region = await summary_service.region_figures(uow, actor, month, None, now, schedule)
             elif target:
                 try:
                     cluster_id = (await cluster_service.find_cluster(uow, target)).id
                 except NotFound:
-                    # Not a cluster: a kabupaten (NotFound again when it is neither).
-                    region = await summary_service.region_figures(uow, actor, month, target, now, schedule)
+                    # Not a cluster's name: a kabupaten, then any part of a cluster's name.
+                    try:
+                        if not actor.is_koordinator:
+                            raise NotFound("region") from None
+                        region = await summary_service.region_figures(uow, actor, month, target, now, schedule)
+                    except NotFound:
+                        cluster_id = (await cluster_service.find_cluster(uow, target, partial_for=actor)).id
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
                 if cluster is None:
                     choices = await cluster_service.cluster_choices(uow, actor)
                 else:
                     cluster_id = cluster.id
+    except AmbiguousCluster as ambiguous:
+        await _ask_which(update, context, "ringkasan", ambiguous)
+        return
     except NotFound:
         await say(
             update,
@@ -121,9 +129,9 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         await refuse(update, context, error)
         return
     if comparison is not None:
-        await _send_comparison(update, context, comparison, month)
+        await criteria_handlers.send_ranking(update, context, comparison)
     elif region is not None:
-        await say(update, context, texts.summary_text(t, region))
+        await say(update, context, texts.summary_text(t, region, region=True))
     elif choices is not None:
         await ask_for_cluster(
             update, context, "ringkasan", choices,
@@ -131,29 +139,6 @@ async def ringkasan_command(update: Update, context: KlasterContext) -> None:
         )
     elif cluster_id is not None:
         await _send_summary(update, context, cluster_id, month)
-
-
-async def _send_comparison(update: Update, context: KlasterContext, rows: list[Figures], month: Month) -> None:
-    t = context.t
-    lines = [
-        t.gettext("Perbandingan klaster — {bulan}", bulan=format_month(month, t.locale)),
-        t.gettext("Urutan: pertumbuhan sejak bergabung, lalu tingkat pelaporan dan median."),
-        "",
-    ]
-    for i, f in enumerate(rows, 1):
-        lines.append(
-            t.gettext(
-                "{no}. {nama}: tumbuh {tumbuh}, melapor {lapor}, median {median}",
-                no=i,
-                nama=f.title,
-                tumbuh=format_percent_change(f.growth_since_joining, t.locale),
-                lapor=format_share(f.reporting_rate, t.locale),
-                median=format_rupiah(f.median, t.locale) if f.median is not None else t.gettext("data belum cukup"),
-            )
-        )
-    text = "\n".join(lines)
-    for start in range(0, len(text), 3800):
-        await say(update, context, text[start : start + 3800])
 
 
 async def belumlapor_command(update: Update, context: KlasterContext) -> None:
@@ -167,10 +152,13 @@ async def belumlapor_command(update: Update, context: KlasterContext) -> None:
     try:
         async with context.uow(read_only=True) as uow:
             if target:
-                cluster = await cluster_service.find_cluster(uow, target)
+                cluster = await cluster_service.find_cluster(uow, target, partial_for=actor)
             else:
                 cluster = await cluster_service.default_managed_cluster(uow, actor)
             choices = None if cluster else await cluster_service.cluster_choices(uow, actor)
+    except AmbiguousCluster as ambiguous:
+        await _ask_which(update, context, "belumlapor", ambiguous)
+        return
     except DomainError as error:
         await refuse(update, context, error)
         return
@@ -178,6 +166,14 @@ async def belumlapor_command(update: Update, context: KlasterContext) -> None:
         await ask_for_cluster(update, context, "belumlapor", choices)
         return
     await send_missing(update, context, cluster.id, month)
+
+
+async def _ask_which(update: Update, context: KlasterContext, purpose: str, ambiguous: AmbiguousCluster) -> None:
+    """A part of a name that fits several clusters: one button each."""
+    await ask_for_cluster(
+        update, context, purpose, ClusterChoices(clusters=ambiguous.candidates),
+        context.t.gettext("Beberapa klaster cocok dengan \"{teks}\". Pilih salah satu:", teks=ambiguous.text),
+    )
 
 
 async def send_missing(update: Update, context: KlasterContext, cluster_id: int, month: Month) -> None:
@@ -188,8 +184,7 @@ async def send_missing(update: Update, context: KlasterContext, cluster_id: int,
     except DomainError as error:
         await refuse(update, context, error)
         return
-    markup = inline([[(t.gettext("Ingatkan"), cb.summary_action("nudge", cluster_id, str(month)))]]) if missing.names else None
-    await say(update, context, texts.missing_text(t, missing), reply_markup=markup)
+    await reply_payload(update, context, texts.missing(t, missing))
 
 
 async def summary_of_picked(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:
@@ -273,13 +268,13 @@ async def _send_chart(update: Update, context: KlasterContext, cluster_id: int, 
 
 
 async def ekspor_command(update: Update, context: KlasterContext) -> None:
-    """/ekspor: the koordinator's Excel file of clusters by month."""
+    """/ekspor: the koordinator's Excel file: clusters by month, the ranking, the shortlist, notes."""
     t = context.t
     month = _default_month(context)
     try:
         async with context.uow() as uow:
-            rows = await summary_service.export_rows(
-                uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
+            data = await export_service.export_for(
+                uow, context.require_actor(), month, context.runtime.now(), context.runtime.settings.schedule
             )
             market = await market_service.market_export_rows(
                 uow, context.require_actor(), month, context.runtime.now(), deadline=context.runtime.settings.schedule
@@ -287,17 +282,8 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    headers = [
-        t.gettext("Klaster"), t.gettext("Bulan"), t.gettext("Anggota"), t.gettext("Sudah melapor"),
-        t.gettext("Tingkat pelaporan"), t.gettext("Total omzet"), t.gettext("Median omzet"),
-        t.gettext("Rata-rata omzet"), t.gettext("Perubahan dari bulan lalu"),
-        t.gettext("Pertumbuhan sejak bergabung"), t.gettext("Catatan"),
-    ]
-    data = summary_workbook(
-        rows, headers,
-        t.gettext("Data belum cukup: kurang dari {n} anggota melapor", n=format_count(summary_service.MIN_REPORTERS, t.locale)),
-        t.gettext("Ringkasan"),
-        unpublished_note=t.gettext("Belum terbit: angka omzet terbit setelah batas lapor"),
+    content = programme_workbook(
+        t, data, context.runtime.settings.timezone,
         market=MarketSheet(
             title=t.gettext("Peluang pasar"),
             headers=[
@@ -317,6 +303,9 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
     )
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(data, filename=f"ringkasan-klaster-{month}.xlsx"),
-        caption=t.gettext("Ringkasan klaster 12 bulan terakhir sampai {bulan}.", bulan=format_month(month, t.locale)),
+        InputFile(content, filename=f"ringkasan-klaster-{month}.xlsx"),
+        caption=t.gettext(
+            "Ringkasan klaster 12 bulan terakhir sampai {bulan}, dengan lembar Banding, Pilihan dan Keterangan.",
+            bulan=format_month(month, t.locale),
+        ),
     )

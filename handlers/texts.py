@@ -19,6 +19,13 @@ from bot.i18n import Translator
 from bot.money import format_change_whole, format_count
 
 
+def criteria_limits() -> tuple[int, int]:
+    """The shortlist's size, read when a refusal is written (tests may lower it)."""
+    from bot.services import criteria
+
+    return criteria.SHORTLIST_MIN, criteria.SHORTLIST_MAX
+
+
 def explain_invalid(t: Translator, reason: str) -> str:
     """What was wrong with what the person typed, with an example that works."""
     texts = {
@@ -63,13 +70,17 @@ def explain_invalid(t: Translator, reason: str) -> str:
             "Mohon tulis tanggal dan jam. Contoh: 12/12/2026 09.00 atau besok 08.00"
         ),
         "datetime_unreadable": t.gettext(
-            "Tanggal atau jam itu tidak bisa kami baca. Contoh: 12/12/2026 09.00, "
-            "12 Desember 09.00, atau besok 08.00"
+            "Tanggal atau jam itu tidak bisa kami baca. Contoh: 12/12/2026 09.00, 15/12 09.00, "
+            "tanggal 15 desember jam 9 pagi, besok pagi, atau lusa jam 2 siang"
         ),
         "datetime_past": t.gettext(
             "Waktu itu sudah lewat. Tulis waktu yang akan datang, contoh: besok 08.00"
         ),
         "place_expected": t.gettext("Mohon tulis tempatnya. Contoh: Balai Desa Simbang Kulon"),
+        "place_not_a_date": t.gettext(
+            "Itu tanggal dan jam, bukan tempat; waktunya sudah kami catat. Sekarang tulis tempatnya. "
+            "Contoh: Balai Desa Simbang Kulon"
+        ),
         "announcement_empty": t.gettext(
             "Pengumuman masih kosong. Tulis isinya, atau kirim foto/dokumen dengan keterangan."
         ),
@@ -96,6 +107,20 @@ def explain_invalid(t: Translator, reason: str) -> str:
         "month_future": t.gettext(
             "Bulan itu belum tiba. Omzet hanya bisa dilaporkan untuk bulan yang sudah selesai, "
             "contoh: bulan lalu 12,5 juta, atau bulan lalu tutup jika tidak ada penjualan."
+        ),
+        "criteria_format": t.gettext(
+            "Tulis nama kriteria, titik dua, lalu bobotnya. Contoh: Pilihan Dinas 2027: tumbuh 40, tren6 20, lapor 20, pasar 20"
+        ),
+        "criteria_name": t.gettext("Kriteria perlu nama, paling sedikit dua huruf, sebelum titik dua."),
+        "criteria_unknown": t.gettext(
+            "Ada kriteria yang tidak kami kenal. Yang bisa dipakai: tumbuh, tren3, tren6, lapor, konsisten, "
+            "anggota, pelatihan, pasar."
+        ),
+        "criteria_weight": t.gettext(
+            "Setiap kriteria perlu satu bobot, angka bulat 0–100, dan paling sedikit satu bobot lebih dari 0."
+        ),
+        "shortlist_full": t.gettext(
+            "Daftar pilihan paling banyak {n} klaster. Hapus satu dulu dengan /pilihan.", n=criteria_limits()[1]
         ),
         "month_too_old": t.gettext(
             "Laporan hanya bisa untuk 12 bulan terakhir yang sudah selesai. Contoh: bulan lalu "
@@ -173,6 +198,8 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
     names = error.names
     if error.what == "chair_appointed":
         return t.gettext("{nama} sudah menjadi ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
+    if error.what == "shortlisted":
+        return t.gettext("{klaster} sudah ada di daftar pilihan.", klaster=names["klaster"])
     if error.what == "chair_removed":
         return t.gettext("{nama} sudah bukan ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
     texts = {
@@ -192,6 +219,7 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "pledge_withdrawn": t.gettext("Sanggupan Anda sudah ditarik."),
         "part_answered": t.gettext("Anda sudah menjawab tentang bagian ini."),
         "followup_answered": t.gettext("Pertanyaan ini sudah Anda jawab. Terima kasih."),
+        "unshortlisted": t.gettext("Klaster itu sudah tidak ada di daftar pilihan."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 
@@ -231,40 +259,53 @@ def explain_error(t: Translator, error: DomainError) -> str:
 
 
 def help_text(t: Translator, actor: Actor) -> str:
-    """The commands this person can use, by role."""
+    """The commands this person can use, what their role does most first."""
+    koordinator = [
+        t.gettext("/ringkasan — ringkasan omzet klaster, kabupaten atau semua, per bulan"),
+        t.gettext("/ringkasan banding — membandingkan klaster menurut kriteria yang disepakati"),
+        t.gettext("/kriteria — kriteria dan bobot untuk memilih klaster"),
+        t.gettext("/pilihan — daftar 3–5 klaster pilihan, dengan catatan"),
+        t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
+        t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+        t.gettext("/permintaan — meneruskan pesanan pembeli; anggota menyatakan sanggup berapa"),
+        t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
+        t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
+        t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
+        t.gettext("/undang — tautan undangan klaster"),
+        t.gettext("/klaster — membuat klaster baru"),
+        t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
+        t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
+    ]
+    chair = [
+        t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
+        t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
+        t.gettext("/permintaan — meneruskan pesanan pembeli; anggota menyatakan sanggup berapa"),
+        t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
+        t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
+        t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
+        t.gettext("/undang — tautan undangan klaster"),
+    ]
+    member = [
+        t.gettext("/omzet — melapor omzet bulanan"),
+        t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
+        t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
+        t.gettext("/peluang — memilih peluang pasar yang Anda terima"),
+        t.gettext("/profil — melihat dan mengubah data Anda"),
+        t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
+    ]
     lines = [t.gettext("Perintah yang bisa Anda pakai:"), ""]
-    if actor.member is None:
-        lines.append(t.gettext("/daftar — mendaftar sebagai anggota klaster"))
-    else:
-        lines += [
-            t.gettext("/omzet — melapor omzet bulanan"),
-            t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
-            t.gettext("/profil — melihat dan mengubah data Anda"),
-            t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
-            t.gettext("/peluang — memilih peluang pasar yang Anda terima"),
-            t.gettext("/berhenti, /lanjut — menghentikan atau melanjutkan pengumuman"),
-        ]
-    if actor.is_ketua or actor.is_koordinator:
-        lines += [
-            "",
-            t.gettext("Untuk ketua klaster dan koordinator:"),
-            t.gettext("/umumkan — mengirim pengumuman kepada anggota"),
-            t.gettext("/permintaan — meneruskan pesanan pembeli; anggota menyatakan sanggup berapa"),
-            t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
-            t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
-            t.gettext("/undang — tautan undangan klaster"),
-            t.gettext("/anggota — daftar anggota klaster dan statusnya"),
-        ]
     if actor.is_koordinator:
-        lines += [
-            "",
-            t.gettext("Untuk koordinator:"),
-            t.gettext("/ringkasan banding — membandingkan klaster"),
-            t.gettext("/ekspor — mengunduh ringkasan dalam berkas Excel"),
-            t.gettext("/klaster — membuat klaster baru"),
-            t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
-            t.gettext("/ketua — mengangkat atau mencopot ketua klaster"),
-        ]
+        lines += [t.gettext("Untuk koordinator:"), *koordinator]
+        if actor.is_ketua:
+            lines += ["", t.gettext("Untuk ketua klaster:"), *[c for c in chair if c not in koordinator]]
+    elif actor.is_ketua:
+        lines += [t.gettext("Untuk ketua klaster:"), *chair]
+    if actor.member is not None:
+        if len(lines) > 2:
+            lines += ["", t.gettext("Sebagai anggota:")]
+        lines += member
+    elif not actor.roles:
+        lines.append(t.gettext("/daftar — mendaftar sebagai anggota klaster"))
     lines += [
         "",
         t.gettext("/dataku — salinan semua data yang kami simpan tentang Anda"),

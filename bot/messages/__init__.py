@@ -50,10 +50,15 @@ class Payload:
     buttons: Rows = field(default_factory=tuple)
     photo: str | None = None
     document: str | None = None
+    # The text is Telegram HTML (links to tap: tg://user?id=..., https://t.me/+62...); every
+    # value in it was escaped by the renderer.
+    html: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The form kept in the deliveries table."""
         data: dict[str, Any] = {"text": self.text, "buttons": [[list(b) for b in line] for line in self.buttons]}
+        if self.html:
+            data["html"] = True
         if self.photo:
             data["photo"] = self.photo
         if self.document:
@@ -71,4 +76,5 @@ class Payload:
             buttons=tuple(tuple(button(b) for b in line) for line in data.get("buttons") or ()),
             photo=data.get("photo"),
             document=data.get("document"),
+            html=bool(data.get("html")),
         )

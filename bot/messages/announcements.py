@@ -8,9 +8,10 @@ from datetime import datetime
 from bot import callbacks as cb
 from bot.dates import format_moment
 from bot.domain import AnnouncementKind as Kind
+from bot.domain import Sender
 from bot.i18n import Translator
-from bot.market import Sender
 from bot.messages import Button, Payload, Rows
+from bot.messages.places import region_title
 from bot.money import format_count
 
 
@@ -20,27 +21,29 @@ def when(t: Translator, moment: datetime, zone: str) -> str:
     return t.gettext("{tanggal}, pukul {jam} {zona}", tanggal=day, jam=clock, zona=label)
 
 
-def sender_line(t: Translator, sender: Sender | None) -> str | None:
-    """ "Dari: Siti Aminah, ketua klaster Batik Simbang Kulon": every opportunity names who sent it."""
-    if sender is None:
-        return None
-    if sender.role == "ketua":
-        role = t.gettext("ketua klaster {klaster}", klaster=sender.place) if sender.place else t.gettext("ketua klaster")
-    elif sender.place:
-        role = t.gettext("koordinator Kab./Kota {kabupaten}", kabupaten=sender.place)
-    else:
-        role = t.gettext("koordinator program")
-    if sender.name:
-        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
-    return t.gettext("Dari: {peran}", peran=role)
-
-
 def header(t: Translator, kind: Kind) -> str:
     return {
         Kind.PELUANG: t.gettext("PELUANG PASAR"),
         Kind.PELATIHAN: t.gettext("PELATIHAN"),
         Kind.UMUM: t.gettext("PENGUMUMAN"),
     }[kind]
+
+
+def sender_line(t: Translator, sender: Sender | None) -> str | None:
+    """"Dari: Siti Aminah, ketua Batik Simbang Kulon" / "Dari: koordinator Kabupaten Demak":
+    every announcement and market request names who sent it (None: nobody to name)."""
+    if sender is None:
+        return None
+    if sender.role == "ketua":
+        role = t.gettext("ketua {klaster}", klaster=sender.place) if sender.place else t.gettext("ketua klaster")
+    elif sender.place:
+        place = region_title(t, sender.place) if sender.region else sender.place
+        role = t.gettext("koordinator {wilayah}", wilayah=place)
+    else:
+        role = t.gettext("koordinator Dinas Koperasi dan UKM")
+    if sender.name:
+        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
+    return t.gettext("Dari: {peran}", peran=role)
 
 
 def member_text(
@@ -53,15 +56,9 @@ def member_text(
     zone: str,
     sender: Sender | None = None,
 ) -> str:
-    """The text members read: header, who sent it (an opportunity), body, training details, what
-    the buttons do."""
-    parts = [header(t, kind)]
-    # A member deciding on a buyer's offer needs to know whose it is.
-    line = sender_line(t, sender) if kind is Kind.PELUANG else None
-    if line:
-        parts.append(line)
-    if text:
-        parts += ["", text]
+    """The text members read: header, who sends it, body, training details, what the buttons do."""
+    head = [header(t, kind)] + ([sender_line(t, sender)] if sender is not None else [])
+    parts = [*head, "", text] if text else head
     if kind is Kind.PELATIHAN and training_at is not None:
         parts += ["", t.gettext("Waktu: {waktu}", waktu=when(t, training_at, zone))]
         if training_place:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot import callbacks as cb
+from bot.dates import format_month
 from bot.domain import MemberProfile
 from bot.i18n import Translator
 from bot.messages import Button, Payload
+from bot.money import format_count
+from bot.services.member_states import STATES, MemberStates, State
 
 
 def join_request(t: Translator, member: MemberProfile) -> Payload:
@@ -52,3 +55,55 @@ def chair_change(t: Translator, cluster_name: str, appointed: bool) -> Payload:
             )
         )
     return Payload(t.gettext("Anda tidak lagi menjadi ketua {klaster}.", klaster=cluster_name))
+
+
+def state_label(t: Translator, state: State) -> str:
+    return {
+        State.REPORTED: t.gettext("sudah melapor"),
+        State.NO_SALES: t.gettext("melapor: tidak ada penjualan"),
+        State.NOT_YET: t.gettext("belum melapor"),
+        State.BLOCKED: t.gettext("memblokir bot"),
+        State.PAUSED: t.gettext("berhenti menerima pengumuman"),
+        State.PENDING: t.gettext("menunggu persetujuan"),
+    }[state]
+
+
+# A message holds 4096 characters; leave room for the heading.
+_BUDGET = 3800
+
+
+def member_states(t: Translator, found: MemberStates) -> list[Payload]:
+    """/anggota: each member's state this month, the counts, and a filter button per state;
+    split over messages (the buttons under the last)."""
+    month = format_month(found.month, t.locale)
+    heading = [
+        t.gettext("Anggota {klaster} — laporan {bulan}: {n} orang", klaster=found.cluster.name, bulan=month,
+                  n=format_count(found.total, t.locale)),
+        " · ".join(f"{state_label(t, s)} {format_count(found.counts[s], t.locale)}" for s in STATES if found.counts[s]),
+    ]
+    if found.shown is not None:
+        heading.append(t.gettext("Ditampilkan: {keadaan} ({n} orang)", keadaan=state_label(t, found.shown),
+                                 n=format_count(len(found.members), t.locale)))
+    lines = [
+        t.gettext("{no}. {nama} — {usaha}: {keadaan}", no=i, nama=m.name, usaha=m.business_name,
+                  keadaan="; ".join(state_label(t, s) for s in m.states))
+        for i, m in enumerate(found.members, 1)
+    ]
+    if not lines:
+        lines = [t.gettext("Tidak ada anggota dengan keadaan ini.")]
+    texts, chunk = [], [*heading, ""]
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > _BUDGET:
+            texts.append("\n".join(chunk))
+            chunk = []
+        chunk.append(line)
+    texts.append("\n".join(chunk))
+    filters = [
+        Button(t.gettext("{keadaan} ({n})", keadaan=state_label(t, s), n=format_count(found.counts[s], t.locale)),
+               cb.members_filter(found.cluster.id, s.value))
+        for s in STATES if found.counts[s] and s is not found.shown
+    ]
+    if found.shown is not None:
+        filters.append(Button(t.gettext("Semua"), cb.members_filter(found.cluster.id, "semua")))
+    rows = tuple(tuple(filters[i:i + 2]) for i in range(0, len(filters), 2))
+    return [Payload(text) for text in texts[:-1]] + [Payload(texts[-1], rows)]

@@ -3,20 +3,29 @@ member's card."""
 
 from __future__ import annotations
 
+from html import escape
+
 from bot import callbacks as cb
 from bot.dates import format_month
 from bot.i18n import Translator
 from bot.messages import Button, Payload
 from bot.messages.announcements import when
+from bot.messages.places import region_title
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
-from bot.services.summaries import MIN_REPORTERS, Figures, Missing
+from bot.services.summaries import MIN_REPORTERS, Figures, Missing, MissingPerson
+
+# A message holds 4096 characters; the links' markup counts, the shown text is shorter.
+MISSING_BUDGET = 4000
 
 
 def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
     """The summary as chairs and koordinator read it; money figures only where the small-numbers
     rule allows (bot.services.summaries)."""
     month = format_month(f.month, t.locale)
-    title = f.title or t.gettext("semua klaster di wilayah Anda")
+    if region:
+        title = region_title(t, f.title) if f.title else t.gettext("semua klaster di wilayah Anda")
+    else:
+        title = f.title or t.gettext("semua klaster di wilayah Anda")
     lines = [t.gettext("Ringkasan {nama} — {bulan}", nama=title, bulan=month), ""]
     lines.append(t.gettext("Anggota: {n}", n=format_count(f.members, t.locale)))
     lines.append(
@@ -64,20 +73,46 @@ def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _person_line(t: Translator, number: int, person: MissingPerson) -> str:
+    """ "3. <Nama> — <+62…>": the name opens a chat with them, the phone too (tap to message)."""
+    name = escape(person.name, quote=False) or escape(t.gettext("(tanpa nama)"), quote=False)
+    if person.telegram_user_id:
+        name = f'<a href="tg://user?id={person.telegram_user_id}">{name}</a>'
+    if person.phone:
+        phone = escape(person.phone, quote=False)
+        contact = f'<a href="https://t.me/{escape(person.phone)}">{phone}</a>'
+    else:
+        contact = escape(t.gettext("nomor tidak dibagikan"), quote=False)
+    return f"{number}. {name} — {contact}"
+
+
 def missing_text(t: Translator, missing: Missing) -> str:
+    """Telegram HTML: who has not reported, each a tap-to-message link."""
     month = format_month(missing.month, t.locale)
-    if not missing.names:
-        return t.gettext("Semua anggota {klaster} sudah melapor omzet {bulan}.", klaster=missing.cluster.name, bulan=month)
+    if not missing.people:
+        return escape(t.gettext("Semua anggota {klaster} sudah melapor omzet {bulan}.", klaster=missing.cluster.name, bulan=month), quote=False)
     lines = [
-        t.gettext(
+        escape(t.gettext(
             "Belum melapor omzet {bulan} di {klaster}: {n} dari {jumlah} anggota.",
             bulan=month, klaster=missing.cluster.name,
-            n=format_count(len(missing.names), t.locale), jumlah=format_count(missing.members, t.locale),
-        ),
+            n=format_count(len(missing.people), t.locale), jumlah=format_count(missing.members, t.locale),
+        ), quote=False),
+        escape(t.gettext("Ketuk nama untuk mengirim pesan, atau nomor untuk menghubungi lewat nomornya."), quote=False),
         "",
     ]
-    lines += [f"{i}. {name}" for i, (_, name) in enumerate(missing.names, 1)]
-    return "\n".join(lines)[:3900]
+    size = sum(len(line) + 1 for line in lines)
+    for number, person in enumerate(missing.people, 1):
+        line = _person_line(t, number, person)
+        if size + len(line) + 1 > MISSING_BUDGET:
+            # Whole lines only: a cut link would be HTML Telegram refuses.
+            lines.append(escape(t.gettext(
+                "… dan {n} lainnya. Tombol Ingatkan mengingatkan semuanya.",
+                n=format_count(len(missing.people) - number + 1, t.locale),
+            ), quote=False))
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
 
 
 def summary(t: Translator, f: Figures) -> Payload:
@@ -87,8 +122,10 @@ def summary(t: Translator, f: Figures) -> Payload:
 
 
 def missing(t: Translator, m: Missing) -> Payload:
-    """To the chair after the deadline: who has not reported, with the one-tap nudge."""
-    return Payload(missing_text(t, m), ((Button(t.gettext("Ingatkan"), cb.summary_action("nudge", m.cluster.id, str(m.month))),),))
+    """Who has not reported, each a tap-to-message link, with the one-tap nudge (to the chair
+    after the deadline, and /belumlapor)."""
+    buttons = ((Button(t.gettext("Ingatkan"), cb.summary_action("nudge", m.cluster.id, str(m.month))),),) if m.people else ()
+    return Payload(missing_text(t, m), buttons, html=True)
 
 
 def card(t: Translator, f: Figures, amount: int) -> Payload:

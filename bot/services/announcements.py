@@ -9,15 +9,15 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, or_, select
 
-from bot.dates import MonthError, parse_day_and_time
+from bot.dates import MonthError, looks_like_day_and_time, parse_day_and_time
 from bot.domain import (
     CLUSTER_ZONES,
     Actor,
@@ -29,6 +29,7 @@ from bot.domain import (
     NotAllowed,
     NotFound,
     Role,
+    Sender,
     StaleAction,
     TooLong,
 )
@@ -40,13 +41,14 @@ from bot.domain import (
 )
 from bot.flows import Flow
 from bot.i18n import I18n, Translator
-from bot.market import Sender
 from bot.messages import Payload
 from bot.messages import announcements as texts
 from bot.quiet_hours import first_allowed
 from bot.services import notices
 from bot.services.actors import resolve_actor
 from bot.services.converters import cluster_info
+from bot.services.text_fields import CLUSTER_NAME_MAX, NAME_MAX
+from bot.services.text_fields import PLACE_MAX as KABUPATEN_MAX
 from bot.text_limits import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.models import Announcement, Member, TelegramUser
 from db.sql import keyset_pages
@@ -62,16 +64,25 @@ def _frame(kind: Kind) -> int:
     """The most the bot's own words around a body take, in any language, month and zone: the
     header, the training's date and longest place, what the buttons do."""
     i18n = I18n()
+    # Every copy names its sender ("Dari: ..."): the longest name in the longest role and place.
+    name = "W" * NAME_MAX
+    senders = (
+        Sender(name, Role.KETUA, "W" * CLUSTER_NAME_MAX),
+        Sender(name, Role.KOORDINATOR, "W" * CLUSTER_NAME_MAX, region=False),
+        Sender(name, Role.KOORDINATOR, "W" * KABUPATEN_MAX),
+        Sender(name, Role.KOORDINATOR),
+    )
     longest = 0
     for language in i18n.languages:
         t = i18n.translator(language)
         for zone in CLUSTER_ZONES.values():
             for month in range(1, 13):
                 moment = datetime(2026, month, 28, 3, 0, tzinfo=ZoneInfo("UTC"))
-                rendered = texts.member_text(
-                    t, kind, "x", training_at=moment, training_place="W" * PLACE_MAX, zone=zone
-                )
-                longest = max(longest, telegram_length(rendered) - 1)
+                for sender in senders:
+                    rendered = texts.member_text(
+                        t, kind, "x", training_at=moment, training_place="W" * PLACE_MAX, zone=zone, sender=sender
+                    )
+                    longest = max(longest, telegram_length(rendered) - 1)
     return longest
 
 
@@ -117,6 +128,9 @@ class Draft:
     training_place: str | None = None
     zone: str = "Asia/Jakarta"
     scheduled_for: datetime | None = None
+    # The time the author typed when it fell in quiet hours: scheduled_for is then the
+    # morning the announcement really arrives, and the author is told both.
+    asked_for: datetime | None = None
     # Names this draft on its send buttons, and the announcement it becomes (draft_key).
     key: str | None = None
     # Who members will read it is from (the preview shows it too).
@@ -128,6 +142,8 @@ class ComposeView:
     step: Step
     draft: Draft
     targets: tuple[TargetOption, ...] = ()
+    # /umumkan found this draft unsent: ask whether to continue it or start a new one.
+    unsent: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,14 +215,32 @@ async def _save(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
     return await _view(uow, actor, step, data)
 
 
+def sender_of(actor: Actor, clusters: list[ClusterInfo]) -> Sender:
+    """The role an announcement to these clusters is sent in: koordinator where a koordinator
+    grant reaches them all, else the chair of the cluster."""
+    name = actor.member.name if actor.member is not None and actor.member.name else None
+    grants = [r for r in actor.roles if r.role is Role.KOORDINATOR and clusters and all(r.covers(c) for c in clusters)]
+    if grants:
+        grant = min(grants, key=lambda r: (r.cluster_id is None and r.kabupaten is None, r.kabupaten is None))
+        if grant.kabupaten:
+            return Sender(name, Role.KOORDINATOR, grant.kabupaten)
+        if grant.cluster_id is not None:
+            return Sender(name, Role.KOORDINATOR, clusters[0].name, region=False)
+        return Sender(name, Role.KOORDINATOR)
+    chaired = next((c for c in clusters if any(r.role is Role.KETUA and r.covers(c) for r in actor.roles)), None)
+    return Sender(name, Role.KETUA, chaired.name if chaired else None)
+
+
 async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any]) -> ComposeView:
     names = []
     zone = "Asia/Jakarta"
+    infos = []
     for cluster_id in data.get("cluster_ids", []):
         cluster = await uow.clusters.get(cluster_id)
         if cluster is not None:
             names.append(cluster.name)
             zone = cluster.timezone
+            infos.append(cluster_info(cluster))
     draft = Draft(
         cluster_names=tuple(names),
         kind=Kind(data["kind"]) if data.get("kind") else None,
@@ -217,8 +251,9 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
         training_place=data.get("training_place"),
         zone=zone,
         scheduled_for=datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None,
+        asked_for=datetime.fromisoformat(data["asked_for"]) if data.get("asked_for") else None,
         key=data.get("key"),
-        sender=await sender_of(uow, actor, list(data.get("cluster_ids", []))),
+        sender=sender_of(actor, infos) if infos else None,
     )
     targets: tuple[TargetOption, ...] = ()
     if step is Step.TARGET:
@@ -226,11 +261,18 @@ async def _view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[str, Any])
     return ComposeView(step, draft, targets)
 
 
-async def begin(uow: UnitOfWork, actor: Actor) -> ComposeView:
-    """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope."""
+async def begin(uow: UnitOfWork, actor: Actor, *, fresh: bool = False) -> ComposeView:
+    """/umumkan: a chair's own cluster is the audience; a koordinator chooses within scope.
+
+    A draft not sent yet is never dropped silently: unless `fresh` ("Mulai baru"), the view of
+    that draft comes back marked `unsent`, for the author to continue it or start anew."""
     clusters = await clusters_in_scope(uow, actor)
     if not clusters:
         raise NotFound("no_clusters_in_scope")
+    existing = await FLOW.load(uow, actor.telegram_user_id)
+    if existing is not None and not fresh:
+        view = await _view(uow, actor, existing[0], existing[1])
+        return replace(view, unsent=True)
     # A fresh key per draft: a send button of an older draft never sends this one.
     key = secrets.token_hex(4)
     if len(clusters) == 1:
@@ -260,6 +302,7 @@ async def submit_text(
     *,
     attachment_type: str | None = None,
     attachment_file_id: str | None = None,
+    now: datetime | None = None,
 ) -> ComposeView:
     """The announcement text, optionally with a photo or document (its caption is the text)."""
     step, data = await _state(uow, actor)
@@ -269,6 +312,9 @@ async def submit_text(
         place = " ".join((text or "").split())
         if len(place) < 3:
             raise InvalidInput("place_expected")
+        if looks_like_day_and_time(place, now or datetime.now(UTC), (await _view(uow, actor, step, data)).draft.zone):
+            # The date typed again (the answer to the question before): not a place.
+            raise InvalidInput("place_not_a_date")
         if len(place) > PLACE_MAX:
             raise InvalidInput("too_long")
         data["training_place"] = place
@@ -303,7 +349,10 @@ async def submit_when(uow: UnitOfWork, actor: Actor, text: str | None, now: date
     if step is Step.TRAINING_WHEN:
         data["training_at"] = moment.isoformat()
         return await _save(uow, actor, Step.PREVIEW if data.get("training_place") else Step.TRAINING_PLACE, data)
-    data["scheduled_for"] = moment.isoformat()
+    # Nothing scheduled reaches members at night: say back when it really arrives.
+    arrives = first_allowed(moment, view.draft.zone)
+    data["scheduled_for"] = arrives.isoformat()
+    data["asked_for"] = moment.isoformat() if arrives != moment else None
     return await _save(uow, actor, Step.PREVIEW, data)
 
 
@@ -455,20 +504,11 @@ def member_copy(
     )
 
 
-async def sender_of(uow: UnitOfWork, actor: Actor, cluster_ids: list[int]) -> Sender:
-    """How members are told who sent an opportunity or announcement: the sender's name when they
-    are a member too, and the role of theirs that reaches these clusters."""
-    clusters = [cluster_info(c) for c in await uow.clusters.all() if c.id in set(cluster_ids)]
-    name = actor.member.name if actor.member is not None and actor.member.name else None
-    for role in (Role.KETUA, Role.KOORDINATOR):
-        for grant in actor.roles:
-            if grant.role is role and any(grant.covers(c) for c in clusters):
-                if grant.cluster_id is not None:
-                    place = next((c.name for c in clusters if c.id == grant.cluster_id), grant.cluster_name)
-                else:
-                    place = grant.kabupaten
-                return Sender(name, role.value, place)
-    return Sender(name, Role.KOORDINATOR.value if actor.is_koordinator else Role.KETUA.value, None)
+async def sender_to(uow: UnitOfWork, actor: Actor, cluster_ids: list[int]) -> Sender:
+    """Who members are told sent an announcement or a market request to these clusters (see
+    sender_of)."""
+    wanted = set(cluster_ids)
+    return sender_of(actor, [cluster_info(c) for c in await uow.clusters.all() if c.id in wanted])
 
 
 async def sender_for(uow: UnitOfWork, telegram_user_id: int, cluster_ids: list[int]) -> Sender | None:
@@ -476,7 +516,7 @@ async def sender_for(uow: UnitOfWork, telegram_user_id: int, cluster_ids: list[i
     if telegram_user_id == 0:
         return None
     author, _ = await resolve_actor(uow, telegram_user_id)
-    return await sender_of(uow, author, cluster_ids)
+    return await sender_to(uow, author, cluster_ids)
 
 
 def _progress_key(announcement_id: int) -> str:
@@ -554,7 +594,7 @@ async def publish(
         cluster_ids,
     )
     announcement_id = announcement.id
-    sender = await sender_of(uow, actor, cluster_ids)
+    sender = await sender_to(uow, actor, cluster_ids)
     queued = await queue_member_copies(
         uow, cluster_ids,
         # A training's hour is each cluster's own, so a copy is rendered per language and zone.
@@ -607,6 +647,35 @@ async def cancel_scheduled(uow: UnitOfWork, actor: Actor, announcement_id: int) 
     await uow.audit.record("announcement.cancel", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}")
     await uow.commit()
     return cancelled
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    announcement_id: int
+    kind: Kind
+    text: str
+    scheduled_for: datetime
+    zone: str
+    cluster_names: tuple[str, ...]
+    recipients: int
+
+
+async def scheduled_of(uow: UnitOfWork, actor: Actor) -> list[Scheduled]:
+    """/terjadwal: the author's announcements that wait for their time, soonest first."""
+    if not (actor.is_ketua or actor.is_koordinator):
+        raise NotAllowed("announce")
+    found = []
+    for a in await uow.announcements.scheduled_by(actor.telegram_user_id):
+        clusters = []
+        for cluster_id in await uow.announcements.cluster_ids(a.id):
+            cluster = await uow.clusters.get(cluster_id)
+            if cluster is not None:
+                clusters.append(cluster)
+        zone = clusters[0].timezone if clusters else "Asia/Jakarta"
+        found.append(Scheduled(
+            a.id, Kind(a.kind), a.text, a.scheduled_for, zone, tuple(sorted(c.name for c in clusters)), a.recipients,
+        ))
+    return found
 
 
 @dataclass(frozen=True)
@@ -706,7 +775,7 @@ class Respondent:
     name: str
     business_name: str
     phone: str | None
-    answer: Answer
+    answer: Answer | None  # None: not answered yet
 
 
 async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tuple[Kind, list[Respondent]]:
@@ -723,9 +792,28 @@ async def responses(uow: UnitOfWork, actor: Actor, announcement_id: int) -> tupl
     if not readable:
         raise NotAllowed("announcement_author")
     rows = await uow.announcements.responses(announcement_id)
-    return Kind(announcement.kind), [
+    answered = [
         Respondent(m.name or "", m.business_name or "", m.phone, Answer(answer))
         for answer, m in rows if m.cluster_id in readable
+    ]
+    return Kind(announcement.kind), answered
+
+
+async def unanswered(uow: UnitOfWork, actor: Actor, announcement_id: int) -> list[Respondent]:
+    """Who received a training invitation and has not answered yet (name, business, shared
+    phone), for its author, from the clusters they manage now."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id:
+        raise NotAllowed("announcement_author")
+    current = {c.id for c in await clusters_in_scope(uow, actor)}
+    readable = current & set(await uow.announcements.cluster_ids(announcement_id))
+    if not readable:
+        raise NotAllowed("announcement_author")
+    return [
+        Respondent(name or "", business or "", phone, None)
+        for name, business, phone in await uow.announcements.not_answered(announcement_id, sorted(readable))
     ]
 
 

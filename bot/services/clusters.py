@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.domain import (
     Actor,
     ClusterInfo,
+    DomainError,
     InvalidInput,
     MemberProfile,
     NotAllowed,
@@ -140,12 +141,27 @@ async def all_clusters(uow: UnitOfWork) -> list[ClusterInfo]:
     return [cluster_info(c) for c in await uow.clusters.all()]
 
 
-async def find_cluster(uow: UnitOfWork, name_or_code: str) -> ClusterInfo:
-    """A cluster by its invite code or (case-insensitive) name."""
+async def find_cluster(
+    uow: UnitOfWork, name_or_code: str, *, partial_for: Actor | None = None
+) -> ClusterInfo:
+    """A cluster by its invite code or (case-insensitive) name; with `partial_for`, also by any
+    part of its name ("simbang kulon" finds "Batik Simbang Kulon") among the clusters that
+    actor manages (other names are never revealed). Several matches: AmbiguousCluster."""
     cluster = await uow.clusters.by_name_or_code(name_or_code)
-    if cluster is None:
+    if cluster is not None:
+        return cluster_info(cluster)
+    words = " ".join(name_or_code.split()).casefold().split()
+    if partial_for is None or not words:
         raise NotFound("cluster")
-    return cluster_info(cluster)
+    found = tuple(
+        c for c in (cluster_info(x) for x in await uow.clusters.all())
+        if partial_for.can_manage(c) and all(w in c.name.casefold() for w in words)
+    )
+    if not found:
+        raise NotFound("cluster")
+    if len(found) > 1:
+        raise AmbiguousCluster(" ".join(name_or_code.split()), found)
+    return found[0]
 
 
 async def cluster_by_id(uow: UnitOfWork, cluster_id: int) -> ClusterInfo:
@@ -154,6 +170,15 @@ async def cluster_by_id(uow: UnitOfWork, cluster_id: int) -> ClusterInfo:
     if cluster is None:
         raise NotFound("cluster")
     return cluster_info(cluster)
+
+
+class AmbiguousCluster(DomainError):
+    """A part of a name that fits several clusters: `candidates` to choose from."""
+
+    def __init__(self, text: str, candidates: tuple[ClusterInfo, ...]) -> None:
+        super().__init__(text)
+        self.text = text
+        self.candidates = candidates
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
     followups = await rq.followups_of_person(session, user_id, member_id)
     authored = await rq.requests_by(session, user_id)
     products, photos, enquiries = await pq.catalogue_of(session, member_id, user_id)
+    criteria = await pq.criteria_of(session, user_id)
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _iso(now),
@@ -205,6 +206,17 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
                 "messages_relayed": e.messages, "created_at": _iso(e.created_at),
             }
             for e in enquiries
+        ],
+        # A koordinator's criteria sets, the set they rank by and their shortlist (with notes).
+        "criteria_sets": [
+            {"name": name, "version": version, "weights": weights, "created_at": _iso(at)}
+            for name, version, weights, at in criteria["made"]
+        ],
+        "criteria_in_use": (
+            {"name": criteria["chosen"][0], "version": criteria["chosen"][1]} if criteria["chosen"] else None
+        ),
+        "shortlist": [
+            {"cluster": name, "note": note, "added_at": _iso(at)} for name, note, at in criteria["shortlist"]
         ],
         "audit_log": [_audit_item(e, user_id, member_id) for e in audit],
     }

@@ -223,7 +223,7 @@ async def _compose_view(uow: UnitOfWork, actor: Actor, step: Step, data: dict[st
     for cluster_id in cluster_ids[:1]:
         cluster = await uow.clusters.get(cluster_id)
         zone = cluster.timezone if cluster is not None else zone
-    sender = await announcements.sender_of(uow, actor, cluster_ids)
+    sender = await announcements.sender_to(uow, actor, cluster_ids)
     targets: tuple[announcements.TargetOption, ...] = ()
     if step is Step.TARGET:
         targets = announcements.target_options(await announcements.clusters_in_scope(uow, actor))

@@ -401,7 +401,8 @@ async def region_figures(
     clusters, whole = _region_of(actor, every, kabupaten)
     if not clusters:
         raise NotFound("region")
-    title = kabupaten or ""
+    # The kabupaten as the clusters spell it, not as typed ("demak"): the renderer titles it.
+    title = clusters[0].kabupaten if kabupaten else ""
     figures = await _region_month(uow, month, clusters, whole, now, deadline, title)
     if not figures.suppressed:
         # Changes only against a month that was itself shown as a region, or they would reveal it.
@@ -435,15 +436,31 @@ async def comparison(
 
 
 @dataclass(frozen=True)
+class MissingPerson:
+    """Someone who has not reported: whom to call or message (never a figure)."""
+
+    member_id: int
+    name: str
+    phone: str | None  # only where they shared it
+    telegram_user_id: int | None
+
+
+@dataclass(frozen=True)
 class Missing:
     cluster: ClusterInfo
     month: Month
-    names: tuple[tuple[int, str], ...]  # (member id, name)
+    people: tuple[MissingPerson, ...]
     members: int
+
+    @property
+    def names(self) -> tuple[tuple[int, str], ...]:
+        """(member id, name) of who has not reported."""
+        return tuple((p.member_id, p.name) for p in self.people)
 
 
 async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int, month: Month) -> Missing:
-    """Who has not reported the month yet (names only, never figures).
+    """Who has not reported the month yet, with what a chair needs to reach them (name, shared
+    phone, Telegram id for a tap-to-message link), never figures.
 
     Read as (id, name) columns, not ORM objects: a 100,000-member cluster would cost some 200 MB.
     """
@@ -455,9 +472,14 @@ async def missing_reports(uow: UnitOfWork, actor: Actor | None, cluster_id: int,
         raise NotAllowed("cluster_scope")
     reported = await q.reporters_of(uow.session, str(month), cluster_id)
     rows = (await uow.session.execute(
-        select(Member.id, Member.name).where(*_expected_reporters(info, month)).order_by(Member.name)
+        select(Member.id, Member.name, Member.phone, Member.telegram_user_id)
+        .where(*_expected_reporters(info, month)).order_by(Member.name)
     )).all()
-    return Missing(info, month, tuple((member_id, name or "") for member_id, name in rows if member_id not in reported), len(rows))
+    return Missing(
+        info, month,
+        tuple(MissingPerson(mid, name or "", phone, tg) for mid, name, phone, tg in rows if mid not in reported),
+        len(rows),
+    )
 
 
 def _expected_reporters(cluster: ClusterInfo, month: Month) -> tuple[Any, ...]:

@@ -63,7 +63,7 @@ async def test_ketua_announces_training_members_answer_and_ketua_sees_lists(bot,
     await members[2].press("Tidak bisa")
     await members[1].press("Tidak bisa")  # changed their mind
     await chair.press("Daftar hadir")
-    assert "Daftar hadir: 1 ikut, 2 tidak bisa." in chair.last_text
+    assert "Daftar hadir: 1 ikut, 2 tidak bisa, 0 belum menjawab." in chair.last_text
     assert "Ani Lestari" in chair.last_text
 
     async with bot.uow(read_only=True) as uow:
@@ -135,7 +135,8 @@ async def test_scheduled_announcement_waits_for_morning_and_can_be_cancelled(bot
     await _compose(chair, "Umum", "Besok pagi ada kunjungan Dinas.")
     await chair.press("Jadwalkan")
     await chair.send("28/11/2026 21.00")  # 21.00 WIB is quiet time
-    await chair.press("Jadwalkan 28 November 2026, pukul 21.00 WIB")
+    # Said back as when it really arrives: 07.00 WIB the next morning.
+    await chair.press("Jadwalkan 29 November 2026, pukul 07.00 WIB")
     assert "dijadwalkan" in chair.last_text
     async with bot.uow(read_only=True) as uow:
         due = (await uow.session.scalars(select(Delivery.not_before))).all()

@@ -26,7 +26,8 @@ async def test_a_cluster_named_like_a_formula_is_text_in_ekspor(bot, name):
     await koor.send("/ekspor")
     [(_, (_filename, content, _mime))] = bot.api.calls_to("sendDocument")[-1].files.items()
     sheet = load_workbook(io.BytesIO(content)).active
-    names = {row[0].value for row in sheet.iter_rows(min_row=2)}
+    column = [c.value for c in sheet[1]].index("Klaster")  # the tidy sheet: Kabupaten/Kota, Komoditas, Klaster, ...
+    names = {row[column].value for row in sheet.iter_rows(min_row=2)}
     assert names == {name}
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     # And in the file itself: no formula element anywhere (what Excel would evaluate).

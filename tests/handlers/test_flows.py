@@ -11,7 +11,15 @@ from sqlalchemy import select
 
 from bot.domain import Role
 from bot.flows import Flow
-from bot.services import announcements, catalogue, cluster_setup, profile, registration, reports
+from bot.services import (
+    announcements,
+    catalogue,
+    cluster_setup,
+    criteria,
+    profile,
+    registration,
+    reports,
+)
 from bot.services import requests as market
 from db.models import ConversationState
 from handlers.flows import FLOWS
@@ -21,9 +29,10 @@ MEMBER, CHAIR, KOOR = 810, 811, 812
 
 
 def test_every_flow_of_the_core_is_in_the_table():
-    declared = {m.FLOW.name for m in (registration, reports, announcements, profile, cluster_setup, market)}
+    cores = (registration, reports, announcements, profile, cluster_setup, market, criteria)
+    declared = {m.FLOW.name for m in cores}
     declared.add(market.ANSWER_FLOW.name)  # market requests have two: composing, and typed answers
-    assert all(isinstance(m.FLOW, Flow) for m in (registration, reports, announcements, profile, cluster_setup, market))
+    assert all(isinstance(m.FLOW, Flow) for m in cores)
     # The catalogue declares three: a product's details, a buyer's enquiry, a relayed reply.
     declared |= {f.name for f in (catalogue.FLOW, catalogue.ASK_FLOW, catalogue.REPLY_FLOW)}
     assert set(FLOWS) == declared

@@ -17,6 +17,7 @@ from bot.services import monthly, summaries
 from bot.shell.background import run_monthly_jobs
 from db.models import Delivery, JobRun, Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
+from tests.support.harness import export_table
 
 CHAIR, KOOR, KOOR_DEMAK, MEMBER_BASE = 800, 801, 802, 30_000
 OCTOBER = Month(2026, 10)
@@ -220,14 +221,13 @@ async def test_ringkasan_roles_scopes_and_same_figures_as_export(bot):
     sent = bot.api.calls_to("sendDocument")[-1]
     [(_, (filename, content, _mime))] = sent.files.items()
     assert filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(content)).active
-    header = [c.value for c in sheet[1]]
-    assert header[:6] == ["Klaster", "Bulan", "Anggota", "Sudah melapor", "Tingkat pelaporan", "Total omzet"]
-    october = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Batik Simbang Kulon" and row[1] == "2026-10"]
-    assert october[0][5] == sum(a for _, a in reports["2026-10"])
-    assert sheet.cell(row=2, column=6).number_format == '"Rp"#,##0'
-    jambu_rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Jambu Lele"]
-    assert jambu_rows and jambu_rows[0][5] is None and "belum cukup" in jambu_rows[0][10]
+    sheet = load_workbook(io.BytesIO(content))["Ringkasan"]
+    rows = export_table(content)
+    october = [r for r in rows if r["Klaster"] == "Batik Simbang Kulon" and r["Bulan"] == datetime(2026, 10, 1)]
+    assert october[0]["Total omzet"] == sum(a for _, a in reports["2026-10"])
+    assert sheet.cell(row=2, column=8).number_format == '"Rp"#,##0'
+    jambu_rows = [r for r in rows if r["Klaster"] == "Jambu Lele"]
+    assert jambu_rows and jambu_rows[0]["Total omzet"] is None and "belum cukup" in jambu_rows[0]["Catatan"]
     async with bot.uow(read_only=True) as uow:
         actions = (await uow.session.scalars(select(func.count()).where(JobRun.id > 0))).all()
         from db.models import AuditEntry

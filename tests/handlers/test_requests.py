@@ -63,7 +63,7 @@ async def test_the_whole_loop_from_request_to_deal_and_figures(bot, cluster):
     # Every member's copy names its sender and asks "Sanggup".
     copy = ani.message_with_button("Sanggup")
     assert copy["text"].startswith("PERMINTAAN PEMBELI")
-    assert "Dari: ketua klaster Batik Simbang Kulon" in copy["text"]
+    assert "Dari: ketua Batik Simbang Kulon" in copy["text"]
     assert "Jumlah: 500 lembar" in copy["text"] and "Harga: Rp50.000 per lembar" in copy["text"]
     assert "Batas waktu: 5 Desember 2026" in copy["text"]
 
@@ -386,10 +386,10 @@ async def test_plain_peluang_interest_works_and_is_followed_up(bot, cluster):
     await chair.press("Peluang pasar")
     await chair.send("Pembeli dari Semarang mencari 200 lembar batik tulis.")
     preview = chair.texts()[-2]
-    assert "Dari: ketua klaster Batik Simbang Kulon" in preview
+    assert "Dari: ketua Batik Simbang Kulon" in preview
     await chair.press("Kirim sekarang")
     await bot.drain()
-    assert "Dari: ketua klaster Batik Simbang Kulon" in ani.message_with_button("Saya tertarik")["text"]
+    assert "Dari: ketua Batik Simbang Kulon" in ani.message_with_button("Saya tertarik")["text"]
     await ani.press("Saya tertarik")
     await ani.press("Saya tertarik")
     assert "sudah tercatat" in ani.last_text and "Tarik minat" in ani.buttons()

@@ -6,13 +6,11 @@ member's figure any more."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import combinations
 
-from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from bot.dates import Month
@@ -21,6 +19,7 @@ from bot.services import summaries
 from bot.shell.background import run_monthly_jobs
 from db.models import Member, MonthlyReport
 from db.summary_queries import rebuild_upkeep
+from tests.support.harness import export_table
 
 OCTOBER, SEPTEMBER = Month(2026, 10), Month(2026, 9)
 KOOR = 600
@@ -68,10 +67,13 @@ async def _report(user, text: str, confirm: str = "Benar") -> None:
     await user.press(confirm)
 
 
-async def _export_rows(bot, koor) -> list[tuple]:
+MONEY_COLUMNS = ("Total omzet", "Median omzet", "Rata-rata omzet")
+
+
+async def _export_rows(bot, koor) -> list[dict]:
     await koor.send("/ekspor")
     [(_, (_name, content, _mime))] = bot.api.calls_to("sendDocument")[-1].files.items()
-    return list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2, values_only=True))
+    return export_table(content)
 
 
 async def test_region_minus_its_visible_clusters_does_not_give_a_small_cluster_away(bot):
@@ -95,9 +97,9 @@ async def test_region_minus_its_visible_clusters_does_not_give_a_small_cluster_a
             assert "tidak ditampilkan" in koor.last_text and "Total omzet" not in koor.last_text, target
     await koor.send("/ringkasan banding oktober")
     seen += _rupiah_figures(koor.last_text)
-    exported = [row for row in await _export_rows(bot, koor) if row[1] == "2026-10"]
-    seen += [v for row in exported for v in row[5:8] if v is not None]
-    assert [row[5] for row in exported if row[0] == "Batik Kecil"] == [None]
+    exported = [row for row in await _export_rows(bot, koor) if row["Bulan"] == datetime(2026, 10, 1)]
+    seen += [row[c] for row in exported for c in MONEY_COLUMNS if row[c] is not None]
+    assert [row["Total omzet"] for row in exported if row["Klaster"] == "Batik Kecil"] == [None]
     assert seen, "the visible clusters are shown"
     assert secret not in seen and secret not in _differences(seen)
 
@@ -210,8 +212,8 @@ async def test_three_or_four_reporters_show_no_money_anywhere(bot):
     for command in ("/ringkasan Batik Simbang Kulon oktober", "/ringkasan banding oktober", "/ringkasan Pekalongan oktober"):
         await koor.send(command)
         assert not _rupiah_figures(koor.last_text), command
-    exported = [row for row in await _export_rows(bot, koor) if row[1] == "2026-10"]
-    assert exported[0][5:8] == (None, None, None) and "kurang dari 5" in exported[0][10]
+    exported = [row for row in await _export_rows(bot, koor) if row["Bulan"] == datetime(2026, 10, 1)]
+    assert [exported[0][c] for c in MONEY_COLUMNS] == [None, None, None] and "kurang dari 5" in exported[0]["Catatan"]
     async with bot.uow() as uow:
         history = await summaries.history_of(uow, PROVINCE, cluster.id, OCTOBER, bot.now)
     assert all(f.median is None for f in history)  # what the chart draws: no median line

@@ -116,7 +116,7 @@ async def test_f15_send_now_pressed_twice_publishes_once(bot, pair, cluster_with
     assert await _count(bot, select(func.count()).select_from(Announcement)) == 1
     assert await _count(bot, select(func.count()).select_from(Delivery).where(Delivery.kind == "announcement")) == 3
     for member in members:
-        assert [t for t in member.texts() if t.startswith("PENGUMUMAN")] == ["PENGUMUMAN\n\nRapat anggota hari Sabtu di balai desa."]
+        assert [t for t in member.texts() if t.startswith("PENGUMUMAN")] == ["PENGUMUMAN\nDari: ketua Batik Simbang Kulon\n\nRapat anggota hari Sabtu di balai desa."]
     assert sum(t.startswith("Mengirim pengumuman") for t in chair.texts()) == 1
     assert sum("Pengumuman ini sudah dikirim." in t for t in _answers(bot)) == 1
     assert sum(t == "Pengumuman ini sudah dikirim." for t in chair.texts()) == 1

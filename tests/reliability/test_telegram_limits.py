@@ -148,7 +148,8 @@ async def test_training_with_a_photo_and_the_longest_caption_and_place_fits_tele
     await chair.send("30/12/2026 09.00")
     await chair.send("T" * ann.PLACE_MAX)
     preview = [m for m in chair.bot_messages() if m.get("photo")][-1]
-    assert 1000 < telegram_length(preview["caption"]) <= 1024
+    # (The limit leaves room for the longest sender line; this chair's is shorter.)
+    assert limit < telegram_length(preview["caption"]) <= 1024
     await chair.press("Kirim sekarang")
     await bot.drain()
     for member in members:

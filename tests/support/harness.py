@@ -137,3 +137,14 @@ class Harness:
         else:
             await user.send("Lewati")
         await user.press("Benar")
+
+
+def export_table(content: bytes, sheet: str = "Ringkasan") -> list[dict[str, Any]]:
+    """A sheet of an /ekspor file as rows keyed by their header."""
+    import io
+
+    from openpyxl import load_workbook
+
+    table = load_workbook(io.BytesIO(content))[sheet]
+    header = [c.value for c in table[1]]
+    return [dict(zip(header, row, strict=True)) for row in table.iter_rows(min_row=2, values_only=True)]

@@ -343,6 +343,16 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: message text is empty")
         self._check_text(str(text))
         content: JsonDict = {"text": str(text)}
+        if params.get("parse_mode") == "HTML":
+            # What the chat shows: the text without tags, and the links as entities.
+            from bot.shell.sandbox.entities import EntityError, parse_html
+
+            try:
+                content["text"], entities = parse_html(str(text))
+            except EntityError as error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}") from error
+            if entities:
+                content["entities"] = entities
         if params.get("reply_markup") is not None:
             self._check_markup(params["reply_markup"])
             content["reply_markup"] = params["reply_markup"]
