@@ -519,6 +519,26 @@ async def sender_for(uow: UnitOfWork, telegram_user_id: int, cluster_ids: list[i
     return await sender_to(uow, author, cluster_ids)
 
 
+async def recorded_sender(uow: UnitOfWork, announcement: Announcement) -> Sender | None:
+    """Who an announcement is from, as its copies said: the role and place recorded when it was
+    published, with the author's name as it stands (gone once their data is erased: then no
+    line). Announcements published before senders were recorded: the author's role now, only
+    where it still reaches the announcement's clusters (else nobody can say in what role they
+    sent it, and no line is shown)."""
+    if announcement.author_telegram_user_id == 0:  # erased (db.privacy_queries.ERASED_TELEGRAM_ID)
+        return None
+    author, _ = await resolve_actor(uow, announcement.author_telegram_user_id)
+    name = author.member.name if author.member is not None and author.member.name else None
+    if announcement.sender_role:
+        region = True if announcement.sender_region is None else announcement.sender_region
+        return Sender(name, Role(announcement.sender_role), announcement.sender_place, region=region)
+    wanted = set(await uow.announcements.cluster_ids(announcement.id))
+    clusters = [cluster_info(c) for c in await uow.clusters.all() if c.id in wanted]
+    if not clusters or not all(author.can_manage(c) for c in clusters):
+        return None
+    return sender_of(author, clusters)
+
+
 def _progress_key(announcement_id: int) -> str:
     return f"progress:{announcement_id}"
 
@@ -595,6 +615,10 @@ async def publish(
     )
     announcement_id = announcement.id
     sender = await sender_to(uow, actor, cluster_ids)
+    # Recorded as the copies say it, so /info says the same after the author's roles change.
+    announcement.sender_role, announcement.sender_place, announcement.sender_region = (
+        sender.role.value, sender.place, sender.region
+    )
     queued = await queue_member_copies(
         uow, cluster_ids,
         # A training's hour is each cluster's own, so a copy is rendered per language and zone.
@@ -844,7 +868,7 @@ async def recent_for_member(uow: UnitOfWork, telegram_user_id: int) -> tuple[str
     items = []
     for a in await uow.announcements.recent_for_cluster(member.cluster_id, RECENT_LIMIT):
         answers = {m.id: ans for ans, m in await uow.announcements.responses(a.id)}
-        sender = await sender_for(uow, a.author_telegram_user_id, [member.cluster_id])
+        sender = await recorded_sender(uow, a)
         items.append(PastAnnouncement(
             a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answers.get(member.id), sender
         ))
