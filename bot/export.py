@@ -38,6 +38,7 @@ from bot.messages import criteria as criteria_texts
 from bot.messages.places import region_title
 from bot.messages.summaries import cohort_label
 from bot.money import format_count
+from bot.services.announcements import InterestList
 from bot.services.criteria import Criterion
 from bot.services.exports import ExportData
 from bot.services.summaries import MIN_REPORTERS, Figures
@@ -394,6 +395,49 @@ def _notes_sheet(t: Translator, data: ExportData, sheet: _Sheet, zone: str) -> N
     sheet.sheet.column_dimensions["B"].width = 100
     for cells in sheet.sheet.iter_rows(min_row=2):
         cells[1].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def interest_workbook(t: Translator, data: InterestList) -> bytes:
+    """The interest list of a market opportunity as a small .xlsx a chair forwards to a buyer:
+    name, business, product, phone (only where the member agreed it goes to the buyer) and when
+    they answered, in the cluster's zone; a Keterangan sheet says what the file is. Every text
+    cell is text (a business named "=1+1" stays those characters; a phone "+62…" is no number)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = t.gettext("Peminat")[:31]
+    sheet = _Sheet(first)
+    day = DAY_FORMATS.get(t.locale.split("_")[0], DAY_FORMATS["en"])
+    sheet.row([
+        t.gettext("Nama"), t.gettext("Nama usaha"), t.gettext("Produk"), t.gettext("Telepon"),
+        t.gettext("Menjawab pada ({zona})", zona=zone_short_name(data.zone)),
+    ], bold=True)
+    tz = ZoneInfo(data.zone)
+    for p in data.people:
+        sheet.row(
+            [p.name, p.business_name, p.product, p.phone, p.answered_at.astimezone(tz).replace(tzinfo=None)],
+            (None, None, None, None, day),
+        )
+    sheet.table(freeze="A2")
+    notes = _Sheet(workbook.create_sheet(t.gettext("Keterangan")[:31]))
+    notes.row([t.gettext("Butir"), t.gettext("Keterangan")], bold=True)
+    for label, value, fmt in (
+        (t.gettext("Peluang pasar"), data.text[:500], None),
+        (t.gettext("Dikirim pada ({zona})", zona=zone_short_name(data.zone)),
+         data.created_at.astimezone(tz).replace(tzinfo=None), day),
+        (t.gettext("Peminat"), format_count(len(data.people), t.locale), None),
+        (t.gettext("Telepon"), t.gettext(
+            "Nomor telepon hanya tercantum bila anggota setuju nomornya diteruskan kepada pembeli dalam peluang "
+            "pasar ini. Gunakan nomor itu hanya untuk peluang ini."), None),
+    ):
+        notes.row([label, value], (None, fmt))
+    notes.sheet.column_dimensions["B"].width = 80
+    for sheet_ in workbook.worksheets:
+        _as_text(sheet_)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def programme_workbook(t: Translator, data: ExportData, zone: str, market: MarketSheet | None = None) -> bytes:

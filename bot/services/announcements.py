@@ -713,6 +713,8 @@ class Response:
     phone: str | None
     author_telegram_user_id: int
     author_language: str | None
+    # Who sent it, as the member's copy said (for the question whether the phone may go to the buyer).
+    sender: Sender | None = None
 
 
 async def respond(
@@ -752,8 +754,80 @@ async def respond(
         "announcement.answer", actor=telegram_user_id, subject=f"announcement:{announcement_id}", answer=answer.value,
         previous=previous,
     )
+    sender = await recorded_sender(uow, announcement) if answer is Answer.TERTARIK else None
     await uow.commit()
-    return _response(announcement, member, answer, previous)
+    return replace(_response(announcement, member, answer, previous), sender=sender)
+
+
+async def phone_to_buyer(
+    uow: UnitOfWork, telegram_user_id: int, announcement_id: int, agree: bool, now: datetime
+) -> bool:
+    """A member who said "Saya tertarik" answers whether the sender may pass their phone to the
+    buyer (the latest answer counts; the text's version is kept with it). False when they have
+    no interest recorded (withdrawn meanwhile): nothing to consent to."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is None or member.status != MemberStatus.ACTIVE.value:
+        raise StaleAction("announcement_gone")
+    changed = await uow.announcements.set_phone_to_buyer(
+        announcement_id, member.id, (now, texts.PHONE_TO_BUYER_VERSION) if agree else None
+    )
+    if changed:
+        await uow.audit.record(
+            "announcement.phone_to_buyer", actor=telegram_user_id, subject=f"announcement:{announcement_id}",
+            agree=agree, version=texts.PHONE_TO_BUYER_VERSION,
+        )
+    await uow.commit()
+    return changed
+
+
+@dataclass(frozen=True)
+class Interested:
+    """One row of the list a chair forwards to a buyer: the phone only with the member's consent."""
+
+    name: str
+    business_name: str
+    product: str
+    phone: str | None
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class InterestList:
+    announcement_id: int
+    text: str
+    created_at: datetime
+    zone: str
+    people: tuple[Interested, ...]
+
+
+async def interest_list(uow: UnitOfWork, actor: Actor, announcement_id: int, now: datetime) -> InterestList:
+    """The interest list of a market opportunity, for its author while they manage the members'
+    clusters (as `responses`), to forward to the buyer: a phone only where the member agreed
+    that it goes to the buyer. Audited: personal data leaves the bot."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id or announcement.kind != Kind.PELUANG.value:
+        raise NotAllowed("announcement_author")
+    clusters = {c.id: c for c in await clusters_in_scope(uow, actor)}
+    readable = set(clusters) & set(await uow.announcements.cluster_ids(announcement_id))
+    if not readable:
+        raise NotAllowed("announcement_author")
+    people = tuple(
+        Interested(
+            m.name or "", m.business_name or "", m.main_product or "",
+            m.phone if response.phone_to_buyer_at is not None else None, response.answered_at,
+        )
+        for response, m in await uow.announcements.answers_with_members(announcement_id, Answer.TERTARIK.value)
+        if m.cluster_id in readable
+    )
+    zone = clusters[min(readable)].timezone
+    await uow.audit.record(
+        "announcement.interest_export", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}",
+        rows=len(people), phones=sum(p.phone is not None for p in people),
+    )
+    await uow.commit()
+    return InterestList(announcement_id, announcement.text, announcement.created_at, zone, people)
 
 
 def _response(announcement: Announcement, member: Member, answer: Answer, previous: str | None) -> Response:
