@@ -333,7 +333,7 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
         await say(update, context, confirmations[response.answer], reply_markup=markup(msg.interest_buttons(t, announcement_id)))
         if not response.phone:
             await say_phone_missing(update, context)
-        else:
+        elif response.forwardable:
             await reply_payload(update, context, msg.phone_to_buyer_question(t, announcement_id, response.sender))
     else:
         await say(update, context, confirmations[response.answer])

@@ -713,8 +713,10 @@ class Response:
     phone: str | None
     author_telegram_user_id: int
     author_language: str | None
-    # Who sent it, as the member's copy said (for the question whether the phone may go to the buyer).
+    # Who sent it, as the member's copy said (for the question whether the phone may go to the
+    # buyer), and whether to ask it: the author can still export the interest list.
     sender: Sender | None = None
+    forwardable: bool = False
 
 
 async def respond(
@@ -754,9 +756,14 @@ async def respond(
         "announcement.answer", actor=telegram_user_id, subject=f"announcement:{announcement_id}", answer=answer.value,
         previous=previous,
     )
-    sender = await recorded_sender(uow, announcement) if answer is Answer.TERTARIK else None
+    # Whether to ask if the phone may go to the buyer: only while the author may still read
+    # the member's contact (a revoked chair can export nothing).
+    forwardable = answer is Answer.TERTARIK and await reads_members_of(
+        uow, announcement.author_telegram_user_id, member.cluster_id
+    )
+    sender = await recorded_sender(uow, announcement) if forwardable else None
     await uow.commit()
-    return replace(_response(announcement, member, answer, previous), sender=sender)
+    return replace(_response(announcement, member, answer, previous), sender=sender, forwardable=forwardable)
 
 
 async def phone_to_buyer(

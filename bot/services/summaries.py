@@ -459,7 +459,8 @@ def _region_of(actor: Actor, clusters: list[ClusterInfo], kabupaten: str | None)
 
 
 async def _region_month(
-    uow: UnitOfWork, month: Month, clusters: list[ClusterInfo], whole: bool, now: datetime, deadline: Deadline, title: str
+    uow: UnitOfWork, month: Month, clusters: list[ClusterInfo], whole: bool, now: datetime, deadline: Deadline, title: str,
+    *, with_cohorts: bool = True,
 ) -> Figures:
     ids = [c.id for c in clusters]
     parts = await publish_month(uow, month, now, deadline, ids, commit=False)
@@ -480,7 +481,7 @@ async def _region_month(
         pooled, title=title, month=month, members=members, cluster_id=None, previous=None, year_ago=None,
         withheld=not _region_shown(by_kabupaten, whole),
     )
-    if figures.growth_since_joining is None:
+    if figures.growth_since_joining is None or not with_cohorts:
         return figures
     cohorts, hidden = _region_cohorts(clusters, parts, await q.cohort_groups(uow.session, str(month), ids), whole)
     return replace(figures, cohorts=cohorts, cohorts_hidden=hidden)
@@ -546,7 +547,7 @@ async def region_figures(
         # Changes only against a month that was itself shown as a region, or they would reveal it.
         changes = {}
         for name, earlier in (("change_previous", month.previous()), ("change_year", month.months_back(12))):
-            base = await _region_month(uow, earlier, clusters, whole, now, deadline, title)
+            base = await _region_month(uow, earlier, clusters, whole, now, deadline, title, with_cohorts=False)
             changes[name] = None if base.suppressed else _ratio(figures.total, base.total)
         figures = replace(figures, **changes)
     await uow.commit()
