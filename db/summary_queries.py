@@ -10,6 +10,10 @@ one month of reports. The changes against the previous month and last year read 
 published snapshots. `cluster_month_totals` (also kept on write) gives the live counts shown
 before a month is published. Bulk loads call `rebuild_upkeep`.
 
+Growth by cohort (`cohort_groups`) reads the same rows as the month's growth, grouped by
+cluster, month joined (in the cluster's zone) and first reported month; bot.services.summaries
+folds the groups into years.
+
 Who counts as a member of a month is defined once, in `member_in_month`, and every count of
 members (summaries, regions, comparisons, missing lists, reminders) goes through it.
 """
