@@ -179,7 +179,9 @@ def unschedule(announcement_id: int) -> str:
 
 
 # A member's answer to an announcement, and the author's lists
-ANSWER_PATTERN = re.compile(r"^ann:(?P<answer>ikut|tidak|tertarik|batal|list):(?P<announcement>\d{1,10})$")
+ANSWER_PATTERN = re.compile(
+    r"^ann:(?P<answer>ikut|tidak|tertarik|batal|list|xlsx|nomorya|nomortidak):(?P<announcement>\d{1,10})$"
+)
 
 
 def answer(kind: str, announcement_id: int) -> str:

@@ -7,6 +7,9 @@ Sheets:
   members behind it), header frozen, autofilter, widths, rupiah and percent formats.
 - Banding: the clusters by the koordinator's criteria set: each criterion's value and score.
 - Pilihan: the shortlist with notes.
+- Kohort: growth since joining by the year members joined, one row per cluster, month and
+  cohort (and the reader's whole region for the last month), with the members behind each
+  figure; cohorts too small to show are one row with their members and no figure.
 - Keterangan: who exported, when, the scope, the definitions, and the small-numbers rule that
   explains the blank cells.
 
@@ -33,7 +36,9 @@ from bot.i18n import Translator
 from bot.market import MarketFigures, UnitTotal
 from bot.messages import criteria as criteria_texts
 from bot.messages.places import region_title
+from bot.messages.summaries import cohort_label
 from bot.money import format_count
+from bot.services.announcements import InterestList
 from bot.services.criteria import Criterion
 from bot.services.exports import ExportData
 from bot.services.summaries import MIN_REPORTERS, Figures
@@ -237,6 +242,33 @@ def _summary_sheet(t: Translator, data: ExportData, sheet: _Sheet) -> None:
     sheet.table(freeze="D2")
 
 
+def _cohort_sheet(t: Translator, data: ExportData, sheet: _Sheet) -> None:
+    locale = t.locale
+    sheet.row([
+        t.gettext("Kabupaten/Kota"), t.gettext("Komoditas"), t.gettext("Klaster"), t.gettext("Bulan"),
+        t.gettext("Tahun bergabung"), t.gettext("Kelompok"), t.gettext("Anggota di balik angka"),
+        t.gettext("Pertumbuhan sejak bergabung"),
+    ], bold=True)
+    formats = (None, None, None, month_format(locale), "0", None, COUNT_FORMAT, PERCENT_FORMAT)
+    small = t.gettext("Kelompok kecil (tidak ditampilkan)")
+
+    def rows(place: str, commodity: str | None, name: str, f: Figures) -> None:
+        for c in f.cohorts:
+            sheet.row([place, commodity, name, f.month.first_day(), c.year, cohort_label(t, c.year), c.members,
+                       _number(c.growth)], formats)
+        if f.cohorts and f.cohorts_hidden:
+            sheet.row([place, commodity, name, f.month.first_day(), None, small, f.cohorts_hidden, None], formats)
+
+    if data.region is not None and data.region.cohorts:
+        rows(_scope_text(t, data), None, t.gettext("(seluruh cakupan)"), data.region)
+    for f in data.rows:
+        if f.suppressed:
+            continue
+        c = data.clusters[f.cluster_id]
+        rows(region_title(t, c.kabupaten), c.commodity, c.name, f)
+    sheet.table(freeze="D2")
+
+
 def _value_format(criterion: Criterion) -> str:
     return COUNT_FORMAT if criterion is Criterion.MEMBERS else PERCENT_FORMAT
 
@@ -338,6 +370,16 @@ def _notes_sheet(t: Translator, data: ExportData, sheet: _Sheet, zone: str) -> N
         (t.gettext("Pertumbuhan sejak bergabung"), t.gettext(
             "Omzet bulan itu dari anggota yang sudah melapor 3 bulan pertama mereka, dibanding rata-rata 3 bulan "
             "pertama itu; \"Anggota di balik pertumbuhan\" adalah jumlah anggota tersebut."), None),
+        (t.gettext("Kohort (lembar Kohort)"), t.gettext(
+            "Pertumbuhan sejak bergabung yang sama, dipisah menurut tahun anggota bergabung (waktu klaster). Seorang "
+            "anggota masuk kohort tahun bergabungnya hanya bila laporan pertamanya jatuh dalam 3 bulan pertama "
+            "keanggotaan, sehingga 3 bulan pertama itu memang omzet saat bergabung. Anggota yang baru mulai melapor "
+            "sesudah itu (misalnya dari daftar anggota lama) dikelompokkan sendiri sebagai \"{lama}\": "
+            "angkanya pertumbuhan sejak mereka mulai melapor, bukan sejak bergabung. Per tahun, bukan per triwulan: "
+            "kohort triwulan terlalu kecil untuk ditampilkan. Kohort hanya tampil bila sedikitnya {n} anggota, dan "
+            "kelompok yang tidak tampil berisi 0 atau sedikitnya {n} anggota, di klaster maupun di wilayah, supaya "
+            "tidak ada angka yang dapat dihitung dengan pengurangan. \"Anggota di balik angka\" adalah jumlah "
+            "anggota dalam kohort itu.", lama=cohort_label(t, None), n=threshold), None),
         (t.gettext("Skor banding"), t.gettext(
             "Tiap kriteria dinilai 0–100 di antara klaster yang dibandingkan (nilai terendah 0, tertinggi 100); "
             "skor total adalah rata-rata berbobot. Klaster tanpa nilai untuk salah satu kriteria tidak diperingkat."), None),
@@ -355,8 +397,51 @@ def _notes_sheet(t: Translator, data: ExportData, sheet: _Sheet, zone: str) -> N
         cells[1].alignment = Alignment(wrap_text=True, vertical="top")
 
 
+def interest_workbook(t: Translator, data: InterestList) -> bytes:
+    """The interest list of a market opportunity as a small .xlsx a chair forwards to a buyer:
+    name, business, product, phone (only where the member agreed it goes to the buyer) and when
+    they answered, in the cluster's zone; a Keterangan sheet says what the file is. Every text
+    cell is text (a business named "=1+1" stays those characters; a phone "+62…" is no number)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = t.gettext("Peminat")[:31]
+    sheet = _Sheet(first)
+    day = DAY_FORMATS.get(t.locale.split("_")[0], DAY_FORMATS["en"])
+    sheet.row([
+        t.gettext("Nama"), t.gettext("Nama usaha"), t.gettext("Produk"), t.gettext("Telepon"),
+        t.gettext("Menjawab pada ({zona})", zona=zone_short_name(data.zone)),
+    ], bold=True)
+    tz = ZoneInfo(data.zone)
+    for p in data.people:
+        sheet.row(
+            [p.name, p.business_name, p.product, p.phone, p.answered_at.astimezone(tz).replace(tzinfo=None)],
+            (None, None, None, None, day),
+        )
+    sheet.table(freeze="A2")
+    notes = _Sheet(workbook.create_sheet(t.gettext("Keterangan")[:31]))
+    notes.row([t.gettext("Butir"), t.gettext("Keterangan")], bold=True)
+    for label, value, fmt in (
+        (t.gettext("Peluang pasar"), data.text[:500], None),
+        (t.gettext("Dikirim pada ({zona})", zona=zone_short_name(data.zone)),
+         data.created_at.astimezone(tz).replace(tzinfo=None), day),
+        (t.gettext("Peminat"), format_count(len(data.people), t.locale), None),
+        (t.gettext("Telepon"), t.gettext(
+            "Nomor telepon hanya tercantum bila anggota setuju nomornya diteruskan kepada pembeli dalam peluang "
+            "pasar ini. Gunakan nomor itu hanya untuk peluang ini."), None),
+    ):
+        notes.row([label, value], (None, fmt))
+    notes.sheet.column_dimensions["B"].width = 80
+    for sheet_ in workbook.worksheets:
+        _as_text(sheet_)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def programme_workbook(t: Translator, data: ExportData, zone: str, market: MarketSheet | None = None) -> bytes:
-    """The four sheets, and "Peluang pasar" when given, as .xlsx bytes; times in `zone` (the
+    """The five sheets, and "Peluang pasar" when given, as .xlsx bytes; times in `zone` (the
     programme's). No text cell on any sheet is a formula."""
     # Imported on use: only koordinator exporting need openpyxl in memory.
     from openpyxl import Workbook
@@ -367,6 +452,7 @@ def programme_workbook(t: Translator, data: ExportData, zone: str, market: Marke
     _summary_sheet(t, data, _Sheet(summary))
     _banding_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Banding")[:31])))
     _shortlist_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Pilihan")[:31])), zone)
+    _cohort_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Kohort")[:31])))
     _notes_sheet(t, data, _Sheet(workbook.create_sheet(t.gettext("Keterangan")[:31])), zone)
     if market is not None:
         _market_sheet(workbook, market)

@@ -346,6 +346,12 @@ class Announcement(Base):
     # The draft it was published from: publishing claims the draft, and a second press of
     # its "Kirim sekarang" finds the announcement by this key and is told it was sent.
     draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The role it was sent in and its cluster or kabupaten, as its copies said "Dari: ..."
+    # (bot.domain.Sender; NULL on announcements older than 0020). The name is not kept here:
+    # it is read from the author's member row, so erasing their data removes it.
+    sender_role: Mapped[str | None] = mapped_column(String(16))
+    sender_place: Mapped[str | None] = mapped_column(String(200))
+    sender_region: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class AnnouncementCluster(Base):
@@ -370,6 +376,10 @@ class AnnouncementResponse(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     answer: Mapped[str] = mapped_column(String(16))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # "Saya tertarik" only: the member agreed that the sender passes their phone to the buyer
+    # (and the version of that text); NULL: the buyer's list carries no phone.
+    phone_to_buyer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    phone_to_buyer_version: Mapped[str | None] = mapped_column(String(16))
 
 
 # Rows that must not wait behind a big send: retries waiting for their backoff, and notices to

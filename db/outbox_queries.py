@@ -385,6 +385,34 @@ class Announcements:
         )
         return result.rowcount == 1
 
+    async def set_phone_to_buyer(
+        self, announcement_id: int, member_id: int, consent: tuple[datetime, str] | None
+    ) -> bool:
+        """Record (or clear, None) the member's consent that their phone goes to the buyer, on
+        their "tertarik" answer; False when there is no such answer."""
+        at, version = consent if consent is not None else (None, None)
+        result = await self.session.execute(
+            update(AnnouncementResponse)
+            .where(
+                AnnouncementResponse.announcement_id == announcement_id,
+                AnnouncementResponse.member_id == member_id,
+                AnnouncementResponse.answer == "tertarik",
+            )
+            .values(phone_to_buyer_at=at, phone_to_buyer_version=version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def answers_with_members(self, announcement_id: int, answer: str) -> list[tuple[AnnouncementResponse, Member]]:
+        """The responses with this answer and their members, by name."""
+        rows = await self.session.execute(
+            select(AnnouncementResponse, Member)
+            .join(Member, Member.id == AnnouncementResponse.member_id)
+            .where(AnnouncementResponse.announcement_id == announcement_id, AnnouncementResponse.answer == answer)
+            .order_by(Member.name, Member.id)
+        )
+        return [(response, member) for response, member in rows.all()]
+
     async def responses(self, announcement_id: int) -> list[tuple[str, Member]]:
         rows = await self.session.execute(
             select(AnnouncementResponse.answer, Member)

@@ -10,6 +10,10 @@ one month of reports. The changes against the previous month and last year read 
 published snapshots. `cluster_month_totals` (also kept on write) gives the live counts shown
 before a month is published. Bulk loads call `rebuild_upkeep`.
 
+Growth by cohort (`cohort_groups`) reads the same rows as the month's growth, grouped by
+cluster, month joined (in the cluster's zone) and first reported month; bot.services.summaries
+folds the groups into years.
+
 Who counts as a member of a month is defined once, in `member_in_month`, and every count of
 members (summaries, regions, comparisons, missing lists, reminders) goes through it.
 """
@@ -528,3 +532,60 @@ async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> se
         )
     )
     return set(rows.all())
+
+
+def _joined_month(session: AsyncSession | AsyncConnection, zones: Sequence[str]) -> ColumnElement[str]:
+    """The member's joined_at as "YYYY-MM" in their report's cluster zone (Cluster joined).
+
+    PostgreSQL converts with the zone itself; SQLite (no zone database) adds the zone's offset,
+    which is fixed for the Indonesian zones (no daylight saving: WIB, WITA, WIT)."""
+    if _is_postgresql(session):
+        return func.to_char(func.timezone(Cluster.timezone, Member.joined_at), "YYYY-MM")
+    reference = datetime(2026, 1, 1)
+
+    def shift(zone: str) -> str:
+        offset = ZoneInfo(zone).utcoffset(reference)
+        return f"{int(offset.total_seconds() // 60):+d} minutes" if offset else "+0 minutes"
+
+    modifier = case({z: literal(shift(z)) for z in zones}, value=Cluster.timezone, else_=literal("+0 minutes")) if zones else literal("+0 minutes")
+    return func.strftime("%Y-%m", Member.joined_at, modifier)
+
+
+@dataclass(frozen=True)
+class CohortGroup:
+    """Members behind a month's growth since joining who joined in `joined_month` and reported
+    first in `first_month`: how many, their omzet this month, the sum of their baseline months."""
+
+    cluster_id: int
+    joined_month: str
+    first_month: str
+    members: int
+    total: int
+    baseline_sum: int
+
+
+async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> list[CohortGroup]:
+    """The rows of `month_aggregates`' growth (released, linked to a member, baseline complete
+    before the month), grouped by cluster, month of joining and first reported month: a few
+    dozen groups per cluster, summed in SQL. The first reported month is one index seek per
+    member (uq_monthly_reports_member_month)."""
+    r = MonthlyReport
+    first = MonthlyReport.__table__.alias("first_report")
+    zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
+    first_month = select(func.min(first.c.month)).where(first.c.member_id == r.member_id).scalar_subquery()
+    rows = _filter(
+        select(
+            r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
+            first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+        )
+        .join(Member, Member.id == r.member_id)
+        .join(Cluster, Cluster.id == r.cluster_id)
+        .where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
+        cluster_ids,
+    ).subquery("growth_rows")
+    keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
+    query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)
+    return [
+        CohortGroup(int(c), str(j), str(f), int(n), int(total or 0), int(base or 0))
+        for c, j, f, n, total, base in (await session.execute(query)).all()
+    ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.error import TelegramError
 
 from bot import callbacks as cb
 from bot.dates import format_clock, format_day
 from bot.domain import DomainError, NotFound, zone_short_name
+from bot.export import interest_workbook
 from bot.messages import announcements as msg
 from bot.money import format_count
 from bot.quiet_hours import QUIET_FROM, QUIET_UNTIL
@@ -302,6 +303,12 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
     if match["answer"] == "batal":
         await _withdraw(update, context, announcement_id)
         return
+    if match["answer"] == "xlsx":
+        await _send_interest_file(update, context, announcement_id)
+        return
+    if match["answer"] in ("nomorya", "nomortidak"):
+        await _phone_to_buyer(update, context, announcement_id, match["answer"] == "nomorya")
+        return
     try:
         async with context.uow() as uow:
             response = await ann.respond(
@@ -326,6 +333,8 @@ async def on_answer(update: Update, context: KlasterContext) -> None:
         await say(update, context, confirmations[response.answer], reply_markup=markup(msg.interest_buttons(t, announcement_id)))
         if not response.phone:
             await say_phone_missing(update, context)
+        elif response.forwardable:
+            await reply_payload(update, context, msg.phone_to_buyer_question(t, announcement_id, response.sender))
     else:
         await say(update, context, confirmations[response.answer])
     if response.answer is Answer.TERTARIK and response.previous is None and context.runtime.outbox is not None:
@@ -367,6 +376,48 @@ async def _withdraw(update: Update, context: KlasterContext, announcement_id: in
         context.runtime.outbox.wake()
 
 
+async def _phone_to_buyer(update: Update, context: KlasterContext, announcement_id: int, agree: bool) -> None:
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            recorded = await ann.phone_to_buyer(uow, update.effective_user.id, announcement_id, agree, context.runtime.now())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    if not recorded:
+        text = t.gettext("Minat Anda sudah ditarik, jadi tidak ada nomor yang diteruskan.")
+    elif agree:
+        text = t.gettext(
+            "Terima kasih. Nomor Anda boleh diteruskan kepada pembeli dalam peluang pasar ini. Anda dapat "
+            "membatalkannya dengan tombol \"Jangan teruskan\" di atas."
+        )
+    else:
+        text = t.gettext("Baik, nomor Anda tidak akan diteruskan kepada pembeli. Pengirim tetap dapat menghubungi Anda.")
+    await update.callback_query.answer(text[:190])
+    await say(update, context, text)
+
+
+async def _send_interest_file(update: Update, context: KlasterContext, announcement_id: int) -> None:
+    """The interest list as a small .xlsx to forward to the buyer."""
+    t = context.t
+    try:
+        async with context.uow() as uow:
+            data = await ann.interest_list(uow, context.require_actor(), announcement_id, context.runtime.now())
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await update.callback_query.answer()
+    shared = sum(p.phone is not None for p in data.people)
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(interest_workbook(t, data), filename=f"peminat-{announcement_id}.xlsx"),
+        caption=t.gettext(
+            "Daftar peminat untuk pembeli: {n} orang, {telepon} dengan nomor telepon (yang setuju nomornya "
+            "diteruskan).", n=format_count(len(data.people), t.locale), telepon=format_count(shared, t.locale),
+        ),
+    )
+
+
 async def _send_list(update: Update, context: KlasterContext, announcement_id: int) -> None:
     t = context.t
     try:
@@ -400,9 +451,16 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
         lines += [
             f"{i}. {p.name} — {p.business_name} — {p.phone or t.gettext('tidak dibagikan')}" for i, p in enumerate(people, 1)
         ]
-    # A long list goes in several messages, each cut at a line's end.
-    for piece in split_lines("\n".join(lines)):
-        await say(update, context, piece)
+    # A long list goes in several messages, each cut at a line's end; the file under the last.
+    pieces = split_lines("\n".join(lines))
+    for number, piece in enumerate(pieces, 1):
+        last = number == len(pieces)
+        if last and kind is Kind.PELUANG and people:
+            await say(update, context, piece, reply_markup=inline([[(
+                t.gettext("Unduh daftar untuk pembeli (Excel)"), cb.answer("xlsx", announcement_id)
+            )]]))
+        else:
+            await say(update, context, piece)
 
 
 async def info_command(update: Update, context: KlasterContext) -> None:

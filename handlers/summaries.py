@@ -305,7 +305,7 @@ async def ekspor_command(update: Update, context: KlasterContext) -> None:
         update.effective_chat.id,
         InputFile(content, filename=f"ringkasan-klaster-{month}.xlsx"),
         caption=t.gettext(
-            "Ringkasan klaster 12 bulan terakhir sampai {bulan}, dengan lembar Banding, Pilihan dan Keterangan.",
+            "Ringkasan klaster 12 bulan terakhir sampai {bulan}, dengan lembar Banding, Pilihan, Kohort dan Keterangan.",
             bulan=format_month(month, t.locale),
         ),
     )

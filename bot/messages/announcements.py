@@ -34,6 +34,21 @@ def sender_line(t: Translator, sender: Sender | None) -> str | None:
     every announcement and market request names who sent it (None: nobody to name)."""
     if sender is None:
         return None
+    role = _role(t, sender)
+    if sender.name:
+        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
+    return t.gettext("Dari: {peran}", peran=role)
+
+
+def sender_words(t: Translator, sender: Sender | None) -> str:
+    """"Siti Aminah, ketua Batik Simbang Kulon": who sent it, inside a sentence."""
+    if sender is None:
+        return t.gettext("pengirim pengumuman ini")
+    role = _role(t, sender)
+    return t.gettext("{nama}, {peran}", nama=sender.name, peran=role) if sender.name else role
+
+
+def _role(t: Translator, sender: Sender) -> str:
     if sender.role == "ketua":
         role = t.gettext("ketua {klaster}", klaster=sender.place) if sender.place else t.gettext("ketua klaster")
     elif sender.place:
@@ -41,9 +56,7 @@ def sender_line(t: Translator, sender: Sender | None) -> str | None:
         role = t.gettext("koordinator {wilayah}", wilayah=place)
     else:
         role = t.gettext("koordinator Dinas Koperasi dan UKM")
-    if sender.name:
-        return t.gettext("Dari: {nama}, {peran}", nama=sender.name, peran=role)
-    return t.gettext("Dari: {peran}", peran=role)
+    return role
 
 
 def member_text(
@@ -69,7 +82,8 @@ def member_text(
             "",
             t.gettext(
                 "Tekan \"Saya tertarik\" jika Anda berminat. Nama, nama usaha, dan nomor telepon "
-                "Anda akan dikirim kepada pengirim pengumuman ini."
+                "Anda akan dikirim kepada pengirim pengumuman ini, yang dapat meneruskan nama, usaha, dan "
+                "produk Anda kepada pembeli; nomor Anda hanya bila Anda setujui."
             ),
         ]
     return "\n".join(parts)
@@ -151,6 +165,29 @@ def interest_withdrawn(t: Translator, announcement_id: int, *, name: str, busine
     return Payload(
         t.gettext("{nama} — {usaha} menarik minatnya pada peluang pasar Anda.", nama=name, usaha=business),
         list_button(t, Kind.PELUANG, announcement_id),
+    )
+
+
+# The version of the text a member agrees to when their phone may go to the buyer; kept on
+# their answer (announcement_responses.phone_to_buyer_version). Change it with the text.
+PHONE_TO_BUYER_VERSION = "2026-12"
+
+
+def phone_to_buyer_question(t: Translator, announcement_id: int, sender: Sender | None) -> Payload:
+    """After "Saya tertarik", to a member who shared a phone: may it go to the buyer? Says who
+    passes it on and who sees it."""
+    return Payload(
+        t.gettext(
+            "Bolehkah nomor telepon Anda diteruskan kepada pembeli? Nomor Anda akan diteruskan oleh "
+            "{pengirim}, kepada pembeli dalam peluang pasar ini, bersama nama, nama usaha, dan produk Anda, "
+            "dalam daftar peminat. Selain pengirim, hanya pembeli itu yang menerima nomor Anda. Tanpa "
+            "persetujuan Anda, pembeli menerima daftar itu tanpa nomor Anda.",
+            pengirim=sender_words(t, sender),
+        ),
+        ((
+            Button(t.gettext("Ya, teruskan nomor saya"), cb.answer("nomorya", announcement_id)),
+            Button(t.gettext("Jangan teruskan"), cb.answer("nomortidak", announcement_id)),
+        ),),
     )
 
 

@@ -113,6 +113,8 @@ def ranking_texts(t: Translator, r: Ranking) -> list[str]:
                       nilai=value_text(t, c, row.values.get(c)))
             for c in r.used
         ))
+        if row.cohorts:
+            lines.append("   " + cohorts_inline(t, row.cohorts))
     if r.thin:
         lines += ["", t.gettext("Belum dapat diperingkat (data belum cukup):")]
         lines += [
@@ -121,6 +123,19 @@ def ranking_texts(t: Translator, r: Ranking) -> list[str]:
         ]
     lines += ["", shortlist_line(t, r.shortlist)]
     return _split(lines)
+
+
+def cohorts_inline(t: Translator, cohorts) -> str:
+    """ "Tumbuh sejak bergabung menurut tahun bergabung: 2025 +48,0% (12) · sebelum melapor +9,5% (20)"."""
+    parts = [
+        t.gettext("{tahun} {persen} ({n})", tahun=str(c.year), persen=format_percent_change(c.growth, t.locale),
+                  n=format_count(c.members, t.locale))
+        if c.year is not None else
+        t.gettext("sebelum melapor {persen} ({n})", persen=format_percent_change(c.growth, t.locale),
+                  n=format_count(c.members, t.locale))
+        for c in cohorts
+    ]
+    return t.gettext("Tumbuh sejak bergabung, menurut tahun bergabung (anggota): {kohort}", kohort=" · ".join(parts))
 
 
 def shortlist_line(t: Translator, items: tuple[ShortlistItem, ...]) -> str:

@@ -65,12 +65,45 @@ def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
                     n=format_count(f.growth_members, t.locale),
                 )
             )
+            lines += cohort_lines(t, f)
     if f.pending:
         lines.append(t.gettext(
             "Laporan susulan atau perubahan sejak angka ini terbit: {n}. Angka diperbarui setelah "
             "terkumpul {batas}.", n=format_count(f.pending, t.locale), batas=threshold,
         ))
     return "\n".join(lines)
+
+
+def cohort_label(t: Translator, year: int | None) -> str:
+    """ "Bergabung 2025" / "Bergabung sebelum mulai melapor"."""
+    if year is None:
+        return t.gettext("Bergabung sebelum mulai melapor")
+    return t.gettext("Bergabung {tahun}", tahun=str(year))
+
+
+def cohort_lines(t: Translator, f: Figures) -> list[str]:
+    """Growth since joining by year of joining, each with the members behind it."""
+    if not f.cohorts:
+        return []
+    lines = [t.gettext("Menurut tahun bergabung:")]
+    for c in f.cohorts:
+        if c.year is None:
+            lines.append(t.gettext(
+                "- {kohort}: {persen} ({n} anggota; sejak 3 bulan pertama mereka melapor)",
+                kohort=cohort_label(t, None), persen=format_percent_change(c.growth, t.locale),
+                n=format_count(c.members, t.locale),
+            ))
+        else:
+            lines.append(t.gettext(
+                "- {kohort}: {persen} ({n} anggota)", kohort=cohort_label(t, c.year),
+                persen=format_percent_change(c.growth, t.locale), n=format_count(c.members, t.locale),
+            ))
+    if f.cohorts_hidden:
+        lines.append(t.gettext(
+            "  Kelompok yang terlalu kecil untuk ditampilkan sendiri: {n} anggota (angka kecil tidak ditampilkan).",
+            n=format_count(f.cohorts_hidden, t.locale),
+        ))
+    return lines
 
 
 def _person_line(t: Translator, number: int, person: MissingPerson) -> str:

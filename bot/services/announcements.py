@@ -519,6 +519,26 @@ async def sender_for(uow: UnitOfWork, telegram_user_id: int, cluster_ids: list[i
     return await sender_to(uow, author, cluster_ids)
 
 
+async def recorded_sender(uow: UnitOfWork, announcement: Announcement) -> Sender | None:
+    """Who an announcement is from, as its copies said: the role and place recorded when it was
+    published, with the author's name as it stands (gone once their data is erased: then no
+    line). Announcements published before senders were recorded: the author's role now, only
+    where it still reaches the announcement's clusters (else nobody can say in what role they
+    sent it, and no line is shown)."""
+    if announcement.author_telegram_user_id == 0:  # erased (db.privacy_queries.ERASED_TELEGRAM_ID)
+        return None
+    author, _ = await resolve_actor(uow, announcement.author_telegram_user_id)
+    name = author.member.name if author.member is not None and author.member.name else None
+    if announcement.sender_role:
+        region = True if announcement.sender_region is None else announcement.sender_region
+        return Sender(name, Role(announcement.sender_role), announcement.sender_place, region=region)
+    wanted = set(await uow.announcements.cluster_ids(announcement.id))
+    clusters = [cluster_info(c) for c in await uow.clusters.all() if c.id in wanted]
+    if not clusters or not all(author.can_manage(c) for c in clusters):
+        return None
+    return sender_of(author, clusters)
+
+
 def _progress_key(announcement_id: int) -> str:
     return f"progress:{announcement_id}"
 
@@ -595,6 +615,10 @@ async def publish(
     )
     announcement_id = announcement.id
     sender = await sender_to(uow, actor, cluster_ids)
+    # Recorded as the copies say it, so /info says the same after the author's roles change.
+    announcement.sender_role, announcement.sender_place, announcement.sender_region = (
+        sender.role.value, sender.place, sender.region
+    )
     queued = await queue_member_copies(
         uow, cluster_ids,
         # A training's hour is each cluster's own, so a copy is rendered per language and zone.
@@ -689,6 +713,10 @@ class Response:
     phone: str | None
     author_telegram_user_id: int
     author_language: str | None
+    # Who sent it, as the member's copy said (for the question whether the phone may go to the
+    # buyer), and whether to ask it: the author can still export the interest list.
+    sender: Sender | None = None
+    forwardable: bool = False
 
 
 async def respond(
@@ -728,8 +756,85 @@ async def respond(
         "announcement.answer", actor=telegram_user_id, subject=f"announcement:{announcement_id}", answer=answer.value,
         previous=previous,
     )
+    # Whether to ask if the phone may go to the buyer: only while the author may still read
+    # the member's contact (a revoked chair can export nothing).
+    forwardable = answer is Answer.TERTARIK and await reads_members_of(
+        uow, announcement.author_telegram_user_id, member.cluster_id
+    )
+    sender = await recorded_sender(uow, announcement) if forwardable else None
     await uow.commit()
-    return _response(announcement, member, answer, previous)
+    return replace(_response(announcement, member, answer, previous), sender=sender, forwardable=forwardable)
+
+
+async def phone_to_buyer(
+    uow: UnitOfWork, telegram_user_id: int, announcement_id: int, agree: bool, now: datetime
+) -> bool:
+    """A member who said "Saya tertarik" answers whether the sender may pass their phone to the
+    buyer (the latest answer counts; the text's version is kept with it). False when they have
+    no interest recorded (withdrawn meanwhile): nothing to consent to."""
+    member = await uow.members.by_telegram_id(telegram_user_id)
+    if member is None or member.status != MemberStatus.ACTIVE.value:
+        raise StaleAction("announcement_gone")
+    changed = await uow.announcements.set_phone_to_buyer(
+        announcement_id, member.id, (now, texts.PHONE_TO_BUYER_VERSION) if agree else None
+    )
+    if changed:
+        await uow.audit.record(
+            "announcement.phone_to_buyer", actor=telegram_user_id, subject=f"announcement:{announcement_id}",
+            agree=agree, version=texts.PHONE_TO_BUYER_VERSION,
+        )
+    await uow.commit()
+    return changed
+
+
+@dataclass(frozen=True)
+class Interested:
+    """One row of the list a chair forwards to a buyer: the phone only with the member's consent."""
+
+    name: str
+    business_name: str
+    product: str
+    phone: str | None
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class InterestList:
+    announcement_id: int
+    text: str
+    created_at: datetime
+    zone: str
+    people: tuple[Interested, ...]
+
+
+async def interest_list(uow: UnitOfWork, actor: Actor, announcement_id: int, now: datetime) -> InterestList:
+    """The interest list of a market opportunity, for its author while they manage the members'
+    clusters (as `responses`), to forward to the buyer: a phone only where the member agreed
+    that it goes to the buyer. Audited: personal data leaves the bot."""
+    announcement = await uow.announcements.get(announcement_id)
+    if announcement is None:
+        raise NotFound("announcement")
+    if announcement.author_telegram_user_id != actor.telegram_user_id or announcement.kind != Kind.PELUANG.value:
+        raise NotAllowed("announcement_author")
+    clusters = {c.id: c for c in await clusters_in_scope(uow, actor)}
+    readable = set(clusters) & set(await uow.announcements.cluster_ids(announcement_id))
+    if not readable:
+        raise NotAllowed("announcement_author")
+    people = tuple(
+        Interested(
+            m.name or "", m.business_name or "", m.main_product or "",
+            m.phone if response.phone_to_buyer_at is not None else None, response.answered_at,
+        )
+        for response, m in await uow.announcements.answers_with_members(announcement_id, Answer.TERTARIK.value)
+        if m.cluster_id in readable
+    )
+    zone = clusters[min(readable)].timezone
+    await uow.audit.record(
+        "announcement.interest_export", actor=actor.telegram_user_id, subject=f"announcement:{announcement_id}",
+        rows=len(people), phones=sum(p.phone is not None for p in people),
+    )
+    await uow.commit()
+    return InterestList(announcement_id, announcement.text, announcement.created_at, zone, people)
 
 
 def _response(announcement: Announcement, member: Member, answer: Answer, previous: str | None) -> Response:
@@ -844,7 +949,7 @@ async def recent_for_member(uow: UnitOfWork, telegram_user_id: int) -> tuple[str
     items = []
     for a in await uow.announcements.recent_for_cluster(member.cluster_id, RECENT_LIMIT):
         answers = {m.id: ans for ans, m in await uow.announcements.responses(a.id)}
-        sender = await sender_for(uow, a.author_telegram_user_id, [member.cluster_id])
+        sender = await recorded_sender(uow, a)
         items.append(PastAnnouncement(
             a.id, Kind(a.kind), a.text, a.created_at, a.training_at, a.training_place, answers.get(member.id), sender
         ))

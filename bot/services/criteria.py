@@ -263,6 +263,8 @@ class ClusterScore:
     total: Decimal | None = None  # None: too thin to rank
     missing: tuple[Criterion, ...] = ()
     shortlisted: bool = False
+    # The month's growth since joining by year joined, as its summary shows it (summaries.Cohort).
+    cohorts: tuple[summaries.Cohort, ...] = ()
 
     @property
     def ranked(self) -> bool:
@@ -358,9 +360,9 @@ def rank(
         if total is None:
             thin.append((row, ()))
             continue
-        ranked.append(ClusterScore(row.cluster, row.values, scores, total, (), row.shortlisted))
+        ranked.append(ClusterScore(row.cluster, row.values, scores, total, (), row.shortlisted, row.cohorts))
     ranked.sort(key=lambda r: (-(r.total or 0), r.cluster.name.casefold()))
-    return ranked, [ClusterScore(r.cluster, r.values, {}, None, m, r.shortlisted) for r, m in thin], unused
+    return ranked, [ClusterScore(r.cluster, r.values, {}, None, m, r.shortlisted, r.cohorts) for r, m in thin], unused
 
 
 async def ranking(
@@ -381,7 +383,11 @@ async def ranking(
     short = await _shortlist(uow, actor, clusters)
     listed = {item.cluster.id for item in short}
     rows = [
-        ClusterScore(c, _values(c.id, month, figures, training, market), shortlisted=c.id in listed) for c in clusters
+        ClusterScore(
+            c, _values(c.id, month, figures, training, market), shortlisted=c.id in listed,
+            cohorts=() if figures[month][c.id].suppressed else figures[month][c.id].cohorts,
+        )
+        for c in clusters
     ]
     ranked, thin, unused = rank(rows, criteria)
     scores = {r.cluster.id: r for r in ranked}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.dates import Month
-from bot.domain import Actor, ClusterInfo, NotAllowed, RoleScope
+from bot.domain import Actor, ClusterInfo, NotAllowed, NotFound, RoleScope
 from bot.services import criteria, summaries
 from bot.services.criteria import Ranking
 from bot.services.summaries import DEFAULT_DEADLINE, Deadline, Figures
@@ -27,6 +27,9 @@ class ExportData:
     exporter_id: int
     exporter_name: str | None  # the koordinator's name where they are also a member
     scopes: tuple[RoleScope, ...]
+    # The reader's whole region (their kabupaten, or the programme) for the last month, where
+    # their scope is one such region: its growth since joining by cohort.
+    region: Figures | None = None
 
 
 async def export_for(
@@ -39,6 +42,10 @@ async def export_for(
     ranking = await criteria.ranking(uow, actor, month, now, deadline)
     rows = await summaries.export_rows(uow, actor, month, now, months, deadline)
     clusters = {c.id: c for c in await summaries.scope_clusters(uow, actor)}
+    try:
+        region = await summaries.region_figures(uow, actor, month, None, now, deadline)
+    except (NotAllowed, NotFound):
+        region = None  # several pieces of scope: no region of theirs alone (summaries._region_of)
 
     def order(f: Figures) -> tuple:
         c = clusters[f.cluster_id]
@@ -49,4 +56,5 @@ async def export_for(
         rows=tuple(sorted((f for f in rows if f.cluster_id in clusters), key=order)),
         ranking=ranking, exported_at=now, exporter_id=actor.telegram_user_id,
         exporter_name=actor.member.name if actor.member is not None else None, scopes=actor.roles,
+        region=region,
     )

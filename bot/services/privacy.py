@@ -145,6 +145,9 @@ async def my_data(uow: UnitOfWork, user_id: int, now: datetime) -> MyData:
                 "announcement_id": a.id, "kind": a.kind, "announced_at": _iso(a.created_at),
                 "training_at": _iso(a.training_at), "training_place": a.training_place,
                 "answer": response.answer, "answered_at": _iso(response.answered_at),
+                # Consent that the sender passes the phone to the buyer (and that text's version).
+                "phone_to_buyer_at": _iso(response.phone_to_buyer_at),
+                "phone_to_buyer_version": response.phone_to_buyer_version,
             }
             for response, a in answers
         ],

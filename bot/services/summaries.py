@@ -26,6 +26,20 @@ per (cluster, month), written only when the month is published or revised.
 Growth since joining, for month M: the members who reported M and whose first three reported
 months all lie before M (their baseline; its sum is kept on each later report); their total
 omzet in M against the sum of their baseline means.
+
+By cohort (`Cohort`): the same members and the same ratio, split by the calendar year they
+joined (joined_at in the cluster's zone) — but only members whose first reported month lies
+within their first BASELINE_MONTHS months of membership, so that their baseline really is
+their omzet when they joined. Members who joined earlier than they began reporting (an
+imported roster, the bot installed years into the programme) form one group of their own,
+"joined before they began reporting": their figure is growth since their first reports, not
+since joining, and is said so. Years, not quarters: with MIN_REPORTERS members per figure,
+quarters would blank most cohorts of a cluster of 20–40 members; a year is also the
+programme's budget cycle. A cohort is shown with at least MIN_REPORTERS members, and only
+where what it leaves hidden cannot be worked out: in one summary the members of the cohorts
+not shown are nobody or at least MIN_REPORTERS (else the next smallest is held back too); in a
+region, a cohort's members in the parts where that cohort is not shown are nobody or at least
+MIN_REPORTERS (the tree rule of `_region_shown`, per cohort).
 """
 
 from __future__ import annotations
@@ -89,6 +103,16 @@ def _ratio(new: int | Decimal | None, old: int | Decimal | None) -> Decimal | No
 
 
 @dataclass(frozen=True)
+class Cohort:
+    """Growth since joining of the members who joined in `year` (None: those who joined before
+    they began reporting; their growth is since their first reports), and how many they are."""
+
+    year: int | None
+    members: int
+    growth: Decimal
+
+
+@dataclass(frozen=True)
 class Figures:
     """One summary: a cluster's (or a region's) month, as published."""
 
@@ -112,6 +136,11 @@ class Figures:
     pending: int = 0
     publishes_at: datetime | None = None
     zone: str | None = None
+    # Growth since joining by year of joining, as far as the small-numbers rule allows (oldest
+    # first, the "joined before reporting" group last), and how many members are behind the
+    # cohorts not shown.
+    cohorts: tuple[Cohort, ...] = ()
+    cohorts_hidden: int = 0
 
     @property
     def suppressed(self) -> bool:
@@ -161,6 +190,58 @@ def _money(
     )
 
 
+def _months_apart(earlier: str, later: str) -> int:
+    a, b = Month.parse_iso(earlier), Month.parse_iso(later)
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+# The key of the group who joined before they began reporting (years are > 0).
+_LATER = 0
+
+
+def _cohort_key(group: q.CohortGroup) -> int:
+    """The year joined when the baseline lies within the first months of membership, else _LATER."""
+    if _months_apart(group.joined_month, group.first_month) < q.BASELINE_MONTHS:
+        return int(group.joined_month[:4])
+    return _LATER
+
+
+CohortSums = dict[int, tuple[int, int, int]]  # cohort key -> (members, total, baseline sum)
+
+
+def _fold(groups: Sequence[q.CohortGroup]) -> CohortSums:
+    sums: dict[int, tuple[int, int, int]] = {}
+    for g in groups:
+        n, total, base = sums.get(_cohort_key(g), (0, 0, 0))
+        sums[_cohort_key(g)] = (n + g.members, total + g.total, base + g.baseline_sum)
+    return sums
+
+
+def _choose_cohorts(sums: CohortSums, growth_shown: bool, below: dict[int, int] | None = None) -> set[int]:
+    """The cohorts one summary may show: its growth is shown; each has MIN_REPORTERS members
+    and a baseline; `below` (members of the cohort in parts where it is not shown) is nobody or
+    enough; and the members of the cohorts not shown are nobody or enough (else the smallest
+    shown is held back as well, until they are)."""
+    if not growth_shown:
+        return set()
+    below = below or {}
+    shown = {k for k, (n, _, base) in sums.items() if n >= MIN_REPORTERS and base > 0 and _leaves_enough(below.get(k, 0))}
+    while shown and not _leaves_enough(sum(n for k, (n, _, _) in sums.items() if k not in shown)):
+        shown.remove(min(shown, key=lambda k: (sums[k][0], k)))
+    return shown
+
+
+def _cohorts(sums: CohortSums, shown: set[int]) -> tuple[tuple[Cohort, ...], int]:
+    """The shown cohorts, oldest year first and the later-reporting group last, and the members
+    behind the others."""
+    order = sorted(shown, key=lambda k: (k == _LATER, k))
+    cohorts = tuple(
+        Cohort(None if k == _LATER else k, sums[k][0], Decimal(sums[k][1]) / (Decimal(sums[k][2]) / q.BASELINE_MONTHS) - 1)
+        for k in order
+    )
+    return cohorts, sum(n for k, (n, _, _) in sums.items() if k not in shown)
+
+
 async def compile_published(
     uow: UnitOfWork, month: Month, now: datetime, cluster_ids: Sequence[int] | None = None
 ) -> dict[int, Figures]:
@@ -174,12 +255,18 @@ async def compile_published(
     previous, year_ago = str(month.previous()), str(month.months_back(12))
     compare = await q.snapshot_totals(session, [previous, year_ago], ids)
     members = await q.member_counts(session, str(month), ids)
+    groups: dict[int, list[q.CohortGroup]] = {}
+    for group in await q.cohort_groups(session, str(month), ids):
+        groups.setdefault(group.cluster_id, []).append(group)
     figures = {}
     for cluster_id, title in names.items():
-        figures[cluster_id] = _money(
+        f = _money(
             now_agg.get(cluster_id), title=title, month=month, members=members.get(cluster_id, 0), cluster_id=cluster_id,
             previous=compare.get((cluster_id, previous)), year_ago=compare.get((cluster_id, year_ago)),
         )
+        sums = _fold(groups.get(cluster_id, []))
+        cohorts, hidden = _cohorts(sums, _choose_cohorts(sums, f.growth_since_joining is not None))
+        figures[cluster_id] = replace(f, cohorts=cohorts, cohorts_hidden=hidden)
     await q.store_snapshots(session, str(month), [
         {
             "cluster_id": cluster_id, "members": f.members, "reporters": f.reporters,
@@ -189,6 +276,8 @@ async def compile_published(
                 "change_year": str(f.change_year) if f.change_year is not None else None,
                 "growth_since_joining": str(f.growth_since_joining) if f.growth_since_joining is not None else None,
                 "growth_members": f.growth_members,
+                "cohorts": [[c.year or _LATER, c.members, str(c.growth)] for c in f.cohorts],
+                "cohorts_hidden": f.cohorts_hidden,
             },
         }
         for cluster_id, f in figures.items()
@@ -207,6 +296,8 @@ def _from_snapshot(row: ClusterSummary, title: str, pending: int) -> Figures:
         total=row.total, median=row.median, mean=row.mean, change_previous=dec("change_previous"),
         change_year=dec("change_year"), growth_since_joining=dec("growth_since_joining"),
         growth_members=int(extra.get("growth_members") or 0), cluster_id=row.cluster_id, pending=pending,
+        cohorts=tuple(Cohort(year or None, int(n), Decimal(g)) for year, n, g in extra.get("cohorts") or ()),
+        cohorts_hidden=int(extra.get("cohorts_hidden") or 0),
     )
 
 
@@ -368,7 +459,8 @@ def _region_of(actor: Actor, clusters: list[ClusterInfo], kabupaten: str | None)
 
 
 async def _region_month(
-    uow: UnitOfWork, month: Month, clusters: list[ClusterInfo], whole: bool, now: datetime, deadline: Deadline, title: str
+    uow: UnitOfWork, month: Month, clusters: list[ClusterInfo], whole: bool, now: datetime, deadline: Deadline, title: str,
+    *, with_cohorts: bool = True,
 ) -> Figures:
     ids = [c.id for c in clusters]
     parts = await publish_month(uow, month, now, deadline, ids, commit=False)
@@ -385,10 +477,57 @@ async def _region_month(
         by_kabupaten.setdefault(_kabupaten_key(c.kabupaten), []).append(parts[c.id].reporters)
     pooled = (await q.month_aggregates(uow.session, str(month), ids, per_cluster=False)).get(0)
     members = sum(f.members for f in parts.values()) - (pooled.unlinked if pooled else 0)
-    return _money(
+    figures = _money(
         pooled, title=title, month=month, members=members, cluster_id=None, previous=None, year_ago=None,
         withheld=not _region_shown(by_kabupaten, whole),
     )
+    if figures.growth_since_joining is None or not with_cohorts:
+        return figures
+    cohorts, hidden = _region_cohorts(clusters, parts, await q.cohort_groups(uow.session, str(month), ids), whole)
+    return replace(figures, cohorts=cohorts, cohorts_hidden=hidden)
+
+
+def _region_cohorts(
+    clusters: list[ClusterInfo], parts: dict[int, Figures], groups: Sequence[q.CohortGroup], whole: bool
+) -> tuple[tuple[Cohort, ...], int]:
+    """A region's cohorts (its growth is shown): the tree rule per cohort. Below a kabupaten
+    the parts are its clusters, each showing the cohorts its published summary shows; below the
+    programme also its kabupaten, each deciding as its own summary does."""
+    by_cluster: dict[int, list[q.CohortGroup]] = {}
+    for g in groups:
+        by_cluster.setdefault(g.cluster_id, []).append(g)
+    kabupaten: dict[str, list[ClusterInfo]] = {}
+    for c in clusters:
+        kabupaten.setdefault(_kabupaten_key(c.kabupaten), []).append(c)
+
+    def below_of(members: list[ClusterInfo]) -> dict[int, int]:
+        """Per cohort: its members in these clusters where the cluster does not show it."""
+        below: dict[int, int] = {}
+        for c in members:
+            shown = {x.year or _LATER for x in parts[c.id].cohorts}
+            for key, (n, _, _) in _fold(by_cluster.get(c.id, [])).items():
+                if key not in shown:
+                    below[key] = below.get(key, 0) + n
+        return below
+
+    def sums_of(members: list[ClusterInfo]) -> CohortSums:
+        return _fold([g for c in members for g in by_cluster.get(c.id, [])])
+
+    if not whole:
+        [members] = kabupaten.values()
+        sums = sums_of(members)
+        return _cohorts(sums, _choose_cohorts(sums, True, below_of(members)))
+    below: dict[int, int] = {}
+    for members in kabupaten.values():
+        sums, under = sums_of(members), below_of(members)
+        # The kabupaten's own summary: shown by its reporters, its growth by its members.
+        growth = _kabupaten_shown([parts[c.id].reporters for c in members]) and sum(n for n, _, _ in sums.values()) >= MIN_REPORTERS
+        shown = _choose_cohorts(sums, growth, under)
+        for key, n in under.items():
+            if key not in shown:
+                below[key] = below.get(key, 0) + n
+    sums = sums_of(clusters)
+    return _cohorts(sums, _choose_cohorts(sums, True, below))
 
 
 async def region_figures(
@@ -408,7 +547,7 @@ async def region_figures(
         # Changes only against a month that was itself shown as a region, or they would reveal it.
         changes = {}
         for name, earlier in (("change_previous", month.previous()), ("change_year", month.months_back(12))):
-            base = await _region_month(uow, earlier, clusters, whole, now, deadline, title)
+            base = await _region_month(uow, earlier, clusters, whole, now, deadline, title, with_cohorts=False)
             changes[name] = None if base.suppressed else _ratio(figures.total, base.total)
         figures = replace(figures, **changes)
     await uow.commit()

@@ -87,7 +87,9 @@ async def test_market_opportunity_interest_goes_to_author_with_contact(bot, clus
     message = members[0].message_with_button("Saya tertarik")
     assert "nomor telepon Anda akan dikirim" in message["text"]
     await members[0].press("Saya tertarik")
-    assert "sudah dikirim kepada pengirim" in members[0].last_text
+    # The confirmation, then whether the phone may go on to the buyer (issue 16).
+    assert "sudah dikirim kepada pengirim" in members[0].texts()[-2]
+    assert "Bolehkah nomor telepon Anda diteruskan kepada pembeli?" in members[0].last_text
     await bot.drain()  # the notice to the author leaves through the outbox
     assert "Peminat baru" in chair.last_text and "Ani Lestari" in chair.last_text and "+62812" in chair.last_text
     await chair.press("Daftar peminat")

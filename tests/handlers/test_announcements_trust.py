@@ -173,3 +173,63 @@ async def test_terjadwal_lists_each_scheduled_announcement_with_a_cancel_button(
     member = members[0]
     await member.send("/terjadwal")
     assert "tidak memiliki hak" in member.last_text
+
+
+def _info_copies(user, text: str) -> list[str]:
+    """The /info messages that hold this announcement's text (after the date line)."""
+    return [t.split("\n", 1)[1] for t in user.texts() if text in t and "\n" in t and not t.startswith("PENGUMUMAN")]
+
+
+async def test_info_shows_the_sender_line_as_the_copy_did_after_roles_change(bot, cluster_with_members):
+    """What they met: /info named the sender by their roles at reading time: a koordinator
+    whose grant was revoked became "ketua klaster", a chair replaced lost the cluster's name."""
+    from bot.services import roles as role_service
+
+    batik, _, members, _ = cluster_with_members
+    chair = bot.user(CHAIR, "Ketua")
+    await bot.register(chair, batik, name="Siti Aminah")
+    await _draft(chair, text="Rapat anggota hari Sabtu.")
+    await chair.press("Kirim sekarang")
+    await bot.grant(KOOR_DEMAK, Role.KOORDINATOR, kabupaten="Pekalongan")
+    koor = bot.user(KOOR_DEMAK, "Koor")
+    await _draft(koor, text="Pameran batik di Semarang.")
+    await koor.press("Kirim sekarang")
+    await bot.drain()
+    member = members[0]
+    live = {t.split("\n\n", 1)[1]: t for t in member.texts() if t.startswith("PENGUMUMAN")}
+    assert live["Pameran batik di Semarang."].splitlines()[1] == "Dari: koordinator Kabupaten Pekalongan"
+    async with bot.uow() as uow:
+        await role_service.revoke_role(uow, KOOR_DEMAK, Role.KOORDINATOR)
+    async with bot.uow() as uow:
+        await role_service.revoke_role(uow, CHAIR, Role.KETUA)
+    await member.send("/info")
+    # The same lines as the copies members received, whatever the authors' roles are now.
+    assert _info_copies(member, "Pameran batik di Semarang.") == [live["Pameran batik di Semarang."]]
+    assert _info_copies(member, "Rapat anggota hari Sabtu.") == [live["Rapat anggota hari Sabtu."]]
+
+
+async def test_info_of_announcements_from_before_senders_were_recorded(bot, cluster_with_members):
+    """Older announcements (no sender recorded): the sender where their role still tells it,
+    else no "Dari:" line at all, and nothing left of it."""
+    from sqlalchemy import update
+
+    from bot.services import roles as role_service
+
+    batik, _, members, _ = cluster_with_members
+    chair = bot.user(CHAIR, "Ketua")
+    await bot.register(chair, batik, name="Siti Aminah")
+    await _draft(chair, text="Rapat anggota hari Sabtu.")
+    await chair.press("Kirim sekarang")
+    await bot.drain()
+    async with bot.uow() as uow:
+        await uow.session.execute(update(Announcement).values(sender_role=None, sender_place=None, sender_region=None))
+        await uow.commit()
+    member = members[0]
+    await member.send("/info")
+    assert _info_copies(member, "Rapat anggota")[-1] == (
+        "PENGUMUMAN\nDari: Siti Aminah, ketua Batik Simbang Kulon\n\nRapat anggota hari Sabtu."
+    )
+    async with bot.uow() as uow:
+        await role_service.revoke_role(uow, CHAIR, Role.KETUA)
+    await member.send("/info")
+    assert _info_copies(member, "Rapat anggota")[-1] == "PENGUMUMAN\n\nRapat anggota hari Sabtu."

@@ -31,7 +31,7 @@ async def test_today_the_export_is_one_sheet_with_text_months(bot):
     """What they met: one sheet, "Bulan" the text "2025-12", no Kabupaten or Komoditas."""
     await programme(bot)
     book, _ = await _export(bot, bot.user(KOOR, "Koor"))
-    assert book.sheetnames == ["Ringkasan", "Banding", "Pilihan", "Keterangan", "Peluang pasar"]
+    assert book.sheetnames == ["Ringkasan", "Banding", "Pilihan", "Kohort", "Keterangan", "Peluang pasar"]
     sheet = book["Ringkasan"]
     assert [c.value for c in sheet[1]][:4] == ["Kabupaten/Kota", "Komoditas", "Klaster", "Bulan"]
     assert isinstance(sheet["D2"].value, datetime)
