@@ -290,6 +290,13 @@ class AuditLog(_Repository):
 
 
 class ProcessedUpdates(_Repository):
+    async def lock_person(self, telegram_user_id: int) -> None:
+        """PostgreSQL: wait for any other transaction handling this person's update, here or
+        in another instance, and hold the turn until this transaction ends. SQLite has one
+        writer at a time already (and one process)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(select(func.pg_advisory_xact_lock(literal(telegram_user_id, BigInteger))))
+
     async def claim(self, update_id: int, fingerprint: str, now: datetime) -> bool:
         """Record the update; False when this very update (id and fingerprint) was handled.
 

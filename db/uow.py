@@ -27,6 +27,9 @@ class UnitOfWork:
         # SQLite has one writer at a time; see UnitOfWorkFactory.
         self._writer_turn = writer_turn if not read_only else None
         self.session: AsyncSession
+        # Whether commit() ran: the update's unit (handlers/context.py) commits what admitted
+        # the update when the handler did not.
+        self.committed = False
 
     async def __aenter__(self) -> UnitOfWork:
         if self._writer_turn is not None:
@@ -82,6 +85,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make everything done in this unit durable."""
         await self.session.commit()
+        self.committed = True
 
     async def rollback(self) -> None:
         """Drop everything done in this unit."""

@@ -596,9 +596,10 @@ async def confirm(
                 Step.CORRECTION, month=month, value=value, existing=existing, approximate=bool(data.get("approximate"))
             )
     outcome = await _write(uow, member, month, value, now)
-    await uow.commit()
     if isinstance(outcome, Recorded):
+        # Read before committing, in the same transaction (the figures are read only).
         outcome = replace(outcome, give_back=await _give_back(uow, member, month, value, now))
+    await uow.commit()
     return outcome
 
 
