@@ -21,11 +21,17 @@ from db.models import (
     RoleGrant,
     TelegramUser,
 )
+from db.role_cache import role_epoch
 from db.sql import dialect_insert
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
     return dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
+
+
+# session.info keys: what admission loaded, for the rest of the update's unit of work.
+_SENDER_MEMBER = "klasterbot.sender_member"
+_NO_CONVERSATION = "klasterbot.no_conversation"
 
 
 class _Repository:
@@ -81,6 +87,10 @@ class Members(_Repository):
         )
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        # The sender, loaded by admission in this same transaction, is not read again.
+        known = self.session.info.get(_SENDER_MEMBER)
+        if known is not None and known.telegram_user_id == telegram_user_id and known in self.session:
+            return known
         # Joined, not a second query: this runs for every incoming update.
         return await self.session.scalar(
             select(Member)
@@ -90,13 +100,15 @@ class Members(_Repository):
 
     async def sender(
         self, telegram_user_id: int
-    ) -> tuple[Member | None, str | None, tuple[str, str] | None]:
-        """The sender's member row (with cluster), chosen language and current step, in one
-        statement: this runs for every incoming update (B1), and any of the three may be missing."""
+    ) -> tuple[Member | None, str | None, tuple[str, str] | None, int | None]:
+        """The sender's member row (with cluster), chosen language, current step and the role
+        epoch (db.role_cache), in one statement: this runs for every incoming update (B1), and
+        any of the first three may be missing. The member and the conversation row stay in
+        this unit of work for the handler (`by_telegram_id`, `Conversations.get`)."""
         sender = select(literal(telegram_user_id, BigInteger).label("id")).subquery("sender")
         row = (
             await self.session.execute(
-                select(Member, TelegramUser.language, ConversationState.flow, ConversationState.step)
+                select(Member, TelegramUser.language, ConversationState, role_epoch())
                 .select_from(sender)
                 .outerjoin(Member, Member.telegram_user_id == sender.c.id)
                 .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
@@ -106,9 +118,13 @@ class Members(_Repository):
             )
         ).first()
         if row is None:
-            return None, None, None
-        member, language, flow, step = row
-        return member, language, (flow, step) if flow is not None else None
+            return None, None, None, None
+        member, language, state, epoch = row
+        if member is not None:
+            self.session.info[_SENDER_MEMBER] = member
+        if state is None:
+            self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
+        return member, language, (state.flow, state.step) if state is not None else None, epoch
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)
@@ -117,6 +133,8 @@ class Members(_Repository):
         return member
 
     async def delete(self, member: Member) -> None:
+        if self.session.info.get(_SENDER_MEMBER) is member:
+            del self.session.info[_SENDER_MEMBER]
         await self.session.delete(member)
 
     async def settle_pending(self, member_id: int, status: str, *, now: datetime, by: int) -> bool:
@@ -325,6 +343,9 @@ class ProcessedUpdates(_Repository):
 
 class Conversations(_Repository):
     async def get(self, telegram_user_id: int) -> ConversationState | None:
+        # Admission loaded the row, or found none, in this unit of work: not read again.
+        if telegram_user_id in self.session.info.get(_NO_CONVERSATION, ()):
+            return None
         return await self.session.get(ConversationState, telegram_user_id)
 
     async def save(
@@ -332,6 +353,7 @@ class Conversations(_Repository):
     ) -> None:
         state = await self.get(telegram_user_id)
         if state is None:
+            self.session.info.get(_NO_CONVERSATION, set()).discard(telegram_user_id)
             self.session.add(
                 ConversationState(
                     telegram_user_id=telegram_user_id, flow=flow, step=step, data=dict(data)
@@ -369,18 +391,49 @@ class Conversations(_Repository):
 
 
 class Reports(_Repository):
-    """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month."""
+    """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month.
+
+    What one unit of work has read is kept for it (`_known`, `_sales`): a report's steps read
+    the same rows more than once (the month, the member's recent months), and one statement
+    serves them all."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._known: dict[tuple[int, str], MonthlyReport | None] = {}
+        self._sales: dict[tuple[int, str], tuple[int, list[int]]] = {}
+        self._ranges: dict[tuple[int, str, str], Sequence[MonthlyReport]] = {}
 
     async def get(self, member_id: int, month: str) -> MonthlyReport | None:
-        return await self.session.scalar(
+        if (member_id, month) in self._known:
+            return self._known[(member_id, month)]
+        row = await self.session.scalar(
             select(MonthlyReport).where(
                 MonthlyReport.member_id == member_id, MonthlyReport.month == month
             )
         )
+        self._known[(member_id, month)] = row
+        return row
+
+    async def with_recent_sales(self, member_id: int, month: str, limit: int) -> None:
+        """Read the month's report and the member's `limit` latest months with sales besides
+        it in one statement, for `get` and `recent_sales` to answer from."""
+        rows = (await self.session.scalars(
+            select(MonthlyReport)
+            .where(MonthlyReport.member_id == member_id, or_(MonthlyReport.month == month, MonthlyReport.no_sales.is_(False)))
+            .order_by((MonthlyReport.month == month).desc(), MonthlyReport.month.desc())
+            .limit(limit + 1)
+        )).all()
+        self._known[(member_id, month)] = next((r for r in rows if r.month == month), None)
+        self._sales[(member_id, month)] = (limit, [r.amount for r in rows if r.month != month and not r.no_sales][:limit])
 
     async def add(self, report: MonthlyReport) -> MonthlyReport:
         self.session.add(report)
         await self.session.flush()
+        self._known[(report.member_id, report.month)] = report
+        # A new month is not "another" month for the sales already read, but belongs in a range.
+        for (member_id, first, last), rows in self._ranges.items():
+            if member_id == report.member_id and first <= report.month <= last:
+                self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
         return report
 
     async def add_version(self, version: ReportVersion) -> None:
@@ -397,15 +450,25 @@ class Reports(_Repository):
 
     async def of_member(self, member_id: int, first: str, last: str) -> Sequence[MonthlyReport]:
         """The member's reports from `first` to `last` (both "YYYY-MM", inclusive), oldest first."""
+        if (member_id, first, last) in self._ranges:
+            return self._ranges[(member_id, first, last)]
         query = (
             select(MonthlyReport)
             .where(MonthlyReport.member_id == member_id, MonthlyReport.month.between(first, last))
             .order_by(MonthlyReport.month)
         )
-        return (await self.session.scalars(query)).all()
+        rows = (await self.session.scalars(query)).all()
+        self._ranges[(member_id, first, last)] = rows
+        found = {row.month: row for row in rows}
+        for month in _months_between(first, last):
+            self._known[(member_id, month)] = found.get(month)
+        return rows
 
     async def recent_sales(self, member_id: int, *, excluding: str, limit: int) -> list[int]:
         """Amounts of the member's latest months with sales, newest first, one month left out."""
+        known = self._sales.get((member_id, excluding))
+        if known is not None and (limit <= known[0] or len(known[1]) < known[0]):
+            return known[1][:limit]
         query = (
             select(MonthlyReport.amount)
             .where(
@@ -418,3 +481,12 @@ class Reports(_Repository):
         )
         return list((await self.session.scalars(query)).all())
 
+
+def _months_between(first: str, last: str) -> list[str]:
+    """ "YYYY-MM" months from `first` to `last`, inclusive."""
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

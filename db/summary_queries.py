@@ -492,32 +492,48 @@ async def rebuild_upkeep(session: AsyncSession | AsyncConnection) -> None:
     await refresh_joined(session)
 
 
-async def report_written(session: AsyncSession, member_id: int, cluster_id: int, month: str) -> None:
-    """Keep what summaries read right after a member's report for `month` was added or changed.
+async def report_written(
+    session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int
+) -> None:
+    """Keep what summaries read right after a member's report for `month` was added or changed,
+    in two statements and without recounting anything.
 
-    The cluster's total for the month is recounted. The baseline: a month after the member's
-    first three carries their sum (one lookup of three rows, one row updated); a first, late
-    or corrected month among the first three sets it again on all of the member's reports.
+    The cluster's total for the month moves by what changed (one more reporter when `added`,
+    the amount's change). The baseline: a month after the member's first three carries their
+    sum (one row updated); a first, late or corrected month among the first three sets it
+    again on all of the member's reports. The first three are looked up inside the UPDATE.
     """
-    await refresh_month_totals(session, [(cluster_id, month)])
+    upsert = dialect_insert(session)
+    counted = upsert(ClusterMonthTotal).values(
+        cluster_id=cluster_id, month=month, reporters=1 if added else 0, total=amount_change
+    )
+    table = ClusterMonthTotal.__table__
+    await session.execute(counted.on_conflict_do_update(
+        index_elements=[ClusterMonthTotal.cluster_id, ClusterMonthTotal.month],
+        set_={
+            "reporters": table.c.reporters + counted.excluded.reporters,
+            "total": table.c.total + counted.excluded.total,
+        },
+    ))
     reports = MonthlyReport.__table__
-    firsts = (await session.execute(
-        select(reports.c.month, reports.c.amount)
-        .where(reports.c.member_id == member_id)
-        .order_by(reports.c.month)
+    # An alias, so the subqueries read the member's rows and are not correlated to the UPDATE.
+    source = reports.alias("firsts_source")
+    firsts = (
+        select(source.c.month, source.c.amount)
+        .where(source.c.member_id == member_id)
+        .order_by(source.c.month)
         .limit(BASELINE_MONTHS)
-    )).all()
-    mine = reports.c.member_id == member_id
-    if len(firsts) < BASELINE_MONTHS:
-        await session.execute(update(reports).where(mine).values(baseline_sum=None))
-        return
-    third, amount_sum = firsts[-1][0], sum(amount for _, amount in firsts)
-    if month > third:
-        await session.execute(update(reports).where(mine, reports.c.month == month).values(baseline_sum=amount_sum))
-    else:
-        await session.execute(
-            update(reports).where(mine).values(baseline_sum=case((reports.c.month > third, amount_sum)))
-        )
+        .subquery("firsts")
+    )
+    third = select(func.max(firsts.c.month)).scalar_subquery()
+    complete = select(func.count()).select_from(firsts).scalar_subquery() == BASELINE_MONTHS
+    amount_sum = select(func.sum(firsts.c.amount)).scalar_subquery()
+    await session.execute(
+        update(reports)
+        .where(reports.c.member_id == member_id, or_(reports.c.month == month, literal(month) <= third))
+        .values(baseline_sum=case((and_(complete, reports.c.month > third), amount_sum)))
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> set[int]:
