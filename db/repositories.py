@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, delete, func, literal, or_, select, update
+from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,7 +23,7 @@ from db.models import (
     TelegramUser,
 )
 from db.role_cache import role_epoch
-from db.sql import dialect_insert
+from db.sql import Prepared, dialect_insert
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
@@ -80,6 +81,22 @@ class Clusters(_Repository):
         return list(rows.all())
 
 
+def _sender_statement(_dialect: str) -> Any:
+    sender = select(bindparam("telegram_user_id", type_=BigInteger).label("id")).subquery("sender")
+    return (
+        select(Member, TelegramUser.language, ConversationState, role_epoch())
+        .select_from(sender)
+        .outerjoin(Member, Member.telegram_user_id == sender.c.id)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
+        .outerjoin(ConversationState, ConversationState.telegram_user_id == sender.c.id)
+        .options(joinedload(Member.cluster))
+        .limit(1)
+    )
+
+
+_SENDER = Prepared(_sender_statement)
+
+
 class Members(_Repository):
     async def get(self, member_id: int) -> Member | None:
         return await self.session.scalar(
@@ -105,18 +122,7 @@ class Members(_Repository):
         epoch (db.role_cache), in one statement: this runs for every incoming update (B1), and
         any of the first three may be missing. The member and the conversation row stay in
         this unit of work for the handler (`by_telegram_id`, `Conversations.get`)."""
-        sender = select(literal(telegram_user_id, BigInteger).label("id")).subquery("sender")
-        row = (
-            await self.session.execute(
-                select(Member, TelegramUser.language, ConversationState, role_epoch())
-                .select_from(sender)
-                .outerjoin(Member, Member.telegram_user_id == sender.c.id)
-                .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
-                .outerjoin(ConversationState, ConversationState.telegram_user_id == sender.c.id)
-                .options(joinedload(Member.cluster))
-                .limit(1)
-            )
-        ).first()
+        row = (await self.session.execute(_SENDER(self.session), {"telegram_user_id": telegram_user_id})).first()
         if row is None:
             return None, None, None, None
         member, language, state, epoch = row
@@ -307,29 +313,40 @@ class AuditLog(_Repository):
         return (await self.session.scalars(query)).all()
 
 
-class ProcessedUpdates(_Repository):
-    async def lock_person(self, telegram_user_id: int) -> None:
-        """PostgreSQL: wait for any other transaction handling this person's update, here or
-        in another instance, and hold the turn until this transaction ends. SQLite has one
-        writer at a time already (and one process)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self.session.execute(select(func.pg_advisory_xact_lock(literal(telegram_user_id, BigInteger))))
+def _claim_statement(dialect: str) -> Any:
+    table = ProcessedUpdate.__table__
+    columns = ["update_id", "fingerprint", "processed_at"]
+    values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    if dialect == "postgresql":
+        turn = select(func.pg_advisory_xact_lock(bindparam("person", type_=BigInteger)).label("turn")).subquery("turn")
+        insert = postgresql.insert(table).from_select(columns, select(*values.values()).select_from(turn))
+    else:
+        insert = sqlite.insert(table).values(**values)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.update_id],
+        set_={"fingerprint": insert.excluded.fingerprint, "processed_at": insert.excluded.processed_at},
+        where=table.c.fingerprint != insert.excluded.fingerprint,
+    )
 
-    async def claim(self, update_id: int, fingerprint: str, now: datetime) -> bool:
+
+_CLAIM = Prepared(_claim_statement)
+
+
+class ProcessedUpdates(_Repository):
+    async def claim(self, update_id: int, fingerprint: str, now: datetime, *, person: int | None = None) -> bool:
         """Record the update; False when this very update (id and fingerprint) was handled.
 
         One statement on the hot path: an id seen with another fingerprint is a new update
         after Telegram started its ids again, so the old row is replaced and the update admitted.
+
+        On PostgreSQL the same statement first takes `pg_advisory_xact_lock(person)`: it waits
+        for any other transaction handling this person's update, here or in another instance,
+        and holds the turn until this transaction ends. SQLite has one writer at a time already
+        (and one process).
         """
-        insert = dialect_insert(self.session)(ProcessedUpdate).values(
-            update_id=update_id, fingerprint=fingerprint, processed_at=now
-        )
         result = await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[ProcessedUpdate.update_id],
-                set_={"fingerprint": insert.excluded.fingerprint, "processed_at": insert.excluded.processed_at},
-                where=ProcessedUpdate.fingerprint != insert.excluded.fingerprint,
-            )
+            _CLAIM(self.session),
+            {"update_id": update_id, "fingerprint": fingerprint, "processed_at": now, "person": person or 0},
         )
         return result.rowcount == 1
 

@@ -66,8 +66,7 @@ async def admit_update(
     wait until this update's transaction ends (README, "When one machine is not enough").
     A member who had blocked the bot and writes again has unblocked it.
     """
-    await uow.updates.lock_person(telegram_user_id)
-    if not await uow.updates.claim(update_id, fingerprint, now):
+    if not await uow.updates.claim(update_id, fingerprint, now, person=telegram_user_id):
         await uow.rollback()
         return None
     if update_id % 500 == 0:
