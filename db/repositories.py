@@ -407,6 +407,34 @@ class Conversations(_Repository):
         return (row[0], dict(row[1] or {})) if row is not None else None
 
 
+def _month_and_sales_statement(_dialect: str) -> Any:
+    month = bindparam("month", type_=MonthlyReport.month.type)
+    return (
+        select(MonthlyReport)
+        .where(
+            MonthlyReport.member_id == bindparam("member_id"),
+            or_(MonthlyReport.month == month, MonthlyReport.no_sales.is_(False)),
+        )
+        .order_by((MonthlyReport.month == month).desc(), MonthlyReport.month.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def _of_member_statement(_dialect: str) -> Any:
+    return (
+        select(MonthlyReport)
+        .where(
+            MonthlyReport.member_id == bindparam("member_id"),
+            MonthlyReport.month.between(bindparam("first"), bindparam("last")),
+        )
+        .order_by(MonthlyReport.month)
+    )
+
+
+_MONTH_AND_SALES = Prepared(_month_and_sales_statement)
+_OF_MEMBER = Prepared(_of_member_statement)
+
+
 class Reports(_Repository):
     """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month.
 
@@ -435,10 +463,7 @@ class Reports(_Repository):
         """Read the month's report and the member's `limit` latest months with sales besides
         it in one statement, for `get` and `recent_sales` to answer from."""
         rows = (await self.session.scalars(
-            select(MonthlyReport)
-            .where(MonthlyReport.member_id == member_id, or_(MonthlyReport.month == month, MonthlyReport.no_sales.is_(False)))
-            .order_by((MonthlyReport.month == month).desc(), MonthlyReport.month.desc())
-            .limit(limit + 1)
+            _MONTH_AND_SALES(self.session), {"member_id": member_id, "month": month, "limit": limit + 1}
         )).all()
         self._known[(member_id, month)] = next((r for r in rows if r.month == month), None)
         self._sales[(member_id, month)] = (limit, [r.amount for r in rows if r.month != month and not r.no_sales][:limit])
@@ -469,12 +494,9 @@ class Reports(_Repository):
         """The member's reports from `first` to `last` (both "YYYY-MM", inclusive), oldest first."""
         if (member_id, first, last) in self._ranges:
             return self._ranges[(member_id, first, last)]
-        query = (
-            select(MonthlyReport)
-            .where(MonthlyReport.member_id == member_id, MonthlyReport.month.between(first, last))
-            .order_by(MonthlyReport.month)
-        )
-        rows = (await self.session.scalars(query)).all()
+        rows = (await self.session.scalars(
+            _OF_MEMBER(self.session), {"member_id": member_id, "first": first, "last": last}
+        )).all()
         self._ranges[(member_id, first, last)] = rows
         found = {row.month: row for row in rows}
         for month in _months_between(first, last):

@@ -301,10 +301,10 @@ async def published_median(
     one read of the snapshot (a member's give-back after every report, B1)."""
     if now < publication_time(month, zone, deadline):
         return None
-    row = (await q.snapshots(uow.session, [str(month)], [cluster_id])).get((cluster_id, str(month)))
-    if row is None or row.reporters < MIN_REPORTERS:
+    row = await q.published_median(uow.session, cluster_id, str(month))
+    if row is None or row[0] < MIN_REPORTERS:
         return None
-    return row.median
+    return row[1]
 
 
 async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
