@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from db.models import (
     AuditEntry,
@@ -21,6 +22,7 @@ from db.models import (
     ReportVersion,
     RoleGrant,
     TelegramUser,
+    utcnow,
 )
 from db.role_cache import role_epoch
 from db.sql import Prepared, dialect_insert
@@ -368,17 +370,12 @@ class Conversations(_Repository):
     async def save(
         self, telegram_user_id: int, flow: str, step: str, data: dict[str, Any]
     ) -> None:
-        state = await self.get(telegram_user_id)
-        if state is None:
-            self.session.info.get(_NO_CONVERSATION, set()).discard(telegram_user_id)
-            self.session.add(
-                ConversationState(
-                    telegram_user_id=telegram_user_id, flow=flow, step=step, data=dict(data)
-                )
-            )
-        else:
-            state.flow, state.step, state.data = flow, step, dict(data)
-        await self.session.flush()
+        """Put the person at (flow, step) with `data`: one upsert, built once."""
+        await self.session.execute(_SAVE_STATE(self.session), {
+            "telegram_user_id": telegram_user_id, "flow": flow, "step": step, "data": dict(data), "updated_at": utcnow(),
+        })
+        self.session.info.get(_NO_CONVERSATION, set()).discard(telegram_user_id)
+        self._forget_loaded(telegram_user_id)
 
     async def clear(self, telegram_user_id: int) -> None:
         await self.session.execute(
@@ -393,18 +390,49 @@ class Conversations(_Repository):
         so on PostgreSQL a second taker waits for the first and then finds nothing; a reading
         before it would race (READ COMMITTED). A caller that refuses afterwards raises, and the
         rollback puts the state back."""
-        row = (
-            await self.session.execute(
-                delete(ConversationState)
-                .where(
-                    ConversationState.telegram_user_id == telegram_user_id,
-                    ConversationState.flow == flow,
-                    ConversationState.step.in_(list(steps)),
-                )
-                .returning(ConversationState.step, ConversationState.data)
-            )
-        ).first()
-        return (row[0], dict(row[1] or {})) if row is not None else None
+        row = (await self.session.execute(
+            _TAKE_STATE(self.session), {"b_user": telegram_user_id, "b_flow": flow, "b_steps": list(steps)}
+        )).first()
+        if row is None:
+            return None
+        self._forget_loaded(telegram_user_id)
+        self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
+        return row[0], dict(row[1] or {})
+
+    def _forget_loaded(self, telegram_user_id: int) -> None:
+        """The row changed under a loaded copy (admission's): the next get() reads it again."""
+        loaded = self.session.sync_session.identity_map.get(identity_key(ConversationState, telegram_user_id))
+        if loaded is not None:
+            self.session.expunge(loaded)
+
+
+def _save_state_statement(dialect: str) -> Any:
+    table = ConversationState.__table__
+    columns = ("telegram_user_id", "flow", "step", "data", "updated_at")
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        **{name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.telegram_user_id],
+        set_={name: insert.excluded[name] for name in columns[1:]},
+    )
+
+
+def _take_state_statement(_dialect: str) -> Any:
+    table = ConversationState.__table__
+    return (
+        delete(table)
+        .where(
+            table.c.telegram_user_id == bindparam("b_user"),
+            table.c.flow == bindparam("b_flow"),
+            table.c.step.in_(bindparam("b_steps", expanding=True)),
+        )
+        .returning(table.c.step, table.c.data)
+    )
+
+
+_SAVE_STATE = Prepared(_save_state_statement)
+_TAKE_STATE = Prepared(_take_state_statement)
 
 
 def _month_and_sales_statement(_dialect: str) -> Any:
