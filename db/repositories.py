@@ -460,6 +460,7 @@ def _of_member_statement(_dialect: str) -> Any:
 
 
 _MONTH_AND_SALES = Prepared(_month_and_sales_statement)
+_ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
 _OF_MEMBER = Prepared(_of_member_statement)
 
 
@@ -506,9 +507,11 @@ class Reports(_Repository):
                 self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
         return report
 
-    async def add_version(self, version: ReportVersion) -> None:
-        self.session.add(version)
-        await self.session.flush()
+    async def add_version(self, **values: Any) -> None:
+        """Keep a version of a report (ReportVersion's columns): one insert built once."""
+        if self.session.dirty:
+            await self.session.flush()  # the report's own change goes first (what the totals read)
+        await self.session.execute(_ADD_VERSION(self.session), values)
 
     async def versions(self, report_id: int) -> Sequence[ReportVersion]:
         query = (

@@ -43,7 +43,7 @@ from bot.number_words import has_number_words
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
 from bot.services import requests, summaries
 from db import summary_queries
-from db.models import Member, MonthlyReport, ReportVersion
+from db.models import Member, MonthlyReport
 from db.uow import UnitOfWork
 
 # Only finished months are reported: the twelve before the current one (so the same month
@@ -679,15 +679,13 @@ async def _write(
         row.updated_at = now
         row.version += 1
     await uow.reports.add_version(
-        ReportVersion(
-            report_id=row.id,
-            version=row.version,
-            old_amount=previous.rupiah if previous else None,
-            old_no_sales=previous.no_sales if previous else None,
-            new_amount=value.rupiah,
-            new_no_sales=value.no_sales,
-            recorded_at=now,
-        )
+        report_id=row.id,
+        version=row.version,
+        old_amount=previous.rupiah if previous else None,
+        old_no_sales=previous.no_sales if previous else None,
+        new_amount=value.rupiah,
+        new_no_sales=value.no_sales,
+        recorded_at=now,
     )
     # A reporter of a month was a member in it. Rather than counting "members or reporters"
     # in every summary (a second pass over the month's reports each time), the membership is
