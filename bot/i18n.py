@@ -69,6 +69,8 @@ class I18n:
     def __init__(self, languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> None:
         self.languages = languages
         self._translators = {lang: Translator(lang, load_catalog(lang)) for lang in languages}
+        # Telegram's language code -> ours: a handful of codes, asked on every update.
+        self._negotiated: dict[str, str] = {}
 
     def translator(self, language: str | None) -> Translator:
         return self._translators.get(language or DEFAULT_LANGUAGE, self._translators[DEFAULT_LANGUAGE])
@@ -77,6 +79,16 @@ class I18n:
         """The user's saved choice, else Telegram's language if we have it, else Indonesian."""
         if saved in self.languages:
             return saved
+        if telegram_language_code:
+            known = self._negotiated.get(telegram_language_code)
+            if known is None:
+                known = self._negotiated[telegram_language_code] = self._from_telegram(telegram_language_code)
+            return known
+        return DEFAULT_LANGUAGE
+
+    def _from_telegram(self, telegram_language_code: str) -> str:
+        if len(self._negotiated) > 1000:  # codes are few; anything else is not worth keeping
+            self._negotiated.clear()
         if telegram_language_code:
             found = negotiate_locale(
                 [telegram_language_code.replace("-", "_")], list(self.languages), sep="_"

@@ -145,6 +145,16 @@ class Member(Base):
 CHAIR_GRANT = "role = 'ketua'"
 
 
+class RoleEpoch(Base):
+    """One row: a counter that triggers bump on every change of role_grants and of a cluster's
+    name, so each process may keep role grants until it moves (db/role_cache.py)."""
+
+    __tablename__ = "role_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+
+
 class RoleGrant(Base):
     """A role with its scope.
 

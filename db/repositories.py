@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, delete, func, literal, or_, select, update
+from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from db.models import (
     AuditEntry,
@@ -20,12 +22,19 @@ from db.models import (
     ReportVersion,
     RoleGrant,
     TelegramUser,
+    utcnow,
 )
-from db.sql import dialect_insert
+from db.role_cache import role_epoch
+from db.sql import Prepared, dialect_insert
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, model: Any, values: dict[str, Any]) -> Any:
     return dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
+
+
+# session.info keys: what admission loaded, for the rest of the update's unit of work.
+_SENDER_MEMBER = "klasterbot.sender_member"
+_NO_CONVERSATION = "klasterbot.no_conversation"
 
 
 class _Repository:
@@ -74,6 +83,22 @@ class Clusters(_Repository):
         return list(rows.all())
 
 
+def _sender_statement(_dialect: str) -> Any:
+    sender = select(bindparam("telegram_user_id", type_=BigInteger).label("id")).subquery("sender")
+    return (
+        select(Member, TelegramUser.language, ConversationState, role_epoch())
+        .select_from(sender)
+        .outerjoin(Member, Member.telegram_user_id == sender.c.id)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
+        .outerjoin(ConversationState, ConversationState.telegram_user_id == sender.c.id)
+        .options(joinedload(Member.cluster))
+        .limit(1)
+    )
+
+
+_SENDER = Prepared(_sender_statement)
+
+
 class Members(_Repository):
     async def get(self, member_id: int) -> Member | None:
         return await self.session.scalar(
@@ -81,6 +106,10 @@ class Members(_Repository):
         )
 
     async def by_telegram_id(self, telegram_user_id: int) -> Member | None:
+        # The sender, loaded by admission in this same transaction, is not read again.
+        known = self.session.info.get(_SENDER_MEMBER)
+        if known is not None and known.telegram_user_id == telegram_user_id and known in self.session:
+            return known
         # Joined, not a second query: this runs for every incoming update.
         return await self.session.scalar(
             select(Member)
@@ -90,25 +119,20 @@ class Members(_Repository):
 
     async def sender(
         self, telegram_user_id: int
-    ) -> tuple[Member | None, str | None, tuple[str, str] | None]:
-        """The sender's member row (with cluster), chosen language and current step, in one
-        statement: this runs for every incoming update (B1), and any of the three may be missing."""
-        sender = select(literal(telegram_user_id, BigInteger).label("id")).subquery("sender")
-        row = (
-            await self.session.execute(
-                select(Member, TelegramUser.language, ConversationState.flow, ConversationState.step)
-                .select_from(sender)
-                .outerjoin(Member, Member.telegram_user_id == sender.c.id)
-                .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
-                .outerjoin(ConversationState, ConversationState.telegram_user_id == sender.c.id)
-                .options(joinedload(Member.cluster))
-                .limit(1)
-            )
-        ).first()
+    ) -> tuple[Member | None, str | None, tuple[str, str] | None, int | None]:
+        """The sender's member row (with cluster), chosen language, current step and the role
+        epoch (db.role_cache), in one statement: this runs for every incoming update (B1), and
+        any of the first three may be missing. The member and the conversation row stay in
+        this unit of work for the handler (`by_telegram_id`, `Conversations.get`)."""
+        row = (await self.session.execute(_SENDER(self.session), {"telegram_user_id": telegram_user_id})).first()
         if row is None:
-            return None, None, None
-        member, language, flow, step = row
-        return member, language, (flow, step) if flow is not None else None
+            return None, None, None, None
+        member, language, state, epoch = row
+        if member is not None:
+            self.session.info[_SENDER_MEMBER] = member
+        if state is None:
+            self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
+        return member, language, (state.flow, state.step) if state is not None else None, epoch
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)
@@ -117,6 +141,8 @@ class Members(_Repository):
         return member
 
     async def delete(self, member: Member) -> None:
+        if self.session.info.get(_SENDER_MEMBER) is member:
+            del self.session.info[_SENDER_MEMBER]
         await self.session.delete(member)
 
     async def settle_pending(self, member_id: int, status: str, *, now: datetime, by: int) -> bool:
@@ -289,22 +315,40 @@ class AuditLog(_Repository):
         return (await self.session.scalars(query)).all()
 
 
+def _claim_statement(dialect: str) -> Any:
+    table = ProcessedUpdate.__table__
+    columns = ["update_id", "fingerprint", "processed_at"]
+    values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    if dialect == "postgresql":
+        turn = select(func.pg_advisory_xact_lock(bindparam("person", type_=BigInteger)).label("turn")).subquery("turn")
+        insert = postgresql.insert(table).from_select(columns, select(*values.values()).select_from(turn))
+    else:
+        insert = sqlite.insert(table).values(**values)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.update_id],
+        set_={"fingerprint": insert.excluded.fingerprint, "processed_at": insert.excluded.processed_at},
+        where=table.c.fingerprint != insert.excluded.fingerprint,
+    )
+
+
+_CLAIM = Prepared(_claim_statement)
+
+
 class ProcessedUpdates(_Repository):
-    async def claim(self, update_id: int, fingerprint: str, now: datetime) -> bool:
+    async def claim(self, update_id: int, fingerprint: str, now: datetime, *, person: int | None = None) -> bool:
         """Record the update; False when this very update (id and fingerprint) was handled.
 
         One statement on the hot path: an id seen with another fingerprint is a new update
         after Telegram started its ids again, so the old row is replaced and the update admitted.
+
+        On PostgreSQL the same statement first takes `pg_advisory_xact_lock(person)`: it waits
+        for any other transaction handling this person's update, here or in another instance,
+        and holds the turn until this transaction ends. SQLite has one writer at a time already
+        (and one process).
         """
-        insert = dialect_insert(self.session)(ProcessedUpdate).values(
-            update_id=update_id, fingerprint=fingerprint, processed_at=now
-        )
         result = await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[ProcessedUpdate.update_id],
-                set_={"fingerprint": insert.excluded.fingerprint, "processed_at": insert.excluded.processed_at},
-                where=ProcessedUpdate.fingerprint != insert.excluded.fingerprint,
-            )
+            _CLAIM(self.session),
+            {"update_id": update_id, "fingerprint": fingerprint, "processed_at": now, "person": person or 0},
         )
         return result.rowcount == 1
 
@@ -318,21 +362,20 @@ class ProcessedUpdates(_Repository):
 
 class Conversations(_Repository):
     async def get(self, telegram_user_id: int) -> ConversationState | None:
+        # Admission loaded the row, or found none, in this unit of work: not read again.
+        if telegram_user_id in self.session.info.get(_NO_CONVERSATION, ()):
+            return None
         return await self.session.get(ConversationState, telegram_user_id)
 
     async def save(
         self, telegram_user_id: int, flow: str, step: str, data: dict[str, Any]
     ) -> None:
-        state = await self.get(telegram_user_id)
-        if state is None:
-            self.session.add(
-                ConversationState(
-                    telegram_user_id=telegram_user_id, flow=flow, step=step, data=dict(data)
-                )
-            )
-        else:
-            state.flow, state.step, state.data = flow, step, dict(data)
-        await self.session.flush()
+        """Put the person at (flow, step) with `data`: one upsert, built once."""
+        await self.session.execute(_SAVE_STATE(self.session), {
+            "telegram_user_id": telegram_user_id, "flow": flow, "step": step, "data": dict(data), "updated_at": utcnow(),
+        })
+        self.session.info.get(_NO_CONVERSATION, set()).discard(telegram_user_id)
+        self._forget_loaded(telegram_user_id)
 
     async def clear(self, telegram_user_id: int) -> None:
         await self.session.execute(
@@ -347,38 +390,128 @@ class Conversations(_Repository):
         so on PostgreSQL a second taker waits for the first and then finds nothing; a reading
         before it would race (READ COMMITTED). A caller that refuses afterwards raises, and the
         rollback puts the state back."""
-        row = (
-            await self.session.execute(
-                delete(ConversationState)
-                .where(
-                    ConversationState.telegram_user_id == telegram_user_id,
-                    ConversationState.flow == flow,
-                    ConversationState.step.in_(list(steps)),
-                )
-                .returning(ConversationState.step, ConversationState.data)
-            )
-        ).first()
-        return (row[0], dict(row[1] or {})) if row is not None else None
+        row = (await self.session.execute(
+            _TAKE_STATE(self.session), {"b_user": telegram_user_id, "b_flow": flow, "b_steps": list(steps)}
+        )).first()
+        if row is None:
+            return None
+        self._forget_loaded(telegram_user_id)
+        self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
+        return row[0], dict(row[1] or {})
+
+    def _forget_loaded(self, telegram_user_id: int) -> None:
+        """The row changed under a loaded copy (admission's): the next get() reads it again."""
+        loaded = self.session.sync_session.identity_map.get(identity_key(ConversationState, telegram_user_id))
+        if loaded is not None:
+            self.session.expunge(loaded)
+
+
+def _save_state_statement(dialect: str) -> Any:
+    table = ConversationState.__table__
+    columns = ("telegram_user_id", "flow", "step", "data", "updated_at")
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        **{name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.telegram_user_id],
+        set_={name: insert.excluded[name] for name in columns[1:]},
+    )
+
+
+def _take_state_statement(_dialect: str) -> Any:
+    table = ConversationState.__table__
+    return (
+        delete(table)
+        .where(
+            table.c.telegram_user_id == bindparam("b_user"),
+            table.c.flow == bindparam("b_flow"),
+            table.c.step.in_(bindparam("b_steps", expanding=True)),
+        )
+        .returning(table.c.step, table.c.data)
+    )
+
+
+_SAVE_STATE = Prepared(_save_state_statement)
+_TAKE_STATE = Prepared(_take_state_statement)
+
+
+def _month_and_sales_statement(_dialect: str) -> Any:
+    month = bindparam("month", type_=MonthlyReport.month.type)
+    return (
+        select(MonthlyReport)
+        .where(
+            MonthlyReport.member_id == bindparam("member_id"),
+            or_(MonthlyReport.month == month, MonthlyReport.no_sales.is_(False)),
+        )
+        .order_by((MonthlyReport.month == month).desc(), MonthlyReport.month.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+def _of_member_statement(_dialect: str) -> Any:
+    return (
+        select(MonthlyReport)
+        .where(
+            MonthlyReport.member_id == bindparam("member_id"),
+            MonthlyReport.month.between(bindparam("first"), bindparam("last")),
+        )
+        .order_by(MonthlyReport.month)
+    )
+
+
+_MONTH_AND_SALES = Prepared(_month_and_sales_statement)
+_ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
+_OF_MEMBER = Prepared(_of_member_statement)
 
 
 class Reports(_Repository):
-    """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month."""
+    """Monthly omzet reports and their versions, addressed by member and "YYYY-MM" month.
+
+    What one unit of work has read is kept for it (`_known`, `_sales`): a report's steps read
+    the same rows more than once (the month, the member's recent months), and one statement
+    serves them all."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._known: dict[tuple[int, str], MonthlyReport | None] = {}
+        self._sales: dict[tuple[int, str], tuple[int, list[int]]] = {}
+        self._ranges: dict[tuple[int, str, str], Sequence[MonthlyReport]] = {}
 
     async def get(self, member_id: int, month: str) -> MonthlyReport | None:
-        return await self.session.scalar(
+        if (member_id, month) in self._known:
+            return self._known[(member_id, month)]
+        row = await self.session.scalar(
             select(MonthlyReport).where(
                 MonthlyReport.member_id == member_id, MonthlyReport.month == month
             )
         )
+        self._known[(member_id, month)] = row
+        return row
+
+    async def with_recent_sales(self, member_id: int, month: str, limit: int) -> None:
+        """Read the month's report and the member's `limit` latest months with sales besides
+        it in one statement, for `get` and `recent_sales` to answer from."""
+        rows = (await self.session.scalars(
+            _MONTH_AND_SALES(self.session), {"member_id": member_id, "month": month, "limit": limit + 1}
+        )).all()
+        self._known[(member_id, month)] = next((r for r in rows if r.month == month), None)
+        self._sales[(member_id, month)] = (limit, [r.amount for r in rows if r.month != month and not r.no_sales][:limit])
 
     async def add(self, report: MonthlyReport) -> MonthlyReport:
         self.session.add(report)
         await self.session.flush()
+        self._known[(report.member_id, report.month)] = report
+        # A new month is not "another" month for the sales already read, but belongs in a range.
+        for (member_id, first, last), rows in self._ranges.items():
+            if member_id == report.member_id and first <= report.month <= last:
+                self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
         return report
 
-    async def add_version(self, version: ReportVersion) -> None:
-        self.session.add(version)
-        await self.session.flush()
+    async def add_version(self, **values: Any) -> None:
+        """Keep a version of a report (ReportVersion's columns): one insert built once."""
+        if self.session.dirty:
+            await self.session.flush()  # the report's own change goes first (what the totals read)
+        await self.session.execute(_ADD_VERSION(self.session), values)
 
     async def versions(self, report_id: int) -> Sequence[ReportVersion]:
         query = (
@@ -390,15 +523,22 @@ class Reports(_Repository):
 
     async def of_member(self, member_id: int, first: str, last: str) -> Sequence[MonthlyReport]:
         """The member's reports from `first` to `last` (both "YYYY-MM", inclusive), oldest first."""
-        query = (
-            select(MonthlyReport)
-            .where(MonthlyReport.member_id == member_id, MonthlyReport.month.between(first, last))
-            .order_by(MonthlyReport.month)
-        )
-        return (await self.session.scalars(query)).all()
+        if (member_id, first, last) in self._ranges:
+            return self._ranges[(member_id, first, last)]
+        rows = (await self.session.scalars(
+            _OF_MEMBER(self.session), {"member_id": member_id, "first": first, "last": last}
+        )).all()
+        self._ranges[(member_id, first, last)] = rows
+        found = {row.month: row for row in rows}
+        for month in _months_between(first, last):
+            self._known[(member_id, month)] = found.get(month)
+        return rows
 
     async def recent_sales(self, member_id: int, *, excluding: str, limit: int) -> list[int]:
         """Amounts of the member's latest months with sales, newest first, one month left out."""
+        known = self._sales.get((member_id, excluding))
+        if known is not None and (limit <= known[0] or len(known[1]) < known[0]):
+            return known[1][:limit]
         query = (
             select(MonthlyReport.amount)
             .where(
@@ -411,3 +551,12 @@ class Reports(_Repository):
         )
         return list((await self.session.scalars(query)).all())
 
+
+def _months_between(first: str, last: str) -> list[str]:
+    """ "YYYY-MM" months from `first` to `last`, inclusive."""
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,11 +22,18 @@ from db.models import (
     MarketRequestCluster,
     Member,
 )
-from db.sql import dialect_insert
+from db.sql import Prepared, dialect_insert
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
 
+
+
+# Asked after every report (B1): built once (db.sql.Prepared).
+_PAID_UNSETTLED = Prepared(lambda _dialect: select(MarketFollowUp).where(
+    MarketFollowUp.member_id == bindparam("member_id"), MarketFollowUp.month == bindparam("month"),
+    MarketFollowUp.role == "member", MarketFollowUp.value > 0, MarketFollowUp.omzet_answer.is_(None),
+).order_by(MarketFollowUp.id))
 
 class Requests:
     def __init__(self, session: AsyncSession) -> None:
@@ -233,10 +240,7 @@ class Requests:
     async def paid_unsettled(self, member_id: int, month: str) -> Sequence[MarketFollowUp]:
         """Payments the member reported for the month whose place in the omzet is not known yet."""
         return (await self.session.scalars(
-            select(MarketFollowUp).where(
-                MarketFollowUp.member_id == member_id, MarketFollowUp.month == month,
-                MarketFollowUp.role == "member", MarketFollowUp.value > 0, MarketFollowUp.omzet_answer.is_(None),
-            ).order_by(MarketFollowUp.id)
+            _PAID_UNSETTLED(self.session), {"member_id": member_id, "month": month}
         )).all()
 
     async def set_omzet_answer(self, followup_id: int, member_id: int, answer: str) -> bool:

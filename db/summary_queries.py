@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -42,10 +43,11 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import Cluster, ClusterMonthTotal, ClusterSummary, Member, MonthlyReport
-from db.sql import dialect_insert
+from db.sql import Prepared, dialect_insert
 
 # Months in a baseline: its mean is the mean of a member's first this-many reported months.
 BASELINE_MONTHS = 3
@@ -227,6 +229,17 @@ async def snapshots(session: AsyncSession, months: Sequence[str], cluster_ids: S
             result.update({(row.cluster_id, row.month): row for row in rows.all()})
         return result
     return {(row.cluster_id, row.month): row for row in (await session.scalars(query)).all()}
+
+
+_PUBLISHED_MEDIAN = Prepared(lambda _dialect: select(ClusterSummary.reporters, ClusterSummary.median).where(
+    ClusterSummary.cluster_id == bindparam("cluster_id"), ClusterSummary.month == bindparam("month")
+))
+
+
+async def published_median(session: AsyncSession, cluster_id: int, month: str) -> tuple[int, int | None] | None:
+    """(reporters, median) of the cluster's published snapshot for the month, or None."""
+    row = (await session.execute(_PUBLISHED_MEDIAN(session), {"cluster_id": cluster_id, "month": month})).first()
+    return (int(row[0]), row[1]) if row is not None else None
 
 
 async def totals(session: AsyncSession, months: Sequence[str], cluster_ids: Sequence[int] | None) -> dict[tuple[int, str], tuple[int, int]]:
@@ -496,32 +509,60 @@ async def rebuild_upkeep(session: AsyncSession | AsyncConnection) -> None:
     await refresh_joined(session)
 
 
-async def report_written(session: AsyncSession, member_id: int, cluster_id: int, month: str) -> None:
-    """Keep what summaries read right after a member's report for `month` was added or changed.
+def _month_total_statement(dialect: str) -> Any:
+    table = ClusterMonthTotal.__table__
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        cluster_id=bindparam("cluster_id"), month=bindparam("month"),
+        reporters=bindparam("reporters"), total=bindparam("total"),
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=[table.c.cluster_id, table.c.month],
+        set_={"reporters": table.c.reporters + upsert.excluded.reporters, "total": table.c.total + upsert.excluded.total},
+    )
 
-    The cluster's total for the month is recounted. The baseline: a month after the member's
-    first three carries their sum (one lookup of three rows, one row updated); a first, late
-    or corrected month among the first three sets it again on all of the member's reports.
-    """
-    await refresh_month_totals(session, [(cluster_id, month)])
+
+def _baseline_statement(_dialect: str) -> Any:
     reports = MonthlyReport.__table__
-    firsts = (await session.execute(
-        select(reports.c.month, reports.c.amount)
-        .where(reports.c.member_id == member_id)
-        .order_by(reports.c.month)
+    # An alias, so the subqueries read the member's rows and are not correlated to the UPDATE.
+    source = reports.alias("firsts_source")
+    firsts = (
+        select(source.c.month, source.c.amount)
+        .where(source.c.member_id == bindparam("b_member"))
+        .order_by(source.c.month)
         .limit(BASELINE_MONTHS)
-    )).all()
-    mine = reports.c.member_id == member_id
-    if len(firsts) < BASELINE_MONTHS:
-        await session.execute(update(reports).where(mine).values(baseline_sum=None))
-        return
-    third, amount_sum = firsts[-1][0], sum(amount for _, amount in firsts)
-    if month > third:
-        await session.execute(update(reports).where(mine, reports.c.month == month).values(baseline_sum=amount_sum))
-    else:
-        await session.execute(
-            update(reports).where(mine).values(baseline_sum=case((reports.c.month > third, amount_sum)))
-        )
+        .subquery("firsts")
+    )
+    third = select(func.max(firsts.c.month)).scalar_subquery()
+    complete = select(func.count()).select_from(firsts).scalar_subquery() == BASELINE_MONTHS
+    amount_sum = select(func.sum(firsts.c.amount)).scalar_subquery()
+    month = bindparam("b_month", type_=reports.c.month.type)
+    return (
+        update(reports)
+        .where(reports.c.member_id == bindparam("b_member"), or_(reports.c.month == month, month <= third))
+        .values(baseline_sum=case((and_(complete, reports.c.month > third), amount_sum)))
+    )
+
+
+_MONTH_TOTAL = Prepared(_month_total_statement)
+_BASELINE = Prepared(_baseline_statement)
+
+
+async def report_written(
+    session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int
+) -> None:
+    """Keep what summaries read right after a member's report for `month` was added or changed,
+    in two statements and without recounting anything.
+
+    The cluster's total for the month moves by what changed (one more reporter when `added`,
+    the amount's change). The baseline: a month after the member's first three carries their
+    sum (one row updated); a first, late or corrected month among the first three sets it
+    again on all of the member's reports. The first three are looked up inside the UPDATE.
+    """
+    await session.execute(
+        _MONTH_TOTAL(session),
+        {"cluster_id": cluster_id, "month": month, "reporters": 1 if added else 0, "total": amount_change},
+    )
+    await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})
 
 
 async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> set[int]:

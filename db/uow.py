@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import catalogue_queries, outbox_queries, request_queries
 from db import repositories as repos
+from db.role_cache import RoleCache
 from db.session import SQLITE_BEGIN_OPTION
 
 
@@ -21,12 +22,18 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         writer_turn: asyncio.Lock | None = None,
+        role_cache: RoleCache | None = None,
     ) -> None:
         self._session_factory = session_factory
+        # Role grants kept by the process across units of work (db/role_cache.py).
+        self.role_cache = role_cache if role_cache is not None else RoleCache()
         self._read_only = read_only
         # SQLite has one writer at a time; see UnitOfWorkFactory.
         self._writer_turn = writer_turn if not read_only else None
         self.session: AsyncSession
+        # Whether commit() ran: the update's unit (handlers/context.py) commits what admitted
+        # the update when the handler did not.
+        self.committed = False
 
     async def __aenter__(self) -> UnitOfWork:
         if self._writer_turn is not None:
@@ -82,6 +89,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make everything done in this unit durable."""
         await self.session.commit()
+        self.committed = True
 
     async def rollback(self) -> None:
         """Drop everything done in this unit."""
@@ -99,7 +107,10 @@ class UnitOfWorkFactory:
         # polls (busy timeout). That is what lets different people's updates overlap on
         # SQLite too: their Telegram calls run side by side, their transactions queue.
         # Readers (WAL) and other processes are not affected; F7 covers the latter.
+        self.role_cache = RoleCache()
         self._writer_turn = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, read_only=read_only, writer_turn=self._writer_turn)
+        return UnitOfWork(
+            self.session_factory, read_only=read_only, writer_turn=self._writer_turn, role_cache=self.role_cache
+        )

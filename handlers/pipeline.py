@@ -14,7 +14,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor
 
 from bot.services import actors
-from handlers.context import KlasterContext
+from handlers.context import KlasterContext, UpdateUnit, hold_update_unit
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +73,35 @@ def update_fingerprint(update: Update) -> str:
 
 async def admit_update(update: Update, context: KlasterContext) -> None:
     """Group -2: handle each update once (Telegram may redeliver), and resolve the sender:
-    role, scope, language and current step, once for every handler."""
+    role, scope, language and current step, once for every handler.
+
+    The unit of work stays open for the handler (handlers/context.py): claiming the update,
+    loading the sender and the handler's work are one transaction."""
     user = update.effective_user
     assert user is not None  # keep_to_private_chats stopped updates without a user
-    async with context.uow() as uow:
-        admitted = await actors.admit_update(
-            uow, update.update_id, update_fingerprint(update), user.id, context.runtime.now()
-        )
+    runtime = context.runtime
+    fingerprint, now = update_fingerprint(update), runtime.now()
+    uow = runtime.uow()
+    await uow.__aenter__()
+    try:
+        admitted = await actors.admit_update(uow, update.update_id, fingerprint, user.id, now, commit=False)
+    except BaseException:
+        await uow.__aexit__(None, None, None)
+        raise
     if admitted is None:
+        await uow.__aexit__(None, None, None)
         # The first delivery was handled (and its button press answered): do nothing again.
         log.info("update %s delivered again; ignored", update.update_id)
         raise ApplicationHandlerStop
+
+    async def readmit() -> None:
+        # The handler failed before committing: the claim alone, in a transaction of its own.
+        async with runtime.uow() as again:
+            await actors.admit_update(again, update.update_id, fingerprint, user.id, now)
+
+    hold_update_unit(UpdateUnit(uow, readmit))
     context.actor, context.active_step = admitted
-    i18n = context.runtime.i18n
+    i18n = runtime.i18n
     context.t = i18n.translator(i18n.negotiate(context.actor.language, user.language_code))
 
 

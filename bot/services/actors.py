@@ -31,28 +31,42 @@ async def resolve_actor(uow: UnitOfWork, telegram_user_id: int) -> tuple[Actor, 
 
 
 async def _load_sender(uow: UnitOfWork, telegram_user_id: int) -> tuple[Any, Actor, ActiveStep | None]:
-    member, language, step = await uow.members.sender(telegram_user_id)
-    grants = await uow.roles.of_user_with_cluster_names(telegram_user_id)
+    member, language, step, epoch = await uow.members.sender(telegram_user_id)
+    # Role grants change rarely: kept by the process while the database's role epoch stays.
+    roles = uow.role_cache.get(telegram_user_id, epoch)
+    if roles is None:
+        grants = await uow.roles.of_user_with_cluster_names(telegram_user_id)
+        roles = tuple(role_scope(grant, name) for grant, name in grants)
+        uow.role_cache.put(telegram_user_id, epoch, roles)
     actor = Actor(
         telegram_user_id=telegram_user_id,
         language=language,
         member=member_profile(member) if member else None,
-        roles=tuple(role_scope(grant, name) for grant, name in grants),
+        roles=roles,
     )
     return member, actor, ActiveStep(*step) if step else None
 
 
 async def admit_update(
-    uow: UnitOfWork, update_id: int, fingerprint: str, telegram_user_id: int, now: datetime
+    uow: UnitOfWork,
+    update_id: int,
+    fingerprint: str,
+    telegram_user_id: int,
+    now: datetime,
+    *,
+    commit: bool = True,
 ) -> tuple[Actor, ActiveStep | None] | None:
     """One transaction per incoming update: drop a redelivery, else load the sender.
 
     A redelivery repeats the id and the fingerprint (what identifies its content); the same id
     with another fingerprint is a new update after Telegram started its ids again (F17).
-    Claiming the update and reading the sender together saves a transaction on every
-    message (B1). A member who had blocked the bot and writes again has unblocked it.
+    With `commit=False` the transaction stays open for the handler's work: one transaction
+    per update (B1). On PostgreSQL the person's updates take turns across instances: a
+    transaction-scoped advisory lock on the person, taken first, makes a second instance
+    wait until this update's transaction ends (README, "When one machine is not enough").
+    A member who had blocked the bot and writes again has unblocked it.
     """
-    if not await uow.updates.claim(update_id, fingerprint, now):
+    if not await uow.updates.claim(update_id, fingerprint, now, person=telegram_user_id):
         await uow.rollback()
         return None
     if update_id % 500 == 0:
@@ -61,7 +75,8 @@ async def admit_update(
     member, actor, step = await _load_sender(uow, telegram_user_id)
     if member is not None and member.blocked_at is not None:
         member.blocked_at = None
-    await uow.commit()
+    if commit:
+        await uow.commit()
     return actor, step
 
 

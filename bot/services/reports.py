@@ -43,7 +43,7 @@ from bot.number_words import has_number_words
 from bot.report_input import OmzetMessage, parse_amount_after_command, parse_omzet_message
 from bot.services import requests, summaries
 from db import summary_queries
-from db.models import Member, MonthlyReport, ReportVersion
+from db.models import Member, MonthlyReport
 from db.uow import UnitOfWork
 
 # Only finished months are reported: the twelve before the current one (so the same month
@@ -381,6 +381,8 @@ async def _after_amount(
     uow: UnitOfWork, member: Member, user_id: int, month: Month, value: ReportValue, *, approximate: bool = False
 ) -> Outcome:
     """An amount is known: ask "Yakin?", ask before replacing, or echo it for confirmation."""
+    # The month's report and the recent months "Yakin?" compares with, in one statement.
+    await uow.reports.with_recent_sales(member.id, str(month), USUAL_WINDOW)
     existing = await _existing(uow, member, month)
     if existing == value:
         await FLOW.clear(uow, user_id)
@@ -586,6 +588,9 @@ async def confirm(
         await FLOW.save(uow, user_id, step, data)
         raise
     value = ReportValue(rupiah, rupiah == 0, data.get("note"))
+    # The year up to the month in one statement: the month's report (to write over) and the
+    # months the give-back compares with.
+    await uow.reports.of_member(member.id, str(month.months_back(12)), str(month))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
@@ -596,9 +601,10 @@ async def confirm(
                 Step.CORRECTION, month=month, value=value, existing=existing, approximate=bool(data.get("approximate"))
             )
     outcome = await _write(uow, member, month, value, now)
-    await uow.commit()
     if isinstance(outcome, Recorded):
+        # Read before committing, in the same transaction (the figures are read only).
         outcome = replace(outcome, give_back=await _give_back(uow, member, month, value, now))
+    await uow.commit()
     return outcome
 
 
@@ -673,15 +679,13 @@ async def _write(
         row.updated_at = now
         row.version += 1
     await uow.reports.add_version(
-        ReportVersion(
-            report_id=row.id,
-            version=row.version,
-            old_amount=previous.rupiah if previous else None,
-            old_no_sales=previous.no_sales if previous else None,
-            new_amount=value.rupiah,
-            new_no_sales=value.no_sales,
-            recorded_at=now,
-        )
+        report_id=row.id,
+        version=row.version,
+        old_amount=previous.rupiah if previous else None,
+        old_no_sales=previous.no_sales if previous else None,
+        new_amount=value.rupiah,
+        new_no_sales=value.no_sales,
+        recorded_at=now,
     )
     # A reporter of a month was a member in it. Rather than counting "members or reporters"
     # in every summary (a second pass over the month's reports each time), the membership is
@@ -692,7 +696,10 @@ async def _write(
     if member.joined_at > month_start:
         member.joined_at = month_start
     # Same transaction: the month's cluster total, and a first, late or corrected baseline month.
-    await summary_queries.report_written(uow.session, member.id, row.cluster_id, str(month))
+    await summary_queries.report_written(
+        uow.session, member.id, row.cluster_id, str(month),
+        added=previous is None, amount_change=value.rupiah - (previous.rupiah if previous else 0),
+    )
     paid_through = await requests.paid_in_month(uow, member.id, month)
     return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)
 
@@ -723,12 +730,12 @@ async def _give_back(uow: UnitOfWork, member: Member, month: Month, value: Repor
     values[str(month)] = value
     recent = [v.rupiah for key, v in values.items() if key > str(month.months_back(12))]
     best = value.rupiah > 0 and len(recent) >= 3 and value.rupiah >= max(recent)
-    # Read only: a member's look right after reporting never fixes the month's figures.
-    figures = await summaries.cluster_figures(uow, member.cluster_id, month, now, may_publish=False)
-    # Only a publishable figure is compared with (see Figures.suppressed).
+    # Read only: a member's look right after reporting never fixes the month's figures. Only
+    # a publishable figure is compared with (see Figures.suppressed).
+    median = await summaries.published_median(uow, member.cluster_id, member.cluster.timezone, month, now)
     above: bool | None = None
-    if not figures.suppressed and figures.median is not None and value.rupiah != figures.median:
-        above = value.rupiah > figures.median
+    if median is not None and value.rupiah != median:
+        above = value.rupiah > median
     return GiveBack(
         previous_month=month.previous(),
         change_previous=_change(value, values.get(str(month.previous()))),

@@ -384,6 +384,20 @@ async def cluster_figures(
     return (await publish_month(uow, month, now, deadline, [cluster_id], may_publish=may_publish))[cluster_id]
 
 
+async def published_median(
+    uow: UnitOfWork, cluster_id: int, zone: str, month: Month, now: datetime, deadline: Deadline = DEFAULT_DEADLINE
+) -> int | None:
+    """The cluster's published middle value for the month, where it may be shown; None before
+    publication or when suppressed. What `cluster_figures(..., may_publish=False)` gives, in
+    one read of the snapshot (a member's give-back after every report, B1)."""
+    if now < publication_time(month, zone, deadline):
+        return None
+    row = await q.published_median(uow.session, cluster_id, str(month))
+    if row is None or row[0] < MIN_REPORTERS:
+        return None
+    return row[1]
+
+
 async def scope_clusters(uow: UnitOfWork, actor: Actor) -> list[ClusterInfo]:
     """Clusters whose summaries the actor may see."""
     if not (actor.is_ketua or actor.is_koordinator):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
@@ -11,11 +12,35 @@ import handlers
 from bot.config import Settings
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
 from bot.shell.background import start_background, stop_background
-from handlers.context import KlasterContext
+from handlers.context import KlasterContext, close_update_unit, handle_update, in_update
 from handlers.menu import publish_menu
 from handlers.pipeline import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
+
+
+class KlasterApplication(Application):
+    """PTB's Application; each update's unit of work ends with the update (handlers/context.py)."""
+
+    async def process_update(self, update: object) -> None:
+        await handle_update(super().process_update(update))
+
+
+class KlasterRateLimiter(AIORateLimiter):
+    """Every Bot API call ends the update's transaction first (never held across a call).
+
+    A reply to the person who just wrote goes straight out: the limiter's ceiling is there for
+    what the bot sends on its own (the outbox, which paces itself below it and leaves room for
+    replies), and one person writing waits for each answer anyway; a reply does not queue
+    behind the bulk bookkeeping (B1)."""
+
+    async def process_request(
+        self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any], rate_limit_args: Any
+    ) -> Any:
+        await close_update_unit()
+        if in_update():
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def build_application(
@@ -29,6 +54,7 @@ def build_application(
     root = settings.api_base_url.rstrip("/")
     builder = (
         ApplicationBuilder()
+        .application_class(KlasterApplication)
         .token(token)
         # A self-hosted Bot API server or an emulator: {root}/bot{token}/{method}.
         .base_url(f"{root}/bot")
@@ -36,7 +62,7 @@ def build_application(
         .context_types(ContextTypes(context=KlasterContext))
         .defaults(Defaults(tzinfo=settings.zone))
         .rate_limiter(
-            AIORateLimiter(
+            KlasterRateLimiter(
                 # The outbox paces itself at max_messages_per_second; this ceiling keeps
                 # room for interactive replies while staying under Telegram's ~30/s.
                 overall_max_rate=max(29.0, settings.max_messages_per_second),
