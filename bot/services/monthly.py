@@ -18,7 +18,7 @@ from bot.domain import ClusterInfo, Recipient
 from bot.i18n import I18n
 from bot.messages import summaries as texts
 from bot.quiet_hours import first_allowed
-from bot.services import summaries
+from bot.services import notices, summaries
 from bot.services.converters import cluster_info
 from db.models import JobRun, Member, MonthlyReport, TelegramUser
 from db.sql import dialect_insert
@@ -153,6 +153,7 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
                 "chat_id": chat_id, "payload": texts.card(i18n.translator(language), figures, amount).to_json(), "status": "pending",
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
+    rows = notices.one_row_per_message(rows)
     existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
     return await uow.deliveries.add_many([r for r in rows if r["dedupe_key"] not in existing])
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.messages import Payload
+from bot.text_limits import split_payload
 from db.uow import UnitOfWork
 
 
@@ -22,6 +24,22 @@ class Notice:
     payload: Payload
     member_id: int | None = None
     not_before: datetime | None = None
+
+
+def one_row_per_message(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Delivery rows whose text is longer than a message become one row per piece (cut by
+    bot.text_limits), in order: each piece is sent, retried and recorded on its own, so a retry
+    after a failure never sends again a piece that arrived. Later pieces' keys add ':2', ':3'."""
+    out = []
+    for row in rows:
+        pieces = split_payload(Payload.from_json(row["payload"]))
+        if len(pieces) == 1:
+            out.append(row)
+            continue
+        for n, piece in enumerate(pieces, 1):
+            key = row["dedupe_key"] if n == 1 else f"{row['dedupe_key']}:{n}"
+            out.append({**row, "dedupe_key": key, "payload": piece.to_json()})
+    return out
 
 
 async def enqueue(uow: UnitOfWork, notices: list[Notice], now: datetime, *, first_in_line: bool = True) -> int:
@@ -45,4 +63,4 @@ async def enqueue(uow: UnitOfWork, notices: list[Notice], now: datetime, *, firs
         }
         for n in notices
     ]
-    return await uow.deliveries.add_new(rows)
+    return await uow.deliveries.add_new(one_row_per_message(rows))

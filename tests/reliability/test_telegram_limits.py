@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain import AnnouncementKind, Role
 from bot.services import announcements as ann
 from bot.services.text_fields import BUSINESS_MAX, CLUSTER_NAME_MAX, NAME_MAX, PRODUCT_MAX
 from bot.shell.sandbox.core import FakeBotApi, telegram_length
 from bot.text_limits import split_lines
+from db.models import Delivery
 
 CHAIR = 5100
 
@@ -372,6 +374,10 @@ async def test_lists_of_many_long_names_are_split_at_line_ends_and_complete(bot)
     assert len(missing) >= 2
     links = [e["url"] for m in missing for e in m["entities"] if e["url"].startswith("tg://")]
     assert links == [f"tg://user?id={8000 + i}" for i in range(count)]
+    # One delivery row per piece: a retry after a failed piece never repeats one that arrived.
+    async with bot.uow(read_only=True) as uow:
+        keys = (await uow.session.scalars(select(Delivery.dedupe_key).where(Delivery.kind == "summary_missing"))).all()
+    assert len(keys) == len(missing) and all(k.startswith("sum:missing:") for k in keys)
     _all_within_limits(chair)
     await chair.send("/ringkasan oktober")
     _all_within_limits(chair)
