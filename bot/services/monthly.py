@@ -134,7 +134,9 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
         for kind, payload in payloads:
             rows.append({
                 "kind": f"summary_{kind}", "dedupe_key": f"sum:{kind}:{key}:{person.telegram_user_id}",
-                "member_id": None, "chat_id": person.telegram_user_id, "payload": payload.to_json(), "status": "pending",
+                "member_id": None, "chat_id": person.telegram_user_id, "status": "pending",
+                # The missing list names members: only to who still manages the cluster when it leaves.
+                "payload": {**payload.to_json(), **({notices.READER_OF: run.cluster.id} if kind == "missing" else {})},
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
     if not figures.suppressed:

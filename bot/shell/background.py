@@ -42,6 +42,8 @@ SCHEDULE_CHECK_SECONDS = 60.0
 RETENTION_EVERY_SECONDS = 3600.0
 # Follow-ups are due at an hour of a day; every ten minutes asks each within ten minutes of it.
 FOLLOWUP_EVERY_SECONDS = 600.0
+# Each phase of a progress edit's HTTP call; four of them stay far inside its 60 s lease.
+EDIT_TIMEOUT = 10.0
 
 
 def telegram_transport(application: Application) -> Transport:
@@ -100,9 +102,18 @@ async def report_progress(application: Application) -> bool:
         await uow.commit()
     for edit in edits:
         try:
-            await application.bot.edit_message_text(edit.text, chat_id=edit.chat_id, message_id=edit.message_id)
+            # Bounded well inside the edit's lease (announcements.PROGRESS_EDIT_LEASE): past it,
+            # another driver may finish, and this edit must not land after the final report.
+            await application.bot.edit_message_text(
+                edit.text, chat_id=edit.chat_id, message_id=edit.message_id,
+                connect_timeout=EDIT_TIMEOUT, read_timeout=EDIT_TIMEOUT, write_timeout=EDIT_TIMEOUT,
+                pool_timeout=EDIT_TIMEOUT,
+            )
         except TelegramError as exc:  # "not modified", or too old to edit: the next edit carries on
             log.debug("progress message of announcement %s not edited: %s", edit.announcement_id, exc)
+        finally:
+            async with runtime.uow() as uow:
+                await ann.progress_edit_done(uow, edit, runtime.now())
     if reports and runtime.outbox is not None:
         runtime.outbox.wake()  # a final report is waiting
     return bool(edits or reports)

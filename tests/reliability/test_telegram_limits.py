@@ -378,6 +378,9 @@ async def test_lists_of_many_long_names_are_split_at_line_ends_and_complete(bot)
     async with bot.uow(read_only=True) as uow:
         keys = (await uow.session.scalars(select(Delivery.dedupe_key).where(Delivery.kind == "summary_missing"))).all()
     assert len(keys) == len(missing) and all(k.startswith("sum:missing:") for k in keys)
+    async with bot.uow(read_only=True) as uow:
+        payloads = (await uow.session.scalars(select(Delivery.payload).where(Delivery.kind == "summary_missing"))).all()
+    assert all(p.get("reader_of") == cluster.id for p in payloads)  # checked again as each leaves
     _all_within_limits(chair)
     await chair.send("/ringkasan oktober")
     _all_within_limits(chair)
