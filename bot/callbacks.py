@@ -19,7 +19,7 @@ REG_BACK = "reg:back"
 REG_PATTERN = re.compile(
     r"^reg:(?:consent:(?P<consent>yes|no)|(?P<ok>ok)|(?P<menu>edit)|edit:(?P<edit>name|business|product|cluster|phone)"
     r"|(?P<resume>resume)|(?P<back>back)"
-    r"|kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+    r"|kab:(?P<kab>\d{1,4}|all)(?::p(?P<page>\d{1,3}))?|cl:(?P<cluster>\d{1,10}))$"
 )
 
 
@@ -27,8 +27,13 @@ def reg_edit(step: str) -> str:
     return f"reg:edit:{step}"
 
 
-def reg_kabupaten(index: int) -> str:
-    return f"reg:kab:{index}"
+def _page(page: int) -> str:
+    return f":p{page}" if page else ""
+
+
+def reg_kabupaten(index: int | str, page: int = 0) -> str:
+    """A kabupaten's clusters (or, with "all", the kabupaten list), at a page of the picker."""
+    return f"reg:kab:{index}{_page(page)}"
 
 
 def reg_cluster(cluster_id: int) -> str:
@@ -63,12 +68,14 @@ def profile_edit(field: str) -> str:
 # Picking a cluster for a chair's or koordinator's command
 PICK_PURPOSES = ("undang", "anggota", "ketua", "ringkasan", "belumlapor", "zona")
 PICK_PATTERN = re.compile(
-    r"^pick:(?P<purpose>undang|anggota|ketua|ringkasan|belumlapor|zona):(?:kab:(?P<kab>\d{1,4}|all)|cl:(?P<cluster>\d{1,10}))$"
+    r"^pick:(?P<purpose>undang|anggota|ketua|ringkasan|belumlapor|zona):(?:kab:(?P<kab>\d{1,4}|all)(?::p(?P<page>\d{1,3}))?"
+    r"|cl:(?P<cluster>\d{1,10}))$"
 )
 
 
-def pick_kabupaten(purpose: str, index: int | str) -> str:
-    return f"pick:{purpose}:kab:{index}"
+def pick_kabupaten(purpose: str, index: int | str, page: int = 0) -> str:
+    """A kabupaten's clusters (or, with "all", the kabupaten list), at a page of the picker."""
+    return f"pick:{purpose}:kab:{index}{_page(page)}"
 
 
 def pick_cluster(purpose: str, cluster_id: int) -> str:

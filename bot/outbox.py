@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.rate_gate import RateGate
+from bot.services.notices import READER_OF, reader_still_allowed
 from db.outbox_queries import ClaimedDelivery
 from db.uow import UnitOfWorkFactory
 
@@ -141,8 +142,15 @@ class Outbox:
     async def _claim(self) -> list[ClaimedDelivery]:
         async with self.uow() as uow:
             claimed = await uow.deliveries.claim_due(self.clock(), self.config.batch, self.worker_id)
+            # Decided as it leaves, not when queued: members' data only to who may still read it.
+            kept = []
+            for delivery in claimed:
+                if READER_OF in delivery.payload and not await reader_still_allowed(uow, delivery.chat_id, delivery.payload):
+                    await uow.deliveries.mark(delivery.id, status="cancelled", last_error="reader no longer manages the cluster")
+                    continue
+                kept.append(delivery)
             await uow.commit()
-        return claimed
+        return kept
 
     async def drain_once(self) -> DrainStats:
         """Claim one batch of due rows, send them, record every result."""

@@ -344,6 +344,9 @@ class Announcement(Base):
     unreachable: Mapped[int] = mapped_column(Integer, default=0)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The lease of the one progress edit in flight (bot.services.announcements.progress_updates):
+    # while it holds, nobody else edits the message nor finishes the send.
+    progress_edit_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Results so far, counted in the outbox's transaction that writes each one (bot.outbox
     # _record): progress reads this row, never a count over a million deliveries.
     sent_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -232,6 +232,13 @@ class Deliveries:
         )
         return result.rowcount or 0
 
+    async def due_now(self, dedupe_key: str, now: datetime) -> int:
+        """A pending notice that waited for something becomes due now."""
+        result = await self.session.execute(
+            update(Delivery).where(Delivery.dedupe_key == dedupe_key, Delivery.status == "pending").values(not_before=now)
+        )
+        return result.rowcount or 0
+
     async def cancel_key(self, dedupe_key: str) -> int:
         """A notice not yet sent that is no longer wanted."""
         result = await self.session.execute(
@@ -422,21 +429,39 @@ class Announcements:
         )
         return [(answer, member) for answer, member in rows.all()]
 
-    async def finish(self, announcement_id: int, sent: int, now: datetime) -> bool:
-        """Claim the end of a send: True for the one caller that moved it to "done"."""
+    @staticmethod
+    def _no_edit_in_flight(now: datetime):
+        return or_(Announcement.progress_edit_until.is_(None), Announcement.progress_edit_until <= now)
+
+    async def finish(self, announcement_id: int, sent: int, now: datetime, lease_until: datetime | None = None) -> bool:
+        """Claim the end of a send: True for the one caller that moved it to "done" (never while
+        another's progress edit is in flight); `lease_until` holds the final edit's lease."""
         result = await self.session.execute(
             update(Announcement)
-            .where(Announcement.id == announcement_id, Announcement.status == "sending")
-            .values(status="done", reported_at=now, progress_sent=sent)
+            .where(Announcement.id == announcement_id, Announcement.status == "sending", self._no_edit_in_flight(now))
+            .values(status="done", reported_at=now, progress_sent=sent, progress_edit_until=lease_until)
         )
         return result.rowcount == 1
 
-    async def advance_progress(self, announcement_id: int, sent: int) -> bool:
-        """Claim showing `sent`: True for the one caller that raised the shown number."""
+    async def advance_progress(self, announcement_id: int, sent: int, now: datetime, lease_until: datetime) -> bool:
+        """Claim showing `sent` and the lease of that edit: True for the one caller that raised
+        the shown number while no other edit was in flight."""
         result = await self.session.execute(
             update(Announcement)
-            .where(Announcement.id == announcement_id, Announcement.status == "sending", Announcement.progress_sent < sent)
-            .values(progress_sent=sent)
+            .where(
+                Announcement.id == announcement_id, Announcement.status == "sending", Announcement.progress_sent < sent,
+                self._no_edit_in_flight(now),
+            )
+            .values(progress_sent=sent, progress_edit_until=lease_until)
+        )
+        return result.rowcount == 1
+
+    async def release_progress_edit(self, announcement_id: int, lease_until: datetime) -> bool:
+        """End the caller's own lease (a later lease, after this one expired, stays)."""
+        result = await self.session.execute(
+            update(Announcement)
+            .where(Announcement.id == announcement_id, Announcement.progress_edit_until == lease_until)
+            .values(progress_edit_until=None)
         )
         return result.rowcount == 1
 

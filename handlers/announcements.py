@@ -17,7 +17,6 @@ from bot.money import format_count
 from bot.quiet_hours import QUIET_FROM, QUIET_UNTIL
 from bot.services import announcements as ann
 from bot.services.announcements import Answer, ComposeView, Kind, Step
-from bot.text_limits import split_lines
 from handlers.context import KlasterContext
 from handlers.keyboards import MAX_LIST_BUTTONS, inline, markup
 from handlers.replies import refuse, reply_payload, say
@@ -251,7 +250,7 @@ async def terjadwal_command(update: Update, context: KlasterContext) -> None:
             isi=text[:80] + ("…" if len(text) > 80 else ""),
         ))
         buttons.append([(t.gettext("Batalkan {no}", no=i), cb.unschedule(item.announcement_id))])
-    await say(update, context, "\n".join(lines)[:3900], reply_markup=inline(buttons[:MAX_LIST_BUTTONS]))
+    await say(update, context, "\n".join(lines), reply_markup=inline(buttons[:MAX_LIST_BUTTONS]))
 
 
 async def resume(update: Update, context: KlasterContext) -> None:
@@ -451,16 +450,12 @@ async def _send_list(update: Update, context: KlasterContext, announcement_id: i
         lines += [
             f"{i}. {p.name} — {p.business_name} — {p.phone or t.gettext('tidak dibagikan')}" for i, p in enumerate(people, 1)
         ]
-    # A long list goes in several messages, each cut at a line's end; the file under the last.
-    pieces = split_lines("\n".join(lines))
-    for number, piece in enumerate(pieces, 1):
-        last = number == len(pieces)
-        if last and kind is Kind.PELUANG and people:
-            await say(update, context, piece, reply_markup=inline([[(
-                t.gettext("Unduh daftar untuk pembeli (Excel)"), cb.answer("xlsx", announcement_id)
-            )]]))
-        else:
-            await say(update, context, piece)
+    # A long list goes in several messages, each cut at a line's end (handlers.replies.say);
+    # the button for the buyer's file sits under the last.
+    markup_ = None
+    if kind is Kind.PELUANG and people:
+        markup_ = inline([[(t.gettext("Unduh daftar untuk pembeli (Excel)"), cb.answer("xlsx", announcement_id))]])
+    await say(update, context, "\n".join(lines), reply_markup=markup_)
 
 
 async def info_command(update: Update, context: KlasterContext) -> None:

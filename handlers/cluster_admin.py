@@ -30,10 +30,6 @@ from handlers.replies import refuse, reply_payload, say
 
 log = logging.getLogger(__name__)
 
-# A Telegram message holds 4096 characters; leave room for the heading.
-MESSAGE_BUDGET = 3800
-
-
 def _may_manage(actor: Actor) -> bool:
     return actor.is_ketua or actor.is_koordinator
 

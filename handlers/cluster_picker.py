@@ -31,7 +31,7 @@ async def ask_for_cluster(
         reply_markup=cluster_choice_keyboard(
             t,
             choices,
-            kabupaten_data=lambda i: cb.pick_kabupaten(purpose, i),
+            kabupaten_data=lambda i, page: cb.pick_kabupaten(purpose, i, page),
             cluster_data=lambda cid: cb.pick_cluster(purpose, cid),
         ),
     )
@@ -60,7 +60,9 @@ def on_pick(
                 else:
                     cluster = None
                     index = None if match["kab"] == "all" else int(match["kab"])
-                    choices = await cluster_service.cluster_choices(uow, actor, kabupaten_index=index)
+                    choices = await cluster_service.cluster_choices(
+                        uow, actor, kabupaten_index=index, page=int(match["page"] or 0)
+                    )
                     if not actor.roles:
                         raise NotAllowed("role")
         except DomainError as error:

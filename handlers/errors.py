@@ -20,9 +20,15 @@ async def on_error(update: object, context: KlasterContext) -> None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:
         return
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the press before it failed (most do, right after
+        # their transaction): a second answer is refused ("query is too old"), and must not
+        # keep the apology from leaving nor hide the real error above.
+        try:
             await update.callback_query.answer()
+        except TelegramError as exc:
+            log.debug("press already answered: %s", exc)
+    try:
         await context.bot.send_message(
             chat_id=update.effective_chat.id,
             text=context.t.gettext(

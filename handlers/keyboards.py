@@ -13,6 +13,9 @@ from bot.services.clusters import ClusterChoices
 
 # Telegram allows 100 inline buttons; stay well below on small screens.
 MAX_LIST_BUTTONS = 60
+# The cluster picker shows a page at a time, with "Sebelumnya"/"Berikutnya" between pages.
+CLUSTERS_PER_PAGE = 20
+KABUPATEN_PER_PAGE = 30
 
 
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -38,21 +41,36 @@ def cluster_choice_keyboard(
     t: Translator,
     choices: ClusterChoices,
     *,
-    kabupaten_data: Callable[[int | str], str],
+    kabupaten_data: Callable[[int | str, int], str],
     cluster_data: Callable[[int], str],
 ) -> InlineKeyboardMarkup:
-    """Kabupaten buttons (two a row) or cluster buttons (one a row, with the kabupaten)."""
+    """Kabupaten buttons (two a row) or cluster buttons (one a row, with the kabupaten), a page
+    at a time: every one reachable, never more buttons than Telegram takes.
+    `kabupaten_data(index or "all", page)` is the data of a press that shows that list's page."""
     if choices.kabupaten:
-        names = list(choices.kabupaten)[:MAX_LIST_BUTTONS]
-        rows = [
-            [(name, kabupaten_data(i)) for i, name in list(enumerate(names))[start : start + 2]]
-            for start in range(0, len(names), 2)
-        ]
-        return inline(rows)
-    rows = [[(cluster_label(c), cluster_data(c.id))] for c in choices.clusters[:MAX_LIST_BUTTONS]]
+        named = list(enumerate(choices.kabupaten))
+        shown, nav = _page(t, named, KABUPATEN_PER_PAGE, choices.page, lambda p: kabupaten_data("all", p))
+        rows = [[(name, kabupaten_data(i, 0)) for i, name in shown[start : start + 2]] for start in range(0, len(shown), 2)]
+        return inline([*rows, *nav])
+    # "all" at a page is the top-level list at that page, whichever it is (kabupaten or clusters).
+    which = "all" if choices.kabupaten_index is None else choices.kabupaten_index
+    shown, nav = _page(t, list(choices.clusters), CLUSTERS_PER_PAGE, choices.page, lambda p: kabupaten_data(which, p))
+    rows = [[(cluster_label(c), cluster_data(c.id))] for c in shown]
     if choices.narrowed:
-        rows.append([(t.gettext("« Kabupaten lain"), kabupaten_data("all"))])
-    return inline(rows)
+        nav.append([(t.gettext("« Kabupaten lain"), kabupaten_data("all", 0))])
+    return inline([*rows, *nav])
+
+
+def _page(t: Translator, items: list, size: int, page: int, data: Callable[[int], str]) -> tuple[list, list[list[tuple[str, str]]]]:
+    """The items of `page` (clamped to the last), and a row to move between pages if needed."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 0), pages - 1)
+    row = []
+    if page > 0:
+        row.append((t.gettext("« Sebelumnya"), data(page - 1)))
+    if page < pages - 1:
+        row.append((t.gettext("Berikutnya »"), data(page + 1)))
+    return items[page * size : (page + 1) * size], [row] if row else []
 
 
 def cluster_label(cluster: ClusterInfo) -> str:

@@ -183,7 +183,7 @@ async def _show_cluster_choice(update: Update, context: KlasterContext, view: Re
     keyboard = cluster_choice_keyboard(
         t,
         choices,
-        kabupaten_data=lambda i: cb.REG_ALL_KABUPATEN if i == "all" else cb.reg_kabupaten(int(i)),
+        kabupaten_data=cb.reg_kabupaten,
         cluster_data=cb.reg_cluster,
     )
     rows = [[(b.text, b.callback_data) for b in row] for row in keyboard.inline_keyboard]
@@ -295,9 +295,9 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             if match["consent"]:
                 view = await reg.answer_consent(uow, user_id, agreed=match["consent"] == "yes", now=now)
             elif match["kab"] == "all":
-                view = await reg.show_all_kabupaten(uow, user_id)
+                view = await reg.show_all_kabupaten(uow, user_id, int(match["page"] or 0))
             elif match["kab"]:
-                view = await reg.choose_kabupaten(uow, user_id, int(match["kab"]))
+                view = await reg.choose_kabupaten(uow, user_id, int(match["kab"]), int(match["page"] or 0))
             elif match["cluster"]:
                 view = await reg.choose_cluster(uow, user_id, int(match["cluster"]))
             elif match["edit"]:

@@ -21,6 +21,7 @@ from bot.services.criteria import (
     Ranking,
     ShortlistItem,
 )
+from bot.text_limits import split_lines
 
 # A message holds 4096 characters; leave room for the buttons' message split.
 MESSAGE_BUDGET = 3800
@@ -146,15 +147,8 @@ def shortlist_line(t: Translator, items: tuple[ShortlistItem, ...]) -> str:
 
 
 def _split(lines: list[str]) -> list[str]:
-    messages, chunk, size = [], [], 0
-    for line in lines:
-        if chunk and size + len(line) + 1 > MESSAGE_BUDGET:
-            messages.append("\n".join(chunk))
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line) + 1
-    messages.append("\n".join(chunk))
-    return messages
+    # Room under the last piece for the buttons' message (handlers/criteria.py).
+    return split_lines("\n".join(lines), MESSAGE_BUDGET) or [""]
 
 
 def ranking_buttons(t: Translator, r: Ranking) -> tuple[tuple[Button, ...], ...]:
@@ -196,7 +190,7 @@ def criteria_list(t: Translator, found: CriteriaList) -> Payload:
     if not found.current.is_default:
         buttons.append((Button(t.gettext("Pakai bawaan"), cb.criteria("use", 0)),))
     buttons.append((Button(t.gettext("Buat kriteria baru"), cb.criteria("new")),))
-    return Payload("\n".join(lines)[:4000], tuple(buttons))
+    return Payload("\n".join(lines), tuple(buttons))
 
 
 def define_prompt(t: Translator) -> str:

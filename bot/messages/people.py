@@ -9,6 +9,7 @@ from bot.i18n import Translator
 from bot.messages import Button, Payload
 from bot.money import format_count
 from bot.services.member_states import STATES, MemberStates, State
+from bot.text_limits import split_payload
 
 
 def join_request(t: Translator, member: MemberProfile) -> Payload:
@@ -68,10 +69,6 @@ def state_label(t: Translator, state: State) -> str:
     }[state]
 
 
-# A message holds 4096 characters; leave room for the heading.
-_BUDGET = 3800
-
-
 def member_states(t: Translator, found: MemberStates) -> list[Payload]:
     """/anggota: each member's state this month, the counts, and a filter button per state;
     split over messages (the buttons under the last)."""
@@ -91,13 +88,7 @@ def member_states(t: Translator, found: MemberStates) -> list[Payload]:
     ]
     if not lines:
         lines = [t.gettext("Tidak ada anggota dengan keadaan ini.")]
-    texts, chunk = [], [*heading, ""]
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > _BUDGET:
-            texts.append("\n".join(chunk))
-            chunk = []
-        chunk.append(line)
-    texts.append("\n".join(chunk))
+    text = "\n".join([*heading, "", *lines])
     filters = [
         Button(t.gettext("{keadaan} ({n})", keadaan=state_label(t, s), n=format_count(found.counts[s], t.locale)),
                cb.members_filter(found.cluster.id, s.value))
@@ -106,4 +97,4 @@ def member_states(t: Translator, found: MemberStates) -> list[Payload]:
     if found.shown is not None:
         filters.append(Button(t.gettext("Semua"), cb.members_filter(found.cluster.id, "semua")))
     rows = tuple(tuple(filters[i:i + 2]) for i in range(0, len(filters), 2))
-    return [Payload(text) for text in texts[:-1]] + [Payload(texts[-1], rows)]
+    return split_payload(Payload(text, rows))

@@ -267,7 +267,7 @@ def author_view(t: Translator, v: AuthorView) -> Payload:
                 "(bagian {bagian}, {jawaban})", bagian=_q(t, line.allocated, unit), jawaban=_confirmation(t, line.confirmation)
             )
         lines.append(entry)
-    return Payload("\n".join(lines)[:3900], author_buttons(t, v.request.id, v.request.status, has_pledges=bool(v.lines)))
+    return Payload("\n".join(lines), author_buttons(t, v.request.id, v.request.status, has_pledges=bool(v.lines)))
 
 
 def closed(t: Translator, v: AuthorView) -> Payload:
@@ -293,7 +293,7 @@ def proposal(t: Translator, p: Proposal) -> Payload:
         t.gettext("Jumlah: {total} dari {jumlah}.", total=_q(t, p.total, unit), jumlah=_q(t, p.request.quantity, unit)),
         t.gettext("Untuk mengubah, tulis nomor dan bagiannya, contoh: 2 120. Bagian 0 berarti tidak mendapat bagian."),
     ]
-    return Payload("\n".join(lines)[:3900], (
+    return Payload("\n".join(lines), (
         (Button(t.gettext("Kirim pembagian"), cb.request_action("k", p.request.id)),),
         (Button(t.gettext("Batal"), cb.REQUEST_STOP),),
     ))

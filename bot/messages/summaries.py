@@ -14,9 +14,6 @@ from bot.messages.places import region_title
 from bot.money import format_count, format_percent_change, format_rupiah, format_share
 from bot.services.summaries import MIN_REPORTERS, Figures, Missing, MissingPerson
 
-# A message holds 4096 characters; the links' markup counts, the shown text is shorter.
-MISSING_BUDGET = 4000
-
 
 def summary_text(t: Translator, f: Figures, *, region: bool = False) -> str:
     """The summary as chairs and koordinator read it; money figures only where the small-numbers
@@ -133,18 +130,9 @@ def missing_text(t: Translator, missing: Missing) -> str:
         escape(t.gettext("Ketuk nama untuk mengirim pesan, atau nomor untuk menghubungi lewat nomornya."), quote=False),
         "",
     ]
-    size = sum(len(line) + 1 for line in lines)
-    for number, person in enumerate(missing.people, 1):
-        line = _person_line(t, number, person)
-        if size + len(line) + 1 > MISSING_BUDGET:
-            # Whole lines only: a cut link would be HTML Telegram refuses.
-            lines.append(escape(t.gettext(
-                "… dan {n} lainnya. Tombol Ingatkan mengingatkan semuanya.",
-                n=format_count(len(missing.people) - number + 1, t.locale),
-            ), quote=False))
-            break
-        lines.append(line)
-        size += len(line) + 1
+    # Everyone, one line each: a long list leaves in several messages, cut at line ends
+    # (bot.text_limits), never inside a link.
+    lines += [_person_line(t, number, person) for number, person in enumerate(missing.people, 1)]
     return "\n".join(lines)
 
 

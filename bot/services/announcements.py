@@ -51,6 +51,7 @@ from bot.services.text_fields import CLUSTER_NAME_MAX, NAME_MAX
 from bot.services.text_fields import PLACE_MAX as KABUPATEN_MAX
 from bot.text_limits import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
 from db.models import Announcement, Member, TelegramUser
+from db.privacy_queries import ERASED_TELEGRAM_ID
 from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
@@ -744,13 +745,15 @@ async def respond(
         t = i18n.translator(announcement.author_language)
         notice = texts.new_interest(t, announcement_id, name=member.name or "", business=member.business_name or "", phone=member.phone)
         added = await notices.enqueue(uow, [
-            notices.Notice("interest", f"interest:{announcement_id}:{member.id}", announcement.author_telegram_user_id, notice)
+            notices.Notice("interest", f"interest:{announcement_id}:{member.id}", announcement.author_telegram_user_id, notice,
+                           reader_of=member.cluster_id)
         ], now)
         if not added:
             # Interested again after withdrawing: a notice of its own (keyed by the member, so
             # erasing their data finds it).
             await notices.enqueue(uow, [
-                notices.Notice("interest", _lead_key(member.id, f"ann:{announcement_id}:in", now), announcement.author_telegram_user_id, notice)
+                notices.Notice("interest", _lead_key(member.id, f"ann:{announcement_id}:in", now), announcement.author_telegram_user_id, notice,
+                               reader_of=member.cluster_id)
             ], now)
     await uow.audit.record(
         "announcement.answer", actor=telegram_user_id, subject=f"announcement:{announcement_id}", answer=answer.value,
@@ -868,6 +871,7 @@ async def withdraw_interest(
             notices.Notice(
                 "interest", _lead_key(member.id, f"ann:{announcement_id}:out", now), announcement.author_telegram_user_id,
                 texts.interest_withdrawn(t, announcement_id, name=member.name or "", business=member.business_name or ""),
+                reader_of=member.cluster_id,
             )
         ], now)
     await uow.audit.record("announcement.withdraw", actor=telegram_user_id, subject=f"announcement:{announcement_id}")
@@ -976,6 +980,24 @@ class ProgressEdit:
     chat_id: int
     message_id: int
     text: str
+    # The edit's lease (PROGRESS_EDIT_LEASE): give it back with progress_edit_done.
+    lease_until: datetime | None = None
+    # The last edit: the final report waits for it.
+    final: bool = False
+
+
+# How long one edit of a progress message may take before another driver may edit or finish:
+# longer than the transport's timeouts for that call (bot.shell.background).
+PROGRESS_EDIT_LEASE = timedelta(seconds=60)
+
+
+async def progress_edit_done(uow: UnitOfWork, edit: ProgressEdit, now: datetime) -> None:
+    """The edit was made (or failed): its lease ends; after the last one, the final report goes."""
+    if edit.lease_until is not None:
+        await uow.announcements.release_progress_edit(edit.announcement_id, edit.lease_until)
+    if edit.final:
+        await uow.deliveries.due_now(f"final:{edit.announcement_id}", now)
+    await uow.commit()
 
 
 async def progress_updates(uow: UnitOfWork, now: datetime, i18n: I18n) -> tuple[list[ProgressEdit], int]:
@@ -988,6 +1010,7 @@ async def progress_updates(uow: UnitOfWork, now: datetime, i18n: I18n) -> tuple[
     """
     edits = []
     reports = 0
+    lease_until = now + PROGRESS_EDIT_LEASE
     for a in await uow.announcements.in_progress():
         if a.status != "sending":
             continue
@@ -995,24 +1018,35 @@ async def progress_updates(uow: UnitOfWork, now: datetime, i18n: I18n) -> tuple[
         # count over every delivery of the announcement (O(1), however many members).
         sent = a.sent_count
         finished = a.sent_count + a.blocked_count + a.failed_count + a.cancelled_count >= a.recipients
-        message_id = await uow.deliveries.sent_message_id(_progress_key(a.id))
+        author_gone = a.author_telegram_user_id == ERASED_TELEGRAM_ID  # /hapusdata during the send
+        message_id = None if author_gone else await uow.deliveries.sent_message_id(_progress_key(a.id))
         t = i18n.translator(a.author_language)
         if finished:
-            if not await uow.announcements.finish(a.id, sent, now):
-                continue  # another driver finished it
+            # The final edit holds a lease like any other; nobody finishes while one is in flight.
+            if not await uow.announcements.finish(a.id, sent, now, lease_until if message_id is not None else None):
+                continue  # another driver finished it, or its edit is still in flight
             # A progress message not yet sent would only say less than the report.
             await uow.deliveries.cancel_key(_progress_key(a.id))
+            if author_gone:
+                continue  # nobody to tell: the send ends without a report
             report = texts.final_report(
                 t, Kind(a.kind), a.id, sent=sent, blocked=a.blocked_count,
                 failed=a.failed_count, unreachable=a.unreachable,
             )
+            # After the final edit (progress_edit_done makes it due), or when its lease ends if
+            # the process making it stops: the report is never followed by an older number.
+            waits = message_id is not None
             reports += await notices.enqueue(
-                uow, [notices.Notice("final_report", f"final:{a.id}", a.author_telegram_user_id, report)], now
+                uow, [notices.Notice("final_report", f"final:{a.id}", a.author_telegram_user_id, report,
+                                     not_before=lease_until if waits else None)], now
             )
-        elif message_id is None or not await uow.announcements.advance_progress(a.id, sent):
-            continue  # nothing to edit yet, or these numbers are already shown
+        elif message_id is None or not await uow.announcements.advance_progress(a.id, sent, now, lease_until):
+            continue  # nothing to edit yet, these numbers are already shown, or an edit is in flight
         if message_id is not None:
-            edits.append(ProgressEdit(a.id, a.author_telegram_user_id, message_id, texts.progress(t, sent, a.recipients)))
+            edits.append(ProgressEdit(
+                a.id, a.author_telegram_user_id, message_id, texts.progress(t, sent, a.recipients),
+                lease_until=lease_until, final=finished,
+            ))
     return edits, reports
 
 

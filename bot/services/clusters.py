@@ -189,12 +189,17 @@ class ClusterChoices:
     clusters: tuple[ClusterInfo, ...] = ()
     # True when the clusters are those of one chosen kabupaten (offer a way back).
     narrowed: bool = False
+    # Which kabupaten they are (its place in `kabupaten` order), and the page of the picker:
+    # Telegram takes at most 100 buttons, a province can have more clusters than that.
+    kabupaten_index: int | None = None
+    page: int = 0
 
 
 async def cluster_choices(
-    uow: UnitOfWork, actor: Actor | None = None, *, kabupaten_index: int | None = None
+    uow: UnitOfWork, actor: Actor | None = None, *, kabupaten_index: int | None = None, page: int = 0
 ) -> ClusterChoices:
-    """Clusters to pick from: all (registration) or those in the actor's scope."""
+    """Clusters to pick from: all (registration) or those in the actor's scope; `page` is the
+    page of the picker to show (the keyboard cuts it)."""
     clusters = [cluster_info(c) for c in await uow.clusters.all()]
     if actor is not None:
         clusters = [c for c in clusters if actor.can_manage(c)]
@@ -204,11 +209,12 @@ async def cluster_choices(
             raise NotFound("kabupaten")
         chosen = names[kabupaten_index]
         return ClusterChoices(
-            clusters=tuple(c for c in clusters if c.kabupaten == chosen), narrowed=True
+            clusters=tuple(c for c in clusters if c.kabupaten == chosen), narrowed=True,
+            kabupaten_index=kabupaten_index, page=page,
         )
     if len(clusters) > DIRECT_CHOICE_LIMIT and len(names) > 1:
-        return ClusterChoices(kabupaten=tuple(names))
-    return ClusterChoices(clusters=tuple(clusters))
+        return ClusterChoices(kabupaten=tuple(names), page=page)
+    return ClusterChoices(clusters=tuple(clusters), page=page)
 
 
 async def managed_cluster(uow: UnitOfWork, actor: Actor, cluster_id: int) -> ClusterInfo:

@@ -18,7 +18,7 @@ from bot.domain import ClusterInfo, Recipient
 from bot.i18n import I18n
 from bot.messages import summaries as texts
 from bot.quiet_hours import first_allowed
-from bot.services import summaries
+from bot.services import notices, summaries
 from bot.services.converters import cluster_info
 from db.models import JobRun, Member, MonthlyReport, TelegramUser
 from db.sql import dialect_insert
@@ -134,7 +134,9 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
         for kind, payload in payloads:
             rows.append({
                 "kind": f"summary_{kind}", "dedupe_key": f"sum:{kind}:{key}:{person.telegram_user_id}",
-                "member_id": None, "chat_id": person.telegram_user_id, "payload": payload.to_json(), "status": "pending",
+                "member_id": None, "chat_id": person.telegram_user_id, "status": "pending",
+                # The missing list names members: only to who still manages the cluster when it leaves.
+                "payload": {**payload.to_json(), **({notices.READER_OF: run.cluster.id} if kind == "missing" else {})},
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
     if not figures.suppressed:
@@ -153,6 +155,7 @@ async def compile_and_deliver(uow: UnitOfWork, run: DueRun, now: datetime, i18n:
                 "chat_id": chat_id, "payload": texts.card(i18n.translator(language), figures, amount).to_json(), "status": "pending",
                 "attempts": 0, "not_before": not_before, "created_at": now,
             })
+    rows = notices.one_row_per_message(rows)
     existing = await uow.deliveries.existing_keys([r["dedupe_key"] for r in rows])
     return await uow.deliveries.add_many([r for r in rows if r["dedupe_key"] not in existing])
 

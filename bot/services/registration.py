@@ -116,7 +116,7 @@ async def _view(
     )
     choices = ClusterChoices()
     if step is Step.CLUSTER:
-        choices = await cluster_choices(uow, kabupaten_index=data.get("kabupaten_index"))
+        choices = await cluster_choices(uow, kabupaten_index=data.get("kabupaten_index"), page=data.get("page", 0))
     return RegistrationView(step=step, draft=draft, choices=choices, **extra)
 
 
@@ -266,19 +266,21 @@ async def submit_text(uow: UnitOfWork, user_id: int, text: str | None) -> Regist
     return await _view(uow, next_step, data)
 
 
-async def choose_kabupaten(uow: UnitOfWork, user_id: int, index: int) -> RegistrationView:
-    """Narrow the cluster list to one kabupaten."""
+async def choose_kabupaten(uow: UnitOfWork, user_id: int, index: int, page: int = 0) -> RegistrationView:
+    """Narrow the cluster list to one kabupaten (at a page of its clusters)."""
     step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     await cluster_choices(uow, kabupaten_index=index)  # raises NotFound for a stale index
     data["kabupaten_index"] = index
+    data["page"] = page
     await _save(uow, user_id, step, data)
     return await _view(uow, step, data)
 
 
-async def show_all_kabupaten(uow: UnitOfWork, user_id: int) -> RegistrationView:
-    """Back from one kabupaten's clusters to the kabupaten list."""
+async def show_all_kabupaten(uow: UnitOfWork, user_id: int, page: int = 0) -> RegistrationView:
+    """Back from one kabupaten's clusters to the kabupaten list (or a page of the full list)."""
     step, data = await FLOW.require(uow, user_id, Step.CLUSTER)
     data.pop("kabupaten_index", None)
+    data["page"] = page
     await _save(uow, user_id, step, data)
     return await _view(uow, step, data)
 

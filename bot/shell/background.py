@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.outbox import (
     Transient,
     Transport,
 )
-from bot.runtime import runtime_of
+from bot.runtime import Runtime, runtime_of
 from bot.services import announcements as ann
 from bot.services import monthly, privacy
 from bot.services import requests as market
@@ -41,6 +42,8 @@ SCHEDULE_CHECK_SECONDS = 60.0
 RETENTION_EVERY_SECONDS = 3600.0
 # Follow-ups are due at an hour of a day; every ten minutes asks each within ten minutes of it.
 FOLLOWUP_EVERY_SECONDS = 600.0
+# Each phase of a progress edit's HTTP call; four of them stay far inside its 60 s lease.
+EDIT_TIMEOUT = 10.0
 
 
 def telegram_transport(application: Application) -> Transport:
@@ -99,51 +102,59 @@ async def report_progress(application: Application) -> bool:
         await uow.commit()
     for edit in edits:
         try:
-            await application.bot.edit_message_text(edit.text, chat_id=edit.chat_id, message_id=edit.message_id)
+            # Bounded well inside the edit's lease (announcements.PROGRESS_EDIT_LEASE): past it,
+            # another driver may finish, and this edit must not land after the final report.
+            await application.bot.edit_message_text(
+                edit.text, chat_id=edit.chat_id, message_id=edit.message_id,
+                connect_timeout=EDIT_TIMEOUT, read_timeout=EDIT_TIMEOUT, write_timeout=EDIT_TIMEOUT,
+                pool_timeout=EDIT_TIMEOUT,
+            )
         except TelegramError as exc:  # "not modified", or too old to edit: the next edit carries on
             log.debug("progress message of announcement %s not edited: %s", edit.announcement_id, exc)
+        finally:
+            async with runtime.uow() as uow:
+                await ann.progress_edit_done(uow, edit, runtime.now())
     if reports and runtime.outbox is not None:
         runtime.outbox.wake()  # a final report is waiting
     return bool(edits or reports)
 
 
-async def queue_due_work(application: Application) -> None:
+# ---- the periodic jobs -------------------------------------------------------------------
+# Each takes the Runtime (database, texts, clock, settings) and returns (what it did, whether
+# messages wait in the outbox). The bot runs them on its JobQueue; `klasterbot jobs run NAME`
+# runs the same function by hand, in its own process. Everything a job does is claimed in the
+# database (a conditional UPDATE, a unique row, a dedupe key, a DELETE), so running one by hand
+# while the bot runs, or twice, does nothing twice.
+
+
+async def start_scheduled_work(runtime: Runtime) -> tuple[str, bool]:
     """Scheduled announcements that are due start; trainings get their reminders."""
-    runtime = runtime_of(application)
     now = runtime.now()
     async with runtime.uow() as uow:
-        await ann.start_due_scheduled(uow, now)
+        started = await ann.start_due_scheduled(uow, now)
     async with runtime.uow() as uow:
         queued = await ann.queue_training_reminders(uow, now, runtime.i18n)
-    if queued and runtime.outbox is not None:
-        runtime.outbox.wake()
+    return f"{len(started)} scheduled announcements started, {queued} training reminders queued", bool(started or queued)
 
 
-async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
+async def monthly_work(runtime: Runtime) -> tuple[list[monthly.RunResult], bool]:
     """Reminders, the deadline and summaries that are due now (each claimed once, ever)."""
-    runtime = runtime_of(application)
     async with runtime.uow() as uow:
         runs = await monthly.run_due(uow, runtime.now(), _worker_id(), runtime.settings.schedule, runtime.i18n)
-    if any(r.queued for r in runs) and runtime.outbox is not None:
-        runtime.outbox.wake()
-    return runs
+    return runs, any(r.queued for r in runs)
 
 
-async def follow_up_market(application: Application) -> int:
+async def market_followup_work(runtime: Runtime) -> tuple[int, bool]:
     """Ask authors and members how requests and opportunities ended, where a round is due
     (each question claimed once in the database, so two instances ask once)."""
-    runtime = runtime_of(application)
     async with runtime.uow() as uow:
         queued = await market.queue_followups(uow, runtime.now(), runtime.i18n, runtime.settings.followups)
-    if queued and runtime.outbox is not None:
-        runtime.outbox.wake()
-    return queued
+    return queued, bool(queued)
 
 
-async def forget_expired_data(application: Application) -> Forgotten:
+async def retention_work(runtime: Runtime) -> tuple[Forgotten, bool]:
     """Delete handled-update ids, unfinished drafts and never-claimed Dinas list rows whose
     retention period is over (README, "Data pribadi / Personal data")."""
-    runtime = runtime_of(application)
     async with runtime.uow() as uow:
         forgotten = await privacy.apply_retention(uow, runtime.now())
     if forgotten.updates or forgotten.drafts or forgotten.roster_rows or forgotten.message_copies:
@@ -151,7 +162,45 @@ async def forget_expired_data(application: Application) -> Forgotten:
             "retention: %d update ids, %d drafts, %d list rows deleted; %d message texts blanked",
             forgotten.updates, forgotten.drafts, forgotten.roster_rows, forgotten.message_copies,
         )
-    return forgotten
+    return forgotten, False
+
+
+# The job names of the JobQueue, and of `klasterbot jobs run` (progress edits messages: only the
+# process that holds the token runs it).
+JOBS: dict[str, Callable[[Runtime], Awaitable[tuple[Any, bool]]]] = {
+    "due-work": start_scheduled_work,
+    "monthly": monthly_work,
+    "market-followups": market_followup_work,
+    "retention": retention_work,
+}
+
+
+async def _run_in_bot(application: Application, job: Callable[[Runtime], Awaitable[tuple[Any, bool]]]) -> Any:
+    runtime = runtime_of(application)
+    result, queued = await job(runtime)
+    if queued and runtime.outbox is not None:
+        runtime.outbox.wake()
+    return result
+
+
+async def queue_due_work(application: Application) -> None:
+    """Scheduled announcements that are due start; trainings get their reminders."""
+    await _run_in_bot(application, start_scheduled_work)
+
+
+async def run_monthly_jobs(application: Application) -> list[monthly.RunResult]:
+    """Reminders, the deadline and summaries that are due now (each claimed once, ever)."""
+    return await _run_in_bot(application, monthly_work)
+
+
+async def follow_up_market(application: Application) -> int:
+    """Ask how requests and opportunities ended, where a round is due."""
+    return await _run_in_bot(application, market_followup_work)
+
+
+async def forget_expired_data(application: Application) -> Forgotten:
+    """Delete what is past its retention period."""
+    return await _run_in_bot(application, retention_work)
 
 
 async def start_background(application: Application) -> None:

@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import ConfigError, Settings
@@ -36,6 +37,14 @@ class CommandFailed(Exception):
         super().__init__(message)
         self.code = code
 
+
+# The periodic jobs of the bot (bot.shell.background.JOBS) an operator may run by hand.
+BACKGROUND_JOBS = ("monthly", "due-work", "market-followups", "retention")
+
+
+def _now() -> datetime:
+    """The time jobs run at (tests move it)."""
+    return datetime.now(UTC)
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -76,10 +85,23 @@ def _parser() -> argparse.ArgumentParser:
     set_zone.add_argument("name", help="cluster name or invite code")
     set_zone.add_argument("zone", help="WIB (Asia/Jakarta), WITA (Asia/Makassar) or WIT (Asia/Jayapura)")
 
-    jobs = sub.add_parser("jobs", help="monthly reminders and summaries").add_subparsers(dest="jobs_command", required=True)
+    jobs = sub.add_parser("jobs", help="run the bot's jobs by hand, list the monthly runs").add_subparsers(
+        dest="jobs_command", required=True
+    )
     jobs.add_parser("list", help="the next scheduled runs per cluster, and what already ran")
-    run_job = jobs.add_parser("run", help="run a job by hand (idempotent: a second run queues nothing new)")
-    run_job.add_argument("job", choices=("reminders", "summaries"))
+    run_job = jobs.add_parser(
+        "run",
+        help="run a job by hand, safe while the bot runs (each step is claimed once in the database: "
+        "a second run does nothing twice)",
+        description=(
+            "reminders / summaries: a month's omzet reminders or summaries (--period, --cluster). "
+            "monthly: every monthly step due now. due-work: scheduled announcements that are due, "
+            "training reminders. market-followups: follow-up questions on buyer requests and "
+            "opportunities that are due. retention: delete what is past its retention period. "
+            "Messages are queued; the running bot sends them."
+        ),
+    )
+    run_job.add_argument("job", choices=("reminders", "summaries", *BACKGROUND_JOBS))
     run_job.add_argument("--period", help="the month, YYYY-MM (default: the month just ended)")
     run_job.add_argument("--cluster", help="one cluster (name or invite code); default all")
 
@@ -291,14 +313,12 @@ def _cmd_role(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
-    from datetime import UTC, datetime
-
     from bot.dates import Month, MonthError
     from bot.i18n import I18n
     from bot.services import monthly
     from bot.services.clusters import all_clusters
 
-    now = datetime.now(UTC)
+    now = _now()
     schedule = settings.schedule
     if args.jobs_command == "list":
         async def listing(uow):
@@ -325,6 +345,9 @@ def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandFailed(f"--period harus YYYY-MM, contoh 2026-10 / must be YYYY-MM: {args.period}", EXIT_USAGE) from None
 
     i18n = I18n()
+    if args.job in BACKGROUND_JOBS:
+        print(asyncio.run(_run_background_job(settings, args.job)))
+        return
     results = asyncio.run(
         _with_uow(settings, lambda uow: monthly.run_by_hand(uow, args.job, period, args.cluster, now, i18n))
     )
@@ -332,6 +355,33 @@ def _cmd_jobs(args: argparse.Namespace, settings: Settings) -> None:
     for r in results:
         print(f"{r.run.cluster.name}: {r.queued} pesan baru diantrekan / new messages queued")
     print(f"Jumlah / total: {total} ({args.job} {period}); bot yang berjalan mengirimnya / the running bot sends them")
+
+
+async def _run_background_job(settings: Settings, name: str) -> str:
+    """One of the bot's periodic jobs, exactly as the bot runs it (bot.shell.background.JOBS)."""
+    from bot.runtime import Runtime
+    from bot.shell.background import JOBS
+    from db.migrate import upgrade_to_head
+
+    runtime = Runtime.create(settings)
+    runtime.clock = _now
+    try:
+        await upgrade_to_head(runtime.engine)
+        result, queued = await JOBS[name](runtime)
+    finally:
+        await runtime.engine.dispose()
+    if name == "monthly":
+        done = ", ".join(f"{r.run.job} {r.run.period} {r.run.cluster.name}: {r.queued}" for r in result) or "-"
+        summary = f"{len(result)} runs ({done})"
+    elif name == "retention":
+        summary = (f"{result.updates} update ids, {result.drafts} drafts, {result.roster_rows} list rows deleted; "
+                   f"{result.message_copies} message texts blanked")
+    elif name == "market-followups":
+        summary = f"{result} follow-up questions queued"
+    else:
+        summary = str(result)
+    tail = "; bot yang berjalan mengirimnya / the running bot sends them" if queued else ""
+    return f"{name}: {summary}{tail}"
 
 
 def _cmd_import_members(args: argparse.Namespace, settings: Settings) -> None:

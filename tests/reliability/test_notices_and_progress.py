@@ -198,3 +198,98 @@ async def test_whoever_says_ikut_after_the_first_reminders_is_reminded_too(bot):
     await bot.drain()
     assert _count(members[2], "Pengingat: hari ini") == 1
     assert _count(members[0], "Pengingat") == 1 and _count(members[1], "Pengingat") == 1
+
+
+async def test_a_late_progress_edit_cannot_follow_the_final_report(bot, monkeypatch):
+    """Seen: "terkirim 4 dari 5" shown after the final report — one driver claimed an edit and
+    was slow to make it, another finished the send and its report went out first. Now the edit
+    holds a short lease: nobody finishes while it is in flight, and the final report waits for
+    the final edit."""
+    from datetime import timedelta
+
+    from telegram.ext import ExtBot
+
+    await _cluster_with_members(bot)
+    chair = await _publish(bot)
+    bot.api.fail_next(MEMBERS[-1], 502)
+    await bot.runtime.outbox.drain_once()  # the progress message and four members; one retries
+    gate, entered = asyncio.Event(), asyncio.Event()
+    original = ExtBot.edit_message_text
+
+    async def slow_edit(self, *args, **kwargs):
+        entered.set()
+        await gate.wait()
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExtBot, "edit_message_text", slow_edit)
+    slow = asyncio.create_task(report_progress(bot.app))  # claims "4 dari 5", then waits
+    await entered.wait()
+    monkeypatch.setattr(ExtBot, "edit_message_text", original)
+    async with bot.uow(read_only=True) as uow:
+        retry = await uow.deliveries.next_due()
+    assert retry - bot.now < timedelta(seconds=30)  # well inside the edit's lease
+    bot.now = retry
+    await bot.runtime.outbox.drain_once()  # the fifth member
+    await report_progress(bot.app)  # another driver: all resolved
+    await bot.runtime.outbox.drain_once()
+    gate.set()
+    await slow
+    await bot.drain()
+    order = [(c.method, c.params.get("text") or "") for c in bot.api.calls
+             if int(c.params.get("chat_id") or 0) == CHAIR and c.method in ("editMessageText", "sendMessage")]
+    report = next(i for i, (_, text) in enumerate(order) if "Laporan pengiriman pengumuman" in text)
+    edits = [i for i, (method, _) in enumerate(order) if method == "editMessageText"]
+    assert edits and max(edits) < report, order
+    assert any("terkirim 5 dari 5" in (m.get("text") or "") for m in chair.bot_messages())
+    assert _count(chair, "Laporan pengiriman pengumuman") == 1
+
+
+async def test_an_author_who_erased_their_data_mid_send_gets_no_report(bot):
+    """Seen: the final report queued for chat 0 after the ketua's /hapusdata."""
+    await _cluster_with_members(bot)
+    chair = await _publish(bot)
+    await bot.runtime.outbox.drain_once()
+    await chair.send("/hapusdata")
+    await chair.press(chair.buttons()[0])
+    await bot.drain()
+    async with bot.uow(read_only=True) as uow:
+        chats = (await uow.session.scalars(select(Delivery.chat_id).where(Delivery.kind == "final_report"))).all()
+        statuses = (await uow.session.scalars(select(Delivery.status))).all()
+    assert chats == [] and "failed" not in statuses
+    assert 0 not in {int(c.params.get("chat_id") or -1) for c in bot.api.calls}
+
+
+async def test_a_former_chair_does_not_get_members_data_queued_before_the_revocation(bot):
+    """Seen: "Peminat baru" (a member's name, business and phone) queued for a ketua, the role
+    revoked before it was sent, and it was still delivered. The reader is checked at send time."""
+    from bot.services import roles as role_service
+
+    _, members = await _cluster_with_members(bot)
+    chair = bot.user(CHAIR, "Ketua")
+    await chair.send("/umumkan")
+    await chair.press("Peluang pasar")
+    await chair.send("Pembeli dari Semarang mencari batik tulis.")
+    await chair.press("Kirim sekarang")
+    await bot.drain()
+    await members[0].press("Saya tertarik")  # queued for the chair, not sent yet
+    async with bot.uow() as uow:
+        await role_service.revoke_role(uow, CHAIR, Role.KETUA)
+    await members[1].press("Saya tertarik")  # after the revocation: not even queued
+    await bot.drain()
+    assert not any("Peminat baru" in t or "+62812" in t for t in chair.texts())
+    async with bot.uow(read_only=True) as uow:
+        interest = (await uow.session.scalars(select(Delivery.status).where(Delivery.kind == "interest"))).all()
+    assert interest == ["cancelled"]
+
+
+async def test_a_chair_still_in_role_gets_the_interest_notice(bot):
+    _, members = await _cluster_with_members(bot)
+    chair = bot.user(CHAIR, "Ketua")
+    await chair.send("/umumkan")
+    await chair.press("Peluang pasar")
+    await chair.send("Pembeli dari Semarang mencari batik tulis.")
+    await chair.press("Kirim sekarang")
+    await bot.drain()
+    await members[0].press("Saya tertarik")
+    await bot.drain()
+    assert _count(chair, "Ani Lestari") >= 1
