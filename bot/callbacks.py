@@ -301,7 +301,7 @@ CATALOGUE_PATTERN = re.compile(
     r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask):(?P<product>\d{1,12})"
     r"|field:(?P<fproduct>\d{1,12}):(?P<field>name|kind|unit|retail|wholesale|min_order|capacity|lead|certificates|photo)"
     r"|consent:(?P<consent>yes|no)"
-    r"|(?P<enq_action>reply|share):(?P<enquiry>\d{1,12}))$"
+    r"|(?P<enq_action>reply|share|draft|drop):(?P<enquiry>\d{1,12}))$"
 )
 CATALOGUE_ADD = "kat:add"
 CATALOGUE_LIST = "kat:list"

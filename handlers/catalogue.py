@@ -22,9 +22,12 @@ from bot.i18n import Translator
 from bot.messages import Payload
 from bot.messages import catalogue as render
 from bot.services import catalogue as service
+from bot.services import requests as market
+from bot.services.requests import ComposeView
 from handlers.context import KlasterContext
 from handlers.keyboards import markup
 from handlers.replies import refuse, reply_payload, say
+from handlers.requests import show_compose
 from handlers.texts import explain_error
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,9 @@ def explain(t: Translator, error: DomainError) -> str:
         "relay_limit": t.gettext("Percakapan ini sudah panjang; silakan bertukar kontak untuk melanjutkan."),
         "catalogue_role": t.gettext("Katalog cetak dibuat oleh ketua untuk klasternya, atau koordinator untuk wilayahnya."),
         "member_not_active": t.gettext("Produk hanya bisa dikelola oleh anggota aktif klaster."),
+        "finish_current_step": t.gettext(
+            "Anda sedang mengerjakan langkah lain. Selesaikan dulu, atau ketik /batal, lalu tekan tombol ini lagi. "
+            "Draf permintaan ini tetap menunggu."),
     }
     if reason in texts:
         return texts[reason]
@@ -141,6 +147,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     i18n = context.runtime.i18n
     t = context.t
     reply: Payload | None = None
+    composed: ComposeView | None = None
     answer = ""
     try:
         async with context.uow() as uow:
@@ -180,13 +187,22 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                     buyer_username=user.username, now=now, i18n=i18n,
                 )
                 reply = Payload(
-                    t.gettext("Terima kasih. Pertanyaan Anda diteruskan kepada ketua klaster, karena jumlahnya melebihi kapasitas satu anggota.")
+                    t.gettext(
+                        "Terima kasih. Pertanyaan Anda diteruskan kepada ketua klaster {klaster}, karena jumlahnya "
+                        "melebihi kapasitas satu anggota. Ketua akan menawarkannya kepada anggota klaster.",
+                        klaster=sent.cluster_name)
                     if sent.to_chair else
                     t.gettext("Terima kasih. Pertanyaan Anda sudah diteruskan kepada penjual. Balasannya akan datang lewat bot ini.")
                 )
             elif match["enq_action"] == "reply":
                 await service.start_reply(uow, user.id, int(match["enquiry"]))
                 reply = Payload(t.gettext("Tulis pesan Anda. Pesan akan diteruskan oleh bot."))
+            elif match["enq_action"] == "draft":
+                composed = await market.from_enquiry(uow, context.require_actor(), int(match["enquiry"]), now, i18n)
+            elif match["enq_action"] == "drop":
+                await market.discard_enquiry_draft(uow, context.require_actor(), int(match["enquiry"]))
+                reply = Payload(t.gettext(
+                    "Baik, draf permintaan dari pertanyaan #{nomor} diabaikan. Tidak ada yang dikirim.", nomor=match["enquiry"]))
             elif match["enq_action"] == "share":
                 exchanged = await service.agree_to_share(uow, user.id, int(match["enquiry"]), now, i18n)
                 reply = Payload(
@@ -199,6 +215,8 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     await query.answer(answer)
     if reply is not None:
         await reply_payload(update, context, reply)
+    if composed is not None:
+        await show_compose(update, context, composed)
 
 
 # --- the buyer ------------------------------------------------------------------------------

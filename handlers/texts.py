@@ -220,6 +220,9 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "part_answered": t.gettext("Anda sudah menjawab tentang bagian ini."),
         "followup_answered": t.gettext("Pertanyaan ini sudah Anda jawab. Terima kasih."),
         "unshortlisted": t.gettext("Klaster itu sudah tidak ada di daftar pilihan."),
+        "draft_posted": t.gettext("Permintaan dari pertanyaan ini sudah dikirim ke anggota."),
+        "draft_discarded": t.gettext("Pertanyaan ini sudah ditangani: drafnya diabaikan."),
+        "draft_taken": t.gettext("Pertanyaan ini sudah ditangani oleh ketua lain."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 

@@ -214,14 +214,31 @@ def new_enquiry(t: Translator, view: ProductView, e: EnquiryFields) -> Payload:
     )
 
 
-def large_enquiry(t: Translator, view: ProductView, e: EnquiryFields) -> Payload:
-    """To the chairs: an enquiry larger than the member makes in a month."""
-    return Payload(
+def large_enquiry(t: Translator, view: ProductView, e: EnquiryFields, buyer: Contact | None = None) -> Payload:
+    """To the chairs: an enquiry larger than the member makes in a month, as a draft market
+    request to open (and post to the cluster's members) or to set aside; the buyer's name and
+    account only when they agreed to share them."""
+    lines = [
         t.gettext(
             "Pertanyaan pembeli #{nomor} untuk klaster {klaster} melebihi kapasitas satu anggota "
             "({usaha}). Mohon ditangani bersama anggota klaster:", nomor=e.id, klaster=view.cluster_name,
             usaha=view.business_name,
-        ) + "\n" + _enquiry_lines(t, view, e)
+        ),
+        _enquiry_lines(t, view, e),
+        "",
+    ]
+    if buyer is not None:
+        account = f"@{buyer.username}" if buyer.username else f"tg://user?id={buyer.telegram_user_id}"
+        lines.append(t.gettext("Pembeli: {nama} ({akun}). Kontak ini hanya untuk Anda; tidak ikut dikirim ke anggota.",
+                               nama=buyer.name or "-", akun=account))
+    else:
+        lines.append(t.gettext("Pembeli memilih tidak membagikan kontaknya."))
+    lines.append(t.gettext(
+        "Sudah saya siapkan draf permintaan pembeli dari pertanyaan ini. Buka drafnya untuk melengkapi dan "
+        "mengirimnya ke anggota klaster."))
+    return Payload(
+        "\n".join(lines),
+        ((Button(t.gettext("Buka draf permintaan"), cb.enquiry("draft", e.id)), Button(t.gettext("Abaikan"), cb.enquiry("drop", e.id))),),
     )
 
 

@@ -10,6 +10,7 @@ product's member through the bot; neither sees the other's contact until both ag
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,6 +73,7 @@ REPLY_FLOW = Flow("enquiry_reply", ReplyStep, stale="enquiry_step")
 class EnquirySent:
     enquiry_id: int
     to_chair: bool
+    cluster_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -458,15 +460,20 @@ async def send_enquiry(
         buyer_username=(buyer_username or "")[:64] or None, what=data["what"], quantity=data["quantity"],
         needed_by=data["when"], deliver_to=data["where"], routed_to="ketua" if larger else "member",
         buyer_shares_contact=share_contact, member_shares_contact=False, messages=0, created_at=now,
+        # Larger than the member makes: a draft market request waits for the cluster's chair.
+        draft_key=secrets.token_hex(4) if larger else None, draft_state="waiting" if larger else None,
     ))
     view = _listed_view(item)
     queued: list[notices.Notice] = []
     if larger:
-        for chair in await uow.roles.chairs_of(item.cluster.id):
+        # The buyer's name and account only when they agreed to share them; to the chair alone.
+        buyer = Contact(enquiry.buyer_name or "", None, None, buyer_id, enquiry.buyer_username) if share_contact else None
+        chairs = list(await uow.roles.chairs_of(item.cluster.id)) or list(await uow.roles.koordinators_for(item.cluster))
+        for chair in chairs:
             user = await uow.users.get(chair)
             t = i18n.translator(user.language if user else None)
             queued.append(notices.Notice("enquiry_large", f"enq:{enquiry.id}:chair:{chair}", chair,
-                                         render.large_enquiry(t, view, enquiry_fields(enquiry))))
+                                         render.large_enquiry(t, view, enquiry_fields(enquiry), buyer)))
     elif item.member.chat_id is not None:
         user = await uow.users.get(item.member.telegram_user_id)
         t = i18n.translator(user.language if user else None)
@@ -475,7 +482,7 @@ async def send_enquiry(
     await notices.enqueue(uow, queued, now)
     await uow.audit.record("enquiry.send", actor=buyer_id, subject=f"product:{item.product.id}", routed_to=enquiry.routed_to)
     await uow.commit()
-    return EnquirySent(enquiry.id, larger)
+    return EnquirySent(enquiry.id, larger, item.cluster.name)
 
 
 def enquiry_fields(enquiry: Enquiry) -> EnquiryFields:
