@@ -83,6 +83,20 @@ def members_filter(cluster_id: int, state: str) -> str:
     return f"agt:{cluster_id}:{state}"
 
 
+# Removing a member from the cluster (under /anggota): a page of members, the confirmation,
+# "Ya, keluarkan" and "Batal".
+LEAVE_PATTERN = re.compile(r"^kel:(?:(?P<cluster>\d{1,10}):p(?P<page>\d{1,5})|(?P<action>ask|ok|no):(?P<member>\d{1,10}))$")
+
+
+def leave_page(cluster_id: int, page: int) -> str:
+    return f"kel:{cluster_id}:p{page}"
+
+
+def leave(action: str, member_id: int) -> str:
+    """ask: the confirmation; ok: remove; no: keep."""
+    return f"kel:{action}:{member_id}"
+
+
 # Appointing chairs
 CHAIR_PATTERN = re.compile(r"^ketua:(?P<action>set|del):(?P<cluster>\d{1,10}):(?P<member>\d{1,10})$")
 
@@ -283,6 +297,7 @@ ALL_PATTERNS = (
     PICK_PATTERN,
     CHAIR_PATTERN,
     ANGGOTA_PATTERN,
+    LEAVE_PATTERN,
     CLUSTER_SETUP_PATTERN,
     CLUSTER_ZONE_PATTERN,
     OMZET_PATTERN,

@@ -234,19 +234,6 @@ async def test_koordinator_removes_and_chair_is_not_removed(bot):
     assert "Siti Aminah sudah dikeluarkan" in koor.last_text
 
 
-async def test_cli_removes_a_member(bot, capsys):
-    from bot.shell import cli
-
-    _, member, product = await _member_with_product(bot)
-    async with bot.uow(read_only=True) as uow:
-        row = await uow.members.by_telegram_id(801)
-    assert await cli.remove_member(bot.runtime, row.id) == 0
-    assert "Siti Aminah" in capsys.readouterr().out
-    async with bot.uow(read_only=True) as uow:
-        assert (await uow.members.by_telegram_id(801)).status == "left"
-        assert not (await uow.session.get(Product, product.id)).published
-
-
 # --- 3. kind and certificates as buttons --------------------------------------------------------
 
 
