@@ -313,7 +313,9 @@ ALL_PATTERNS = (
 # Katalog: a member's products, and buyers' enquiries
 CATALOGUE_PATTERN = re.compile(
     r"^kat:(?:(?P<add>add)|(?P<list>list)|(?P<stop>stop)|(?P<resume>resume)"
-    r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask):(?P<product>\d{1,12})"
+    r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask|certok):(?P<product>\d{1,12})"
+    r"|kind:(?P<kproduct>\d{1,12}):(?P<kind>tulis|cap|kombinasi|printing|a|b|c|skip)"
+    r"|cert:(?P<cproduct>\d{1,12}):(?P<cert>batikmark|pirt|halal|nib)"
     r"|field:(?P<fproduct>\d{1,12}):(?P<field>name|kind|unit|retail|wholesale|min_order|capacity|lead|certificates|photo)"
     r"|consent:(?P<consent>yes|no)"
     r"|(?P<enq_action>reply|share|draft|drop):(?P<enquiry>\d{1,12}))$"
@@ -330,6 +332,16 @@ def catalogue(action: str, product_id: int) -> str:
 
 def catalogue_field(product_id: int, field: str) -> str:
     return f"kat:field:{product_id}:{field}"
+
+
+def catalogue_kind(product_id: int, code: str) -> str:
+    """A kind's button at the kind step (a code of bot.catalogue_types.kind_choices, or skip)."""
+    return f"kat:kind:{product_id}:{code}"
+
+
+def catalogue_certificate(product_id: int, name: str) -> str:
+    """A certificate's toggle at the certificates step."""
+    return f"kat:cert:{product_id}:{name}"
 
 
 def enquiry_consent(agreed: bool) -> str:

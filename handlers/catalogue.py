@@ -71,11 +71,15 @@ async def _refuse(update: Update, context: KlasterContext, error: DomainError) -
     await say(update, context, text)
 
 
+def _next(t: Translator, found: Question | ProductView) -> Payload:
+    return render.member_card(t, found) if isinstance(found, ProductView) else render.question_payload(t, found)
+
+
 async def _ask(update: Update, context: KlasterContext, found: Question | ProductView) -> None:
     if isinstance(found, ProductView):
         await reply_payload(update, context, render.member_card(context.t, found))
     else:
-        await say(update, context, render.question(context.t, found))
+        await reply_payload(update, context, render.question_payload(context.t, found))
 
 
 # --- /produk ---------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
             action = match["action"]
             product_id = int(match["product"]) if match["product"] else None
             if match["add"]:
-                reply = Payload(render.question(t, await service.start_adding(uow, user.id)))
+                reply = render.question_payload(t, await service.start_adding(uow, user.id))
             elif match["list"]:
                 reply = render.shelf(t, await service.my_products(uow, user.id))
             elif match["stop"] or match["resume"]:
@@ -178,7 +182,13 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                 reply = Payload(t.gettext("{produk} sudah dihapus.", produk=name))
             elif match["field"]:
                 q = await service.start_edit(uow, user.id, int(match["fproduct"]), Step(match["field"]))
-                reply = Payload(render.question(t, q))
+                reply = render.question_payload(t, q)
+            elif match["kind"]:
+                reply = _next(t, await service.choose_kind(uow, user.id, int(match["kproduct"]), match["kind"]))
+            elif match["cert"]:
+                reply = _next(t, await service.toggle_certificate(uow, user.id, int(match["cproduct"]), match["cert"]))
+            elif action == "certok":
+                reply = _next(t, await service.certificates_done(uow, user.id, product_id))
             elif action == "ask":
                 reply = render.ask_question(t, await service.start_enquiry(uow, user.id, product_id, now))
             elif match["consent"]:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalogue_types import (
+    CERTIFICATE_BUTTONS,
     AskQuestion,
     AskStep,
     Contact,
@@ -25,6 +26,7 @@ from bot.catalogue_types import (
     ReplyStep,
     Shelf,
     Step,
+    kind_choices,
 )
 from bot.domain import (
     Actor,
@@ -272,8 +274,73 @@ async def answer(uow: UnitOfWork, user_id: int, text: str | None) -> Question | 
     elif step is Step.LEAD:
         product.lead_days = None if _skipped(text) else parse_lead_days(text)
     elif step is Step.CERTIFICATES:
-        product.certificates = parse_certificates(text)
+        pending = data.get("cert_pending")
+        typed = " ".join((text or "").split())
+        first = typed.split(" ", 1)[0].lower().strip(":") if typed else ""
+        if pending and typed and not _skipped(typed) and first not in CERTIFICATES:
+            # The number of the certificate just chosen by its button; the step goes on.
+            product.certificates = {**(product.certificates or {}), pending: typed[:40]}
+            data.pop("cert_pending", None)
+            return await _stay(uow, user_id, member, product, step, data)
+        if data.get("cert_buttons") and _skipped(typed):
+            # "selesai" after choosing by buttons: what was chosen stays.
+            pass
+        else:
+            product.certificates = parse_certificates(text)
     return await _advance(uow, user_id, member, product, step, data)
+
+
+async def _stay(uow: UnitOfWork, user_id: int, member: Member, product: Product, step: Step, data: dict) -> Question:
+    await FLOW.save(uow, user_id, step, data)
+    await uow.commit()
+    view = await _own_view(uow, member, product)
+    return Question(step, view, member.cluster.commodity, len(view.photos), data.get("cert_pending"))
+
+
+async def _at(uow: UnitOfWork, user_id: int, product_id: int, step: Step) -> tuple[Member, Product, dict]:
+    """A button of the step the member is at, for the product they are filling in."""
+    _, data = await FLOW.require(uow, user_id, step)
+    if int(data.get("product_id") or 0) != product_id:
+        raise StaleAction("product_step")
+    member, product = await _own(uow, user_id, product_id)
+    return member, product, data
+
+
+async def choose_kind(uow: UnitOfWork, user_id: int, product_id: int, code: str) -> Question | ProductView:
+    """A kind's button (tulis, cap, ... or Grade A, B, C), or "Lewati"."""
+    member, product, data = await _at(uow, user_id, product_id, Step.KIND)
+    if code == "skip":
+        product.kind = None
+    else:
+        chosen = dict(kind_choices(member.cluster.commodity)).get(code)
+        if chosen is None:
+            raise StaleAction("product_step")
+        product.kind = chosen
+    return await _advance(uow, user_id, member, product, Step.KIND, data)
+
+
+async def toggle_certificate(uow: UnitOfWork, user_id: int, product_id: int, name: str) -> Question:
+    """A certificate's button: held (its number may be typed next) or, pressed again, not."""
+    if name not in CERTIFICATE_BUTTONS:
+        raise StaleAction("product_step")
+    member, product, data = await _at(uow, user_id, product_id, Step.CERTIFICATES)
+    held = dict(product.certificates or {})
+    if name in held:
+        del held[name]
+        if data.get("cert_pending") == name:
+            data.pop("cert_pending")
+    else:
+        held[name] = ""
+        data["cert_pending"] = name
+    product.certificates = held
+    data["cert_buttons"] = True
+    return await _stay(uow, user_id, member, product, Step.CERTIFICATES, data)
+
+
+async def certificates_done(uow: UnitOfWork, user_id: int, product_id: int) -> Question | ProductView:
+    """ "Selesai" at the certificates step: what was chosen is kept."""
+    member, product, data = await _at(uow, user_id, product_id, Step.CERTIFICATES)
+    return await _advance(uow, user_id, member, product, Step.CERTIFICATES, data)
 
 
 async def _advance(uow: UnitOfWork, user_id: int, member: Member, product: Product, step: Step, data: dict) -> Question | ProductView:
