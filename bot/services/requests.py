@@ -36,7 +36,7 @@ from bot.domain import (
     NotRegistered,
     StaleAction,
 )
-from bot.flows import Flow
+from bot.flows import Flow, draft_of
 from bot.i18n import I18n
 from bot.market import (
     Allocated,
@@ -362,7 +362,7 @@ async def from_enquiry(uow: UnitOfWork, actor: Actor, enquiry_id: int, now: date
     if loaded is not None and loaded[1].get("key") == enquiry.draft_key:
         if enquiry.draft_state == "opened" and enquiry.draft_by == actor.telegram_user_id:
             return await _compose_view(uow, actor, loaded[0], loaded[1])
-    if await uow.conversations.get(actor.telegram_user_id) is not None:
+    if await draft_of(uow, actor.telegram_user_id) is not None:
         # Whatever else the chair is writing stays; the draft waits for them.
         raise NotAllowed("finish_current_step")
     if not await uow.catalogue.claim_draft(enquiry.id, actor.telegram_user_id):
