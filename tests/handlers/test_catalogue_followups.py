@@ -178,6 +178,12 @@ async def test_chair_removes_a_member_products_unpublished_member_told(bot):
     assert "anggota aktif" in member.last_text
     await chair.send("/anggota")
     assert "Siti Aminah" not in chair.last_text
+    await member.send("/omzet")
+    assert "tidak bisa melapor omzet lagi" in member.last_text
+    await member.send("/daftar")
+    assert "/hapusdata" in member.last_text and "/daftar" in member.last_text
+    await member.send("/bantuan")
+    assert "/omzet" not in member.last_text and "/hapusdata" in member.last_text
 
 
 async def test_removed_member_gets_no_announcements(bot):
