@@ -93,6 +93,8 @@ async def remove_member(uow: UnitOfWork, actor: Actor | None, member_id: int, no
     if claimed.rowcount != 1:
         raise AlreadyDone("member_removed", nama=member.name or "", klaster=info.name)
     unpublished = await catalogue.member_left(uow, member.id)
+    # An announcement being sent right now does not reach them either.
+    await uow.deliveries.cancel_announcements_to(member.id)
     await uow.audit.record(
         "member.remove", actor=actor.telegram_user_id if actor is not None else None, subject=f"member:{member.id}",
         cluster_id=info.id, unpublished=unpublished,

@@ -335,3 +335,23 @@ async def test_help_and_menu_name_produk_and_katalog_by_role(bot):
     await koor.send("/bantuan")
     assert "/katalog" in koor.last_text
     assert "katalog" in _menu(bot, koor)
+
+
+async def test_announcement_still_being_sent_skips_a_member_removed_meanwhile(bot):
+    cluster, member, _ = await _member_with_product(bot)
+    chair = bot.user(CHAIR, "Ketua")
+    await bot.grant(CHAIR, Role.KETUA, cluster=cluster.name)
+    other = bot.user(811, "Ani")
+    await bot.register(other, cluster, name="Ani Lestari")
+    await chair.send("/umumkan")
+    await chair.press("Umum")
+    await chair.send("Besok pagi ada kunjungan Dinas.")
+    await chair.press("Kirim sekarang")
+    assert "sedang dikirim ke 2 anggota" in chair.last_text
+    await _remove(chair)  # before the outbox sent anything
+    await chair.press("Ya, keluarkan")
+    await bot.drain()
+    assert any("kunjungan Dinas" in text for text in other.texts())
+    assert not any("kunjungan Dinas" in text for text in member.texts())
+    # The sending report still ends, counting the copy that was not sent.
+    assert "Terkirim: 1" in chair.last_text
