@@ -90,6 +90,20 @@ def members_filter(cluster_id: int, state: str) -> str:
     return f"agt:{cluster_id}:{state}"
 
 
+# Removing a member from the cluster (under /anggota): a page of members, the confirmation,
+# "Ya, keluarkan" and "Batal".
+LEAVE_PATTERN = re.compile(r"^kel:(?:(?P<cluster>\d{1,10}):p(?P<page>\d{1,5})|(?P<action>ask|ok|no):(?P<member>\d{1,10}))$")
+
+
+def leave_page(cluster_id: int, page: int) -> str:
+    return f"kel:{cluster_id}:p{page}"
+
+
+def leave(action: str, member_id: int) -> str:
+    """ask: the confirmation; ok: remove; no: keep."""
+    return f"kel:{action}:{member_id}"
+
+
 # Appointing chairs
 CHAIR_PATTERN = re.compile(r"^ketua:(?P<action>set|del):(?P<cluster>\d{1,10}):(?P<member>\d{1,10})$")
 
@@ -292,6 +306,7 @@ ALL_PATTERNS = (
     PICK_PATTERN,
     CHAIR_PATTERN,
     ANGGOTA_PATTERN,
+    LEAVE_PATTERN,
     CLUSTER_SETUP_PATTERN,
     CLUSTER_ZONE_PATTERN,
     OMZET_PATTERN,
@@ -307,10 +322,12 @@ ALL_PATTERNS = (
 # Katalog: a member's products, and buyers' enquiries
 CATALOGUE_PATTERN = re.compile(
     r"^kat:(?:(?P<add>add)|(?P<list>list)|(?P<stop>stop)|(?P<resume>resume)"
-    r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask):(?P<product>\d{1,12})"
+    r"|(?P<action>show|pub|hide|edit|del|delok|phone|nophone|ask|certok):(?P<product>\d{1,12})"
+    r"|kind:(?P<kproduct>\d{1,12}):(?P<kind>tulis|cap|kombinasi|printing|a|b|c|skip)"
+    r"|cert:(?P<cproduct>\d{1,12}):(?P<cert>batikmark|pirt|halal|nib)"
     r"|field:(?P<fproduct>\d{1,12}):(?P<field>name|kind|unit|retail|wholesale|min_order|capacity|lead|certificates|photo)"
     r"|consent:(?P<consent>yes|no)"
-    r"|(?P<enq_action>reply|share):(?P<enquiry>\d{1,12}))$"
+    r"|(?P<enq_action>reply|share|draft|drop):(?P<enquiry>\d{1,12}))$"
 )
 CATALOGUE_ADD = "kat:add"
 CATALOGUE_LIST = "kat:list"
@@ -324,6 +341,16 @@ def catalogue(action: str, product_id: int) -> str:
 
 def catalogue_field(product_id: int, field: str) -> str:
     return f"kat:field:{product_id}:{field}"
+
+
+def catalogue_kind(product_id: int, code: str) -> str:
+    """A kind's button at the kind step (a code of bot.catalogue_types.kind_choices, or skip)."""
+    return f"kat:kind:{product_id}:{code}"
+
+
+def catalogue_certificate(product_id: int, name: str) -> str:
+    """A certificate's toggle at the certificates step."""
+    return f"kat:cert:{product_id}:{name}"
 
 
 def enquiry_consent(agreed: bool) -> str:

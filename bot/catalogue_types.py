@@ -19,6 +19,23 @@ class Step(StrEnum):
     CERTIFICATES = "certificates"
 
 
+# Kinds offered as buttons (typing any other is still taken): batik by its making; other
+# commodities by grade. (code on the button, what is stored)
+BATIK_KINDS = (("tulis", "tulis"), ("cap", "cap"), ("kombinasi", "kombinasi"), ("printing", "printing"))
+GRADES = (("a", "Grade A"), ("b", "Grade B"), ("c", "Grade C"))
+# Certificates offered as toggle buttons (the typed list also knows SNI and BPOM).
+CERTIFICATE_BUTTONS = ("batikmark", "pirt", "halal", "nib")
+
+
+def is_batik(commodity: str | None) -> bool:
+    return "batik" in (commodity or "").lower()
+
+
+def kind_choices(commodity: str | None) -> tuple[tuple[str, str], ...]:
+    """The kinds a member of this commodity picks from."""
+    return BATIK_KINDS if is_batik(commodity) else GRADES
+
+
 class AskStep(StrEnum):
     WHAT = "what"
     QUANTITY = "quantity"
@@ -72,6 +89,9 @@ class Question:
     product: ProductView
     commodity: str
     photos: int = 0
+    # At the certificates step: the certificate just chosen by its button, whose number may be
+    # typed next.
+    pending_certificate: str | None = None
 
 
 @dataclass(frozen=True)

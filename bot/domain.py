@@ -58,6 +58,7 @@ class MemberStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"  # waiting for the chair's approval
     REJECTED = "rejected"
+    LEFT = "left"  # removed from the cluster by its chair or a koordinator (left_at is set)
 
 
 @dataclass(frozen=True)

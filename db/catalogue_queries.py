@@ -218,6 +218,38 @@ class Catalogue:
     async def enquiry(self, enquiry_id: int) -> Enquiry | None:
         return await self.session.get(Enquiry, enquiry_id)
 
+    async def claim_draft(self, enquiry_id: int, chair: int) -> bool:
+        """A chair opens the draft of a larger enquiry: once, by one chair (the one who opened
+        it may open it again). False when another chair has it, or it was posted or discarded."""
+        result = await self.session.execute(
+            update(Enquiry)
+            .where(
+                Enquiry.id == enquiry_id,
+                or_(Enquiry.draft_state == "waiting", and_(Enquiry.draft_state == "opened", Enquiry.draft_by == chair)),
+            )
+            .values(draft_state="opened", draft_by=chair)
+        )
+        return result.rowcount == 1
+
+    async def discard_draft(self, enquiry_id: int, chair: int) -> bool:
+        """ "Abaikan": once, while nobody else has opened it."""
+        result = await self.session.execute(
+            update(Enquiry)
+            .where(
+                Enquiry.id == enquiry_id,
+                or_(Enquiry.draft_state == "waiting", and_(Enquiry.draft_state == "opened", Enquiry.draft_by == chair)),
+            )
+            .values(draft_state="discarded", draft_by=chair)
+        )
+        return result.rowcount == 1
+
+    async def draft_posted(self, key: str) -> int:
+        """The request posted from a draft: its enquiry (if any) is done."""
+        result = await self.session.execute(
+            update(Enquiry).where(Enquiry.draft_key == key, Enquiry.draft_state != "posted").values(draft_state="posted")
+        )
+        return result.rowcount
+
     async def enquiries_since(self, buyer_telegram_id: int, since: datetime) -> int:
         result = await self.session.execute(
             select(func.count()).select_from(Enquiry).where(

@@ -718,6 +718,12 @@ class Enquiry(Base):
     member_shares_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     messages: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A larger enquiry is a draft market request for the cluster's chair: its key (the request
+    # posted from it carries the same draft_key), where it stands (waiting -> opened -> posted,
+    # or discarded) and the chair who opened it (claimed by a conditional update).
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    draft_state: Mapped[str | None] = mapped_column(String(16))
+    draft_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CriteriaSet(Base):

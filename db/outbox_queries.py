@@ -239,6 +239,24 @@ class Deliveries:
         )
         return result.rowcount or 0
 
+    async def cancel_announcements_to(self, member_id: int) -> int:
+        """A member who left: announcement copies still waiting for them are not sent, counted
+        as cancelled so each announcement's progress (read from its counters) still ends."""
+        waiting = (Delivery.member_id == member_id, Delivery.status == "pending", Delivery.kind == "announcement",
+                   Delivery.announcement_id.is_not(None))
+        counts = await self.session.execute(
+            select(Delivery.announcement_id, func.count()).where(*waiting).group_by(Delivery.announcement_id)
+        )
+        for announcement_id, count in counts.all():
+            await self.session.execute(
+                update(Announcement).where(Announcement.id == announcement_id)
+                .values(cancelled_count=Announcement.cancelled_count + count)
+            )
+        result = await self.session.execute(
+            update(Delivery).where(*waiting).values(status="cancelled").execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
     async def cancel_key(self, dedupe_key: str) -> int:
         """A notice not yet sent that is no longer wanted."""
         result = await self.session.execute(

@@ -166,6 +166,10 @@ async def erase_catalogue(session: AsyncSession, member_id: int | None, telegram
     for enquiry in enquiries:
         deleted += await run(delete(Delivery).where(Delivery.dedupe_key.like(f"enq:{enquiry.id}:%")))
     deleted += await run(delete(Enquiry).where(Enquiry.id.in_([e.id for e in enquiries])))
+    # A chair who opened the draft of a larger enquiry: it waits for another chair, unnamed.
+    await run(update(Enquiry).where(Enquiry.draft_by == telegram_user_id, Enquiry.draft_state == "opened")
+              .values(draft_state="waiting", draft_by=None))
+    await run(update(Enquiry).where(Enquiry.draft_by == telegram_user_id).values(draft_by=None))
     if member_id is not None:
         ids = [p for p in (await session.execute(select(Product.id).where(Product.member_id == member_id))).scalars()]
         if ids:

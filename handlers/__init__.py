@@ -92,6 +92,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(cluster_picker.on_pick(picked, cluster_admin.KOORDINATOR_PURPOSES), pattern=cb.PICK_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_chair_button, pattern=cb.CHAIR_PATTERN))
     app.add_handler(CallbackQueryHandler(cluster_admin.on_members_filter, pattern=cb.ANGGOTA_PATTERN))
+    app.add_handler(CallbackQueryHandler(cluster_admin.on_leave_button, pattern=cb.LEAVE_PATTERN))
     app.add_handler(
         CallbackQueryHandler(cluster_admin.on_cluster_setup_button, pattern=cb.CLUSTER_SETUP_PATTERN)
     )

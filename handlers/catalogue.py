@@ -22,9 +22,12 @@ from bot.i18n import Translator
 from bot.messages import Payload
 from bot.messages import catalogue as render
 from bot.services import catalogue as service
+from bot.services import requests as market
+from bot.services.requests import ComposeView
 from handlers.context import KlasterContext
 from handlers.keyboards import markup
 from handlers.replies import refuse, reply_payload, say
+from handlers.requests import show_compose
 from handlers.texts import explain_error
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,9 @@ def explain(t: Translator, error: DomainError) -> str:
         "relay_limit": t.gettext("Percakapan ini sudah panjang; silakan bertukar kontak untuk melanjutkan."),
         "catalogue_role": t.gettext("Katalog cetak dibuat oleh ketua untuk klasternya, atau koordinator untuk wilayahnya."),
         "member_not_active": t.gettext("Produk hanya bisa dikelola oleh anggota aktif klaster."),
+        "finish_current_step": t.gettext(
+            "Anda sedang mengerjakan langkah lain. Selesaikan dulu, atau ketik /batal, lalu tekan tombol ini lagi. "
+            "Draf permintaan ini tetap menunggu."),
     }
     if reason in texts:
         return texts[reason]
@@ -65,11 +71,15 @@ async def _refuse(update: Update, context: KlasterContext, error: DomainError) -
     await say(update, context, text)
 
 
+def _next(t: Translator, found: Question | ProductView) -> Payload:
+    return render.member_card(t, found) if isinstance(found, ProductView) else render.question_payload(t, found)
+
+
 async def _ask(update: Update, context: KlasterContext, found: Question | ProductView) -> None:
     if isinstance(found, ProductView):
         await reply_payload(update, context, render.member_card(context.t, found))
     else:
-        await say(update, context, render.question(context.t, found))
+        await reply_payload(update, context, render.question_payload(context.t, found))
 
 
 # --- /produk ---------------------------------------------------------------------------------
@@ -141,13 +151,14 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     i18n = context.runtime.i18n
     t = context.t
     reply: Payload | None = None
+    composed: ComposeView | None = None
     answer = ""
     try:
         async with context.uow() as uow:
             action = match["action"]
             product_id = int(match["product"]) if match["product"] else None
             if match["add"]:
-                reply = Payload(render.question(t, await service.start_adding(uow, user.id)))
+                reply = render.question_payload(t, await service.start_adding(uow, user.id))
             elif match["list"]:
                 reply = render.shelf(t, await service.my_products(uow, user.id))
             elif match["stop"] or match["resume"]:
@@ -171,7 +182,13 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                 reply = Payload(t.gettext("{produk} sudah dihapus.", produk=name))
             elif match["field"]:
                 q = await service.start_edit(uow, user.id, int(match["fproduct"]), Step(match["field"]))
-                reply = Payload(render.question(t, q))
+                reply = render.question_payload(t, q)
+            elif match["kind"]:
+                reply = _next(t, await service.choose_kind(uow, user.id, int(match["kproduct"]), match["kind"]))
+            elif match["cert"]:
+                reply = _next(t, await service.toggle_certificate(uow, user.id, int(match["cproduct"]), match["cert"]))
+            elif action == "certok":
+                reply = _next(t, await service.certificates_done(uow, user.id, product_id))
             elif action == "ask":
                 reply = render.ask_question(t, await service.start_enquiry(uow, user.id, product_id, now))
             elif match["consent"]:
@@ -180,13 +197,22 @@ async def on_button(update: Update, context: KlasterContext) -> None:
                     buyer_username=user.username, now=now, i18n=i18n,
                 )
                 reply = Payload(
-                    t.gettext("Terima kasih. Pertanyaan Anda diteruskan kepada ketua klaster, karena jumlahnya melebihi kapasitas satu anggota.")
+                    t.gettext(
+                        "Terima kasih. Pertanyaan Anda diteruskan kepada ketua klaster {klaster}, karena jumlahnya "
+                        "melebihi kapasitas satu anggota. Ketua akan menawarkannya kepada anggota klaster.",
+                        klaster=sent.cluster_name)
                     if sent.to_chair else
                     t.gettext("Terima kasih. Pertanyaan Anda sudah diteruskan kepada penjual. Balasannya akan datang lewat bot ini.")
                 )
             elif match["enq_action"] == "reply":
                 await service.start_reply(uow, user.id, int(match["enquiry"]))
                 reply = Payload(t.gettext("Tulis pesan Anda. Pesan akan diteruskan oleh bot."))
+            elif match["enq_action"] == "draft":
+                composed = await market.from_enquiry(uow, context.require_actor(), int(match["enquiry"]), now, i18n)
+            elif match["enq_action"] == "drop":
+                await market.discard_enquiry_draft(uow, context.require_actor(), int(match["enquiry"]))
+                reply = Payload(t.gettext(
+                    "Baik, draf permintaan dari pertanyaan #{nomor} diabaikan. Tidak ada yang dikirim.", nomor=match["enquiry"]))
             elif match["enq_action"] == "share":
                 exchanged = await service.agree_to_share(uow, user.id, int(match["enquiry"]), now, i18n)
                 reply = Payload(
@@ -199,6 +225,8 @@ async def on_button(update: Update, context: KlasterContext) -> None:
     await query.answer(answer)
     if reply is not None:
         await reply_payload(update, context, reply)
+    if composed is not None:
+        await show_compose(update, context, composed)
 
 
 # --- the buyer ------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from bot.domain import (
     StaleAction,
     zone_short_name,
 )
-from bot.messages import people
+from bot.messages import Payload, people
 from bot.services import approval as approval_service
-from bot.services import cluster_setup, member_states
+from bot.services import cluster_setup, leaving, member_states
 from bot.services import clusters as cluster_service
 from bot.services import roles as role_service
 from bot.services.clusters import invite_link
@@ -151,6 +151,52 @@ async def on_members_filter(update: Update, context: KlasterContext) -> None:
     await query.answer()
     state = None if match["state"] == "semua" else member_states.State(match["state"])
     await send_members(update, context, cluster, state)
+
+
+async def on_leave_button(update: Update, context: KlasterContext) -> None:
+    """ "Keluarkan anggota" under /anggota: a member to pick, the confirmation, the removal."""
+    query = update.callback_query
+    match = cb.LEAVE_PATTERN.match(query.data or "")
+    assert match is not None
+    t, actor = context.t, context.require_actor()
+    removed = None
+    try:
+        async with context.uow() as uow:
+            if match["cluster"]:
+                payload = people.removal_choices(t, await leaving.removable(uow, actor, int(match["cluster"]), int(match["page"])))
+            elif match["action"] == "ask":
+                payload = people.confirm_removal(t, await leaving.to_remove(uow, actor, int(match["member"])))
+            elif match["action"] == "no":
+                leaver = await leaving.to_remove(uow, actor, int(match["member"]))
+                payload = Payload(t.gettext("Baik, {nama} tetap anggota {klaster}.", nama=leaver.name, klaster=leaver.cluster.name))
+            else:
+                removed = await leaving.remove_member(uow, actor, int(match["member"]), context.runtime.now(), context.runtime.i18n)
+                payload = Payload(t.gettext(
+                    "{nama} sudah dikeluarkan dari {klaster}. Produknya ({n}) tidak lagi ditampilkan dan ia sudah diberi tahu.",
+                    nama=removed.name, klaster=removed.cluster.name, n=removed.unpublished))
+    except leaving.ChairCannotLeave:
+        await refuse_text(update, context, t.gettext(
+            "Anggota ini adalah ketua klaster. Peran ketuanya dicopot dulu oleh koordinator dengan /ketua; "
+            "setelah itu ia bisa dikeluarkan."))
+        return
+    except DomainError as error:
+        await refuse(update, context, error)
+        return
+    await query.answer()
+    if match["action"] in ("ok", "no"):
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except TelegramError as exc:  # too old to edit, or already edited: harmless
+            log.debug("could not remove buttons: %s", exc)
+    await reply_payload(update, context, payload)
+    if removed is not None:
+        _wake_outbox(context)
+
+
+async def refuse_text(update: Update, context: KlasterContext, text: str) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:190])
+    await say(update, context, text)
 
 
 async def send_chair_choice(update: Update, context: KlasterContext, cluster: ClusterInfo) -> None:

@@ -10,7 +10,7 @@ from telegram import BotCommand, BotCommandScopeChat, KeyboardButton, ReplyKeybo
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.domain import DEFAULT_LANGUAGE, Actor
+from bot.domain import DEFAULT_LANGUAGE, Actor, MemberStatus
 from bot.i18n import N_, I18n, Translator
 from bot.runtime import runtime_of
 from handlers.context import KlasterContext
@@ -33,12 +33,20 @@ MEMBER_COMMANDS = (
     ("berhenti", N_("Hentikan pengumuman")),
     ("lanjut", N_("Lanjutkan pengumuman")),
 )
+# Only an active member keeps products (a request still waiting for approval does not).
+PRODUCT_COMMAND = ("produk", N_("Produk saya di katalog"))
+# Someone who left their cluster keeps the right to their data.
+FORMER_MEMBER_COMMANDS = (
+    ("dataku", N_("Salinan semua data saya")),
+    ("hapusdata", N_("Hapus data saya")),
+)
 CHAIR_COMMANDS = (
     ("umumkan", N_("Kirim pengumuman")),
     ("belumlapor", N_("Siapa yang belum melapor")),
     ("ringkasan", N_("Ringkasan klaster")),
     ("undang", N_("Tautan undangan klaster")),
     ("anggota", N_("Daftar anggota klaster")),
+    ("katalog", N_("Katalog produk (PDF)")),
 )
 KOORDINATOR_COMMANDS = (
     ("ekspor", N_("Unduh ringkasan (Excel)")),
@@ -59,13 +67,22 @@ GUEST_BUTTONS = ((N_("Daftar"), "daftar"), (N_("Bantuan"), "bantuan"))
 ALL_BUTTONS = MEMBER_BUTTONS + CHAIR_BUTTONS + KOORDINATOR_BUTTONS + GUEST_BUTTONS
 
 
+def is_member(actor: Actor) -> bool:
+    """A member of a cluster now (active, or waiting for approval), not one who left."""
+    return actor.member is not None and actor.member.status is not MemberStatus.LEFT
+
+
 def commands_for(actor: Actor) -> list[tuple[str, str]]:
     """(command, untranslated description) this person may use, in menu order."""
     if actor.member is None and not actor.roles:
         return list(MENU)
     commands: list[tuple[str, str]] = []
-    if actor.member is not None:
+    if is_member(actor):
         commands += MEMBER_COMMANDS
+        if actor.is_active_member:
+            commands.insert(1, PRODUCT_COMMAND)
+    elif actor.member is not None:
+        commands += FORMER_MEMBER_COMMANDS
     if actor.is_ketua or actor.is_koordinator:
         commands += CHAIR_COMMANDS
     if actor.is_koordinator:
@@ -78,12 +95,12 @@ def _buttons_for(actor: Actor) -> list[tuple[str, str]]:
         buttons = list(KOORDINATOR_BUTTONS)
     elif actor.is_ketua:
         buttons = list(CHAIR_BUTTONS)
-    elif actor.member is not None:
+    elif is_member(actor):
         return list(MEMBER_BUTTONS)
     else:
         return list(GUEST_BUTTONS)
     # A ketua who is also a member reports too; help stays within reach for everyone.
-    if actor.member is not None:
+    if is_member(actor):
         buttons.append(MEMBER_BUTTONS[0])
     buttons.append(MEMBER_BUTTONS[-1])
     return buttons

@@ -24,6 +24,7 @@ def _status_text(context: KlasterContext, status: MemberStatus) -> str:
         MemberStatus.ACTIVE: t.gettext("aktif"),
         MemberStatus.PENDING: t.gettext("menunggu persetujuan ketua"),
         MemberStatus.REJECTED: t.gettext("ditolak"),
+        MemberStatus.LEFT: t.gettext("sudah keluar dari klaster"),
     }[status]
 
 

@@ -198,6 +198,12 @@ async def _already_registered(update: Update, context: KlasterContext, error: Al
             "klaster. Kami akan memberi tahu Anda.",
             klaster=member.cluster.name,
         )
+    elif member.status is MemberStatus.LEFT:
+        text = t.gettext(
+            "Anda sudah tidak terdaftar sebagai anggota {klaster}. Untuk mendaftar lagi, hapus dulu data "
+            "lama Anda dengan /hapusdata (laporan lama tetap dihitung tanpa nama), lalu ketik /daftar.",
+            klaster=member.cluster.name,
+        )
     else:
         text = t.gettext(
             "Anda sudah terdaftar sebagai anggota {klaster}. Ketik /bantuan untuk melihat apa "

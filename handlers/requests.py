@@ -45,7 +45,7 @@ def _target_label(context: KlasterContext, option) -> str:
     return option.label
 
 
-async def _show(update: Update, context: KlasterContext, view: ComposeView) -> None:
+async def show_compose(update: Update, context: KlasterContext, view: ComposeView) -> None:
     t = context.t
     if view.step is Step.TARGET:
         rows = [[(_target_label(context, o), cb.request_target(o.key))] for o in view.targets]
@@ -71,7 +71,7 @@ async def permintaan_command(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    await _show(update, context, view)
+    await show_compose(update, context, view)
 
 
 async def resume_compose(update: Update, context: KlasterContext) -> None:
@@ -82,7 +82,7 @@ async def resume_compose(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    await _show(update, context, view)
+    await show_compose(update, context, view)
 
 
 async def compose_message(update: Update, context: KlasterContext) -> None:
@@ -99,7 +99,7 @@ async def compose_message(update: Update, context: KlasterContext) -> None:
     except DomainError as error:
         await refuse(update, context, error)
         return
-    await _show(update, context, view)
+    await show_compose(update, context, view)
 
 
 async def _drop_buttons(update: Update) -> None:
@@ -188,7 +188,7 @@ async def _reply(update: Update, context: KlasterContext, result) -> None:
     t = context.t
     outbox = context.runtime.outbox
     if isinstance(result, ComposeView):
-        await _show(update, context, result)
+        await show_compose(update, context, result)
     elif isinstance(result, str):
         await say(update, context, result)
     elif isinstance(result, Payload):

@@ -200,6 +200,8 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         return t.gettext("{nama} sudah menjadi ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
     if error.what == "shortlisted":
         return t.gettext("{klaster} sudah ada di daftar pilihan.", klaster=names["klaster"])
+    if error.what == "member_removed":
+        return t.gettext("{nama} sudah dikeluarkan dari {klaster}.", nama=names["nama"], klaster=names["klaster"])
     if error.what == "chair_removed":
         return t.gettext("{nama} sudah bukan ketua {klaster}.", nama=names["nama"], klaster=names["klaster"])
     texts = {
@@ -220,6 +222,9 @@ def explain_done(t: Translator, error: AlreadyDone) -> str:
         "part_answered": t.gettext("Anda sudah menjawab tentang bagian ini."),
         "followup_answered": t.gettext("Pertanyaan ini sudah Anda jawab. Terima kasih."),
         "unshortlisted": t.gettext("Klaster itu sudah tidak ada di daftar pilihan."),
+        "draft_posted": t.gettext("Permintaan dari pertanyaan ini sudah dikirim ke anggota."),
+        "draft_discarded": t.gettext("Pertanyaan ini sudah ditangani: drafnya diabaikan."),
+        "draft_taken": t.gettext("Pertanyaan ini sudah ditangani oleh ketua lain."),
     }
     return texts.get(error.what, t.gettext("Ini sudah dilakukan."))
 
@@ -244,6 +249,11 @@ def explain_error(t: Translator, error: DomainError) -> str:
             "Anda belum terdaftar sebagai anggota klaster. Ketik /daftar untuk mendaftar."
         )
     if isinstance(error, MemberNotActive):
+        if error.status is MemberStatus.LEFT:
+            return t.gettext(
+                "Anda sudah tidak terdaftar sebagai anggota klaster, jadi tidak bisa melapor omzet lagi. "
+                "Laporan Anda yang sudah tersimpan tetap ada; salinannya ada di /dataku."
+            )
         if error.status is MemberStatus.PENDING:
             return t.gettext(
                 "Pendaftaran Anda masih menunggu persetujuan ketua klaster. Setelah disetujui, "
@@ -271,6 +281,7 @@ def help_text(t: Translator, actor: Actor) -> str:
         t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
         t.gettext("/belumlapor — siapa yang belum melapor, dan mengingatkan mereka"),
         t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
+        t.gettext("/katalog — katalog produk per klaster, kabupaten atau komoditas (PDF dengan kode QR)"),
         t.gettext("/undang — tautan undangan klaster"),
         t.gettext("/klaster — membuat klaster baru"),
         t.gettext("/klaster zona — mengubah zona waktu klaster (WIB, WITA, WIT)"),
@@ -283,10 +294,13 @@ def help_text(t: Translator, actor: Actor) -> str:
         t.gettext("/ringkasan — ringkasan omzet klaster per bulan"),
         t.gettext("/anggota — daftar anggota klaster dan keadaannya bulan ini"),
         t.gettext("/terjadwal — pengumuman terjadwal, dan membatalkannya"),
+        t.gettext("/katalog — katalog produk klaster dalam PDF untuk pameran dan pembeli"),
         t.gettext("/undang — tautan undangan klaster"),
     ]
     member = [
         t.gettext("/omzet — melapor omzet bulanan"),
+        *([t.gettext("/produk — produk Anda di katalog klaster: tambah, terbitkan, bagikan ke pembeli")]
+          if actor.is_active_member else []),
         t.gettext("/riwayat — melihat riwayat omzet Anda dengan grafik"),
         t.gettext("/info — pengumuman terakhir untuk klaster Anda"),
         t.gettext("/peluang — memilih peluang pasar yang Anda terima"),
@@ -297,10 +311,10 @@ def help_text(t: Translator, actor: Actor) -> str:
     if actor.is_koordinator:
         lines += [t.gettext("Untuk koordinator:"), *koordinator]
         if actor.is_ketua:
-            lines += ["", t.gettext("Untuk ketua klaster:"), *[c for c in chair if c not in koordinator]]
+            lines += ["", t.gettext("Untuk ketua klaster:"), *[c for c in chair if c.split()[0] not in {k.split()[0] for k in koordinator}]]
     elif actor.is_ketua:
         lines += [t.gettext("Untuk ketua klaster:"), *chair]
-    if actor.member is not None:
+    if actor.member is not None and actor.member.status is not MemberStatus.LEFT:
         if len(lines) > 2:
             lines += ["", t.gettext("Sebagai anggota:")]
         lines += member

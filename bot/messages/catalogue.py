@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import callbacks as cb
 from bot.catalogue_types import (
+    CERTIFICATE_BUTTONS,
     AskQuestion,
     AskStep,
     Contact,
@@ -13,6 +14,7 @@ from bot.catalogue_types import (
     Question,
     Shelf,
     Step,
+    kind_choices,
 )
 from bot.i18n import Translator
 from bot.messages import Button, Payload, link, share
@@ -133,8 +135,8 @@ def question(t: Translator, q: Question) -> str:
             "Kirim foto produk (paling banyak 3; sudah {jumlah}). Lokasi dan data kamera di foto akan dihapus. "
             "Ketik lanjut bila sudah.", jumlah=q.photos)
     if q.step is Step.KIND:
-        return t.gettext("Jenisnya apa? tulis, cap, kombinasi, atau printing. Ketik - untuk melewati.") if batik else t.gettext(
-            "Apa gradenya? Contoh: A, B, super. Ketik - untuk melewati.")
+        return t.gettext("Jenisnya apa? Pilih salah satu tombol, atau ketik jenis lain. Tekan Lewati bila tidak perlu.") if batik else t.gettext(
+            "Apa gradenya? Pilih salah satu tombol, atau ketik grade lain (contoh: super). Tekan Lewati bila tidak perlu.")
     if q.step is Step.UNIT:
         return t.gettext("Dijual per apa? Contoh: lembar, kg, pak. Ketik - untuk pcs.")
     if q.step is Step.RETAIL:
@@ -147,9 +149,42 @@ def question(t: Translator, q: Question) -> str:
         return t.gettext("Berapa yang bisa Anda buat sebulan ({satuan})? Contoh: 200. Ketik - bila tidak tahu.", satuan=q.product.unit)
     if q.step is Step.LEAD:
         return t.gettext("Berapa lama pengerjaan pesanan? Contoh: 14 hari, 2 minggu. Ketik - untuk melewati.")
+    if q.pending_certificate:
+        return t.gettext(
+            "{sertifikat} dipilih. Ketik nomornya bila ada, pilih sertifikat lain, atau tekan Selesai.",
+            sertifikat=CERTIFICATE_NAMES.get(q.pending_certificate, q.pending_certificate))
+    if q.product.certificates:
+        return t.gettext(
+            "Sertifikat yang dipilih: {daftar}. Tekan lagi untuk membatalkan, pilih yang lain, atau tekan Selesai.",
+            daftar=certificates_line(q.product))
     return t.gettext(
-        "Sertifikat apa yang dimiliki? Tulis nama dan nomornya bila ada, contoh: Batikmark 123, PIRT, halal, NIB 912. "
-        "Jangan kirim foto dokumen. Ketik - bila tidak ada.")
+        "Sertifikat apa yang dimiliki? Pilih tombolnya (nomornya bisa diketik sesudahnya), atau tulis nama dan "
+        "nomornya, contoh: Batikmark 123, PIRT, halal, NIB 912. Jangan kirim foto dokumen. Ketik - bila tidak ada.")
+
+
+def _kind_label(t: Translator, code: str, stored: str) -> str:
+    labels = {"tulis": t.gettext("Tulis"), "cap": t.gettext("Cap"), "kombinasi": t.gettext("Kombinasi"),
+              "printing": t.gettext("Printing")}
+    return labels.get(code) or t.gettext("Grade {huruf}", huruf=code.upper())
+
+
+def question_payload(t: Translator, q: Question) -> Payload:
+    """The question with its buttons: kinds to pick, certificates to toggle; typing is still read."""
+    pid = q.product.id
+    if q.step is Step.KIND:
+        choices = [Button(_kind_label(t, code, stored), cb.catalogue_kind(pid, code)) for code, stored in kind_choices(q.commodity)]
+        rows = [tuple(choices[i:i + 2]) for i in range(0, len(choices), 2)]
+        rows.append((Button(t.gettext("Lewati"), cb.catalogue_kind(pid, "skip")),))
+        return Payload(question(t, q), tuple(rows))
+    if q.step is Step.CERTIFICATES:
+        toggles = [
+            Button(("✅ " if name in q.product.certificates else "") + CERTIFICATE_NAMES[name], cb.catalogue_certificate(pid, name))
+            for name in CERTIFICATE_BUTTONS
+        ]
+        rows = [tuple(toggles[i:i + 2]) for i in range(0, len(toggles), 2)]
+        rows.append((Button(t.gettext("Selesai"), cb.catalogue("certok", pid)),))
+        return Payload(question(t, q), tuple(rows))
+    return Payload(question(t, q))
 
 
 def buyer_card(t: Translator, view: ProductView) -> Payload:
@@ -214,14 +249,31 @@ def new_enquiry(t: Translator, view: ProductView, e: EnquiryFields) -> Payload:
     )
 
 
-def large_enquiry(t: Translator, view: ProductView, e: EnquiryFields) -> Payload:
-    """To the chairs: an enquiry larger than the member makes in a month."""
-    return Payload(
+def large_enquiry(t: Translator, view: ProductView, e: EnquiryFields, buyer: Contact | None = None) -> Payload:
+    """To the chairs: an enquiry larger than the member makes in a month, as a draft market
+    request to open (and post to the cluster's members) or to set aside; the buyer's name and
+    account only when they agreed to share them."""
+    lines = [
         t.gettext(
             "Pertanyaan pembeli #{nomor} untuk klaster {klaster} melebihi kapasitas satu anggota "
             "({usaha}). Mohon ditangani bersama anggota klaster:", nomor=e.id, klaster=view.cluster_name,
             usaha=view.business_name,
-        ) + "\n" + _enquiry_lines(t, view, e)
+        ),
+        _enquiry_lines(t, view, e),
+        "",
+    ]
+    if buyer is not None:
+        account = f"@{buyer.username}" if buyer.username else f"tg://user?id={buyer.telegram_user_id}"
+        lines.append(t.gettext("Pembeli: {nama} ({akun}). Kontak ini hanya untuk Anda; tidak ikut dikirim ke anggota.",
+                               nama=buyer.name or "-", akun=account))
+    else:
+        lines.append(t.gettext("Pembeli memilih tidak membagikan kontaknya."))
+    lines.append(t.gettext(
+        "Sudah saya siapkan draf permintaan pembeli dari pertanyaan ini. Buka drafnya untuk melengkapi dan "
+        "mengirimnya ke anggota klaster."))
+    return Payload(
+        "\n".join(lines),
+        ((Button(t.gettext("Buka draf permintaan"), cb.enquiry("draft", e.id)), Button(t.gettext("Abaikan"), cb.enquiry("drop", e.id))),),
     )
 
 

@@ -8,7 +8,7 @@ from bot.domain import MemberProfile
 from bot.i18n import Translator
 from bot.messages import Button, Payload
 from bot.money import format_count
-from bot.services.member_states import STATES, MemberStates, State
+from bot.services.member_states import STATES, Leaver, MemberStates, Removable, State
 from bot.text_limits import split_payload
 
 
@@ -97,4 +97,43 @@ def member_states(t: Translator, found: MemberStates) -> list[Payload]:
     if found.shown is not None:
         filters.append(Button(t.gettext("Semua"), cb.members_filter(found.cluster.id, "semua")))
     rows = tuple(tuple(filters[i:i + 2]) for i in range(0, len(filters), 2))
+    rows += ((Button(t.gettext("Keluarkan anggota"), cb.leave_page(found.cluster.id, 0)),),)
     return split_payload(Payload(text, rows))
+
+
+def removal_choices(t: Translator, found: Removable) -> Payload:
+    """ "Keluarkan anggota": the cluster's active members as buttons, a page at a time."""
+    names = [m.name for m in found.members]
+    rows: list[tuple[Button, ...]] = [
+        (Button(m.name if names.count(m.name) == 1 else f"{m.name} ({m.business_name})", cb.leave("ask", m.member_id)),)
+        for m in found.members
+    ]
+    paging = []
+    if found.page > 0:
+        paging.append(Button(t.gettext("« Sebelumnya"), cb.leave_page(found.cluster.id, found.page - 1)))
+    if found.more:
+        paging.append(Button(t.gettext("Berikutnya »"), cb.leave_page(found.cluster.id, found.page + 1)))
+    if paging:
+        rows.append(tuple(paging))
+    if not found.members:
+        return Payload(t.gettext("{klaster} tidak memiliki anggota aktif.", klaster=found.cluster.name))
+    return Payload(t.gettext("Siapa yang keluar dari {klaster}? Pilih namanya.", klaster=found.cluster.name), tuple(rows))
+
+
+def confirm_removal(t: Translator, leaver: Leaver) -> Payload:
+    return Payload(
+        t.gettext(
+            "Keluarkan {nama} dari {klaster}? Ia tidak lagi menerima pengumuman dan tidak bisa melapor omzet; "
+            "produknya tidak lagi ditampilkan di katalog. Laporan bulan-bulan saat ia menjadi anggota tetap "
+            "dihitung. Ia akan diberi tahu.", nama=leaver.name, klaster=leaver.cluster.name),
+        ((Button(t.gettext("Ya, keluarkan"), cb.leave("ok", leaver.member_id)), Button(t.gettext("Batal"), cb.leave("no", leaver.member_id))),),
+    )
+
+
+def member_removed(t: Translator, cluster_name: str) -> Payload:
+    """To the member who was removed: politely, what it means and what stays."""
+    return Payload(t.gettext(
+        "Anda tidak lagi terdaftar sebagai anggota {klaster}. Terima kasih atas keikutsertaan Anda selama ini. "
+        "Laporan omzet Anda yang sudah tersimpan tetap dihitung untuk bulan-bulan saat Anda menjadi anggota; "
+        "produk Anda tidak lagi ditampilkan di katalog. Anda bisa melihat data Anda dengan /dataku atau "
+        "menghapusnya dengan /hapusdata. Bila ini keliru, silakan hubungi ketua klaster.", klaster=cluster_name))

@@ -45,6 +45,7 @@ def _status(t: Translator, status: MemberStatus) -> str:
         MemberStatus.ACTIVE: t.gettext("aktif"),
         MemberStatus.PENDING: t.gettext("menunggu persetujuan ketua"),
         MemberStatus.REJECTED: t.gettext("ditolak"),
+        MemberStatus.LEFT: t.gettext("sudah keluar dari klaster"),
     }[status]
 
 

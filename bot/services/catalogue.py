@@ -10,11 +10,13 @@ product's member through the bot; neither sees the other's contact until both ag
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalogue_types import (
+    CERTIFICATE_BUTTONS,
     AskQuestion,
     AskStep,
     Contact,
@@ -24,6 +26,7 @@ from bot.catalogue_types import (
     ReplyStep,
     Shelf,
     Step,
+    kind_choices,
 )
 from bot.domain import (
     Actor,
@@ -72,6 +75,7 @@ REPLY_FLOW = Flow("enquiry_reply", ReplyStep, stale="enquiry_step")
 class EnquirySent:
     enquiry_id: int
     to_chair: bool
+    cluster_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,8 +274,73 @@ async def answer(uow: UnitOfWork, user_id: int, text: str | None) -> Question | 
     elif step is Step.LEAD:
         product.lead_days = None if _skipped(text) else parse_lead_days(text)
     elif step is Step.CERTIFICATES:
-        product.certificates = parse_certificates(text)
+        pending = data.get("cert_pending")
+        typed = " ".join((text or "").split())
+        first = typed.split(" ", 1)[0].lower().strip(":") if typed else ""
+        if pending and typed and not _skipped(typed) and first not in CERTIFICATES:
+            # The number of the certificate just chosen by its button; the step goes on.
+            product.certificates = {**(product.certificates or {}), pending: typed[:40]}
+            data.pop("cert_pending", None)
+            return await _stay(uow, user_id, member, product, step, data)
+        if data.get("cert_buttons") and _skipped(typed):
+            # "selesai" after choosing by buttons: what was chosen stays.
+            pass
+        else:
+            product.certificates = parse_certificates(text)
     return await _advance(uow, user_id, member, product, step, data)
+
+
+async def _stay(uow: UnitOfWork, user_id: int, member: Member, product: Product, step: Step, data: dict) -> Question:
+    await FLOW.save(uow, user_id, step, data)
+    await uow.commit()
+    view = await _own_view(uow, member, product)
+    return Question(step, view, member.cluster.commodity, len(view.photos), data.get("cert_pending"))
+
+
+async def _at(uow: UnitOfWork, user_id: int, product_id: int, step: Step) -> tuple[Member, Product, dict]:
+    """A button of the step the member is at, for the product they are filling in."""
+    _, data = await FLOW.require(uow, user_id, step)
+    if int(data.get("product_id") or 0) != product_id:
+        raise StaleAction("product_step")
+    member, product = await _own(uow, user_id, product_id)
+    return member, product, data
+
+
+async def choose_kind(uow: UnitOfWork, user_id: int, product_id: int, code: str) -> Question | ProductView:
+    """A kind's button (tulis, cap, ... or Grade A, B, C), or "Lewati"."""
+    member, product, data = await _at(uow, user_id, product_id, Step.KIND)
+    if code == "skip":
+        product.kind = None
+    else:
+        chosen = dict(kind_choices(member.cluster.commodity)).get(code)
+        if chosen is None:
+            raise StaleAction("product_step")
+        product.kind = chosen
+    return await _advance(uow, user_id, member, product, Step.KIND, data)
+
+
+async def toggle_certificate(uow: UnitOfWork, user_id: int, product_id: int, name: str) -> Question:
+    """A certificate's button: held (its number may be typed next) or, pressed again, not."""
+    if name not in CERTIFICATE_BUTTONS:
+        raise StaleAction("product_step")
+    member, product, data = await _at(uow, user_id, product_id, Step.CERTIFICATES)
+    held = dict(product.certificates or {})
+    if name in held:
+        del held[name]
+        if data.get("cert_pending") == name:
+            data.pop("cert_pending")
+    else:
+        held[name] = ""
+        data["cert_pending"] = name
+    product.certificates = held
+    data["cert_buttons"] = True
+    return await _stay(uow, user_id, member, product, Step.CERTIFICATES, data)
+
+
+async def certificates_done(uow: UnitOfWork, user_id: int, product_id: int) -> Question | ProductView:
+    """ "Selesai" at the certificates step: what was chosen is kept."""
+    member, product, data = await _at(uow, user_id, product_id, Step.CERTIFICATES)
+    return await _advance(uow, user_id, member, product, Step.CERTIFICATES, data)
 
 
 async def _advance(uow: UnitOfWork, user_id: int, member: Member, product: Product, step: Step, data: dict) -> Question | ProductView:
@@ -458,15 +527,20 @@ async def send_enquiry(
         buyer_username=(buyer_username or "")[:64] or None, what=data["what"], quantity=data["quantity"],
         needed_by=data["when"], deliver_to=data["where"], routed_to="ketua" if larger else "member",
         buyer_shares_contact=share_contact, member_shares_contact=False, messages=0, created_at=now,
+        # Larger than the member makes: a draft market request waits for the cluster's chair.
+        draft_key=secrets.token_hex(4) if larger else None, draft_state="waiting" if larger else None,
     ))
     view = _listed_view(item)
     queued: list[notices.Notice] = []
     if larger:
-        for chair in await uow.roles.chairs_of(item.cluster.id):
+        # The buyer's name and account only when they agreed to share them; to the chair alone.
+        buyer = Contact(enquiry.buyer_name or "", None, None, buyer_id, enquiry.buyer_username) if share_contact else None
+        chairs = list(await uow.roles.chairs_of(item.cluster.id)) or list(await uow.roles.koordinators_for(item.cluster))
+        for chair in chairs:
             user = await uow.users.get(chair)
             t = i18n.translator(user.language if user else None)
             queued.append(notices.Notice("enquiry_large", f"enq:{enquiry.id}:chair:{chair}", chair,
-                                         render.large_enquiry(t, view, enquiry_fields(enquiry))))
+                                         render.large_enquiry(t, view, enquiry_fields(enquiry), buyer)))
     elif item.member.chat_id is not None:
         user = await uow.users.get(item.member.telegram_user_id)
         t = i18n.translator(user.language if user else None)
@@ -475,7 +549,7 @@ async def send_enquiry(
     await notices.enqueue(uow, queued, now)
     await uow.audit.record("enquiry.send", actor=buyer_id, subject=f"product:{item.product.id}", routed_to=enquiry.routed_to)
     await uow.commit()
-    return EnquirySent(enquiry.id, larger)
+    return EnquirySent(enquiry.id, larger, item.cluster.name)
 
 
 def enquiry_fields(enquiry: Enquiry) -> EnquiryFields:

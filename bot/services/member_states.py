@@ -49,6 +49,24 @@ class MemberStates:
     shown: State | None = None
 
 
+@dataclass(frozen=True)
+class Leaver:
+    member_id: int
+    name: str
+    business_name: str
+    cluster: ClusterInfo
+
+
+@dataclass(frozen=True)
+class Removable:
+    """A page of the cluster's active members, to pick the one who leaves."""
+
+    cluster: ClusterInfo
+    members: tuple[Leaver, ...]
+    page: int
+    more: bool
+
+
 async def member_states(
     uow: UnitOfWork, actor: Actor, cluster_id: int, month: Month, shown: State | None = None
 ) -> MemberStates:

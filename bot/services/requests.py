@@ -36,7 +36,7 @@ from bot.domain import (
     NotRegistered,
     StaleAction,
 )
-from bot.flows import Flow
+from bot.flows import Flow, draft_of
 from bot.i18n import I18n
 from bot.market import (
     Allocated,
@@ -267,6 +267,17 @@ _NEXT = {
 }
 
 
+# A draft opened from a buyer's enquiry has some answers already: their steps are passed over.
+_PREFILLED_FIELD = {Step.DEADLINE: "deadline", Step.PLACE: "place"}
+
+
+def _after(step: Step, data: dict[str, Any]) -> Step:
+    following = _NEXT[step]
+    while following in _PREFILLED_FIELD and _PREFILLED_FIELD[following] in (data.get("prefilled") or ()):
+        following = _NEXT[following]
+    return following
+
+
 async def submit(
     uow: UnitOfWork, actor: Actor, text: str | None, now: datetime, *, photo: str | None = None
 ) -> ComposeView:
@@ -313,14 +324,86 @@ async def submit(
         data["requirements"] = requirements
     else:
         raise InvalidInput(f"use_buttons_{step.value}")
-    return await _save(uow, actor, _NEXT[step], data)
+    return await _save(uow, actor, _after(step, data), data)
 
 
 async def skip(uow: UnitOfWork, actor: Actor) -> ComposeView:
     """ "Lewati" on the optional steps: no price per unit, no requirements."""
     step, data = await FLOW.require(uow, actor.telegram_user_id, Step.PRICE, Step.REQUIREMENTS)
     data["price" if step is Step.PRICE else "requirements"] = None
-    return await _save(uow, actor, _NEXT[step], data)
+    return await _save(uow, actor, _after(step, data), data)
+
+
+async def _enquiry_for_chair(uow: UnitOfWork, actor: Actor, enquiry_id: int):
+    enquiry = await uow.catalogue.enquiry(enquiry_id)
+    if enquiry is None or enquiry.routed_to != "ketua" or enquiry.draft_key is None:
+        raise NotFound("enquiry")
+    cluster = await uow.clusters.get(enquiry.cluster_id)
+    if cluster is None or not actor.can_manage(cluster_info(cluster)):
+        raise NotAllowed("cluster_scope")
+    return enquiry, cluster
+
+
+def _draft_refusal(enquiry) -> AlreadyDone:
+    if enquiry.draft_state == "posted":
+        return AlreadyDone("draft_posted")
+    if enquiry.draft_state == "discarded":
+        return AlreadyDone("draft_discarded")
+    return AlreadyDone("draft_taken")
+
+
+async def from_enquiry(uow: UnitOfWork, actor: Actor, enquiry_id: int, now: datetime, i18n: I18n) -> ComposeView:
+    """ "Buka draf permintaan" under a larger enquiry: the draft of a market request for the
+    enquiry's cluster with what, how many, by when and where filled in from the buyer's answers;
+    the chair goes on from the price. Claimed by one chair (a conditional update); the same
+    chair pressing again is shown where they are, another chair is told it is handled."""
+    enquiry, cluster = await _enquiry_for_chair(uow, actor, enquiry_id)
+    loaded = await FLOW.load(uow, actor.telegram_user_id)
+    if loaded is not None and loaded[1].get("key") == enquiry.draft_key:
+        if enquiry.draft_state == "opened" and enquiry.draft_by == actor.telegram_user_id:
+            return await _compose_view(uow, actor, loaded[0], loaded[1])
+    if await draft_of(uow, actor.telegram_user_id) is not None:
+        # Whatever else the chair is writing stays; the draft waits for them.
+        raise NotAllowed("finish_current_step")
+    if not await uow.catalogue.claim_draft(enquiry.id, actor.telegram_user_id):
+        await uow.session.refresh(enquiry)
+        raise _draft_refusal(enquiry)
+    product = await uow.catalogue.get(enquiry.product_id) if enquiry.product_id is not None else None
+    t = i18n.translator(actor.language)
+    what = " ".join((enquiry.what or "").split())[:PRODUCT_MAX]
+    data: dict[str, Any] = {
+        "cluster_ids": [cluster.id], "key": enquiry.draft_key, "enquiry_id": enquiry.id,
+        "product": what if len(what) >= 3 else (product.name if product else what),
+        "details": t.gettext("Seperti {produk} di katalog klaster.", produk=product.name) if product else "",
+        "quantity": int(enquiry.quantity or 0), "unit": (product.unit if product else None) or "pcs",
+        "photo": None, "prefilled": [],
+    }
+    place = " ".join((enquiry.deliver_to or "").split())[:PLACE_MAX]
+    if len(place) >= 3:
+        data["place"] = place
+        data["prefilled"].append("place")
+    try:
+        deadline = parse_coming_day(enquiry.needed_by or "", _local_today(now, cluster.timezone))
+    except MonthError:
+        deadline = None
+    if deadline is not None and deadline >= _local_today(now, cluster.timezone):
+        data["deadline"] = deadline.isoformat()
+        data["prefilled"].append("deadline")
+    await uow.audit.record("enquiry.draft_open", actor=actor.telegram_user_id, subject=f"enquiry:{enquiry.id}")
+    return await _save(uow, actor, Step.PRICE, data)
+
+
+async def discard_enquiry_draft(uow: UnitOfWork, actor: Actor, enquiry_id: int) -> None:
+    """ "Abaikan": the draft of a larger enquiry is dropped, once; nothing is sent."""
+    enquiry, _ = await _enquiry_for_chair(uow, actor, enquiry_id)
+    if not await uow.catalogue.discard_draft(enquiry.id, actor.telegram_user_id):
+        await uow.session.refresh(enquiry)
+        raise _draft_refusal(enquiry)
+    loaded = await FLOW.load(uow, actor.telegram_user_id)
+    if loaded is not None and loaded[1].get("key") == enquiry.draft_key:
+        await FLOW.clear(uow, actor.telegram_user_id)
+    await uow.audit.record("enquiry.draft_discard", actor=actor.telegram_user_id, subject=f"enquiry:{enquiry.id}")
+    await uow.commit()
 
 
 async def current(uow: UnitOfWork, actor: Actor) -> ComposeView:
@@ -375,6 +458,8 @@ async def post(uow: UnitOfWork, actor: Actor, now: datetime, i18n: I18n, key: st
         cluster_ids,
     )
     request_id = request.id
+    if data.get("enquiry_id") is not None:
+        await uow.catalogue.draft_posted(data["key"])
     member_view = replace(view, id=request_id)
     queued = await announcements.queue_member_copies(
         uow, cluster_ids, lambda language, zone: texts.member_copy(i18n.translator(language), member_view),

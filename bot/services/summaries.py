@@ -675,7 +675,9 @@ async def queue_to_unreported(
     query = (
         select(Member.id, Member.chat_id, TelegramUser.language)
         .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(*_expected_reporters(cluster, month), ~reported, Member.blocked_at.is_(None), Member.chat_id.is_not(None))
+        # Someone who has left the cluster can no longer report: no reminders for them.
+        .where(*_expected_reporters(cluster, month), ~reported, Member.blocked_at.is_(None), Member.chat_id.is_not(None),
+               Member.left_at.is_(None))
     )
     queued = 0
     async for rows in keyset_pages(uow.session, query, Member.id, REMINDER_CHUNK):

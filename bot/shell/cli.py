@@ -114,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     katalog.add_argument("-o", "--output", required=True, metavar="FILE.pdf")
     katalog.add_argument("--language", default="id", choices=("id", "en"))
 
+    member = sub.add_parser("member", help="cluster members").add_subparsers(dest="member_command", required=True)
+    remove = member.add_parser(
+        "remove", help="remove a member from their cluster: membership ends, products unpublished, member told (audited)"
+    )
+    remove.add_argument("telegram_user_id", help="the member's numeric Telegram user id")
+
     role = sub.add_parser("role", help="koordinator and ketua roles").add_subparsers(dest="role_command", required=True)
     for name, text in (("grant", "grant a role"), ("revoke", "revoke a role")):
         p = role.add_parser(name, help=text)
@@ -174,6 +180,9 @@ _DOMAIN_MESSAGES = {
     "empty": "Nilai tidak boleh kosong / a value is empty",
     "too_long": "Nilai terlalu panjang / a value is too long",
     "needs_letters": "Nilai harus berisi huruf / a value needs letters",
+    "member_gone": "Anggota aktif dengan nomor itu tidak ada / no active member with that number",
+    "member_removed": "Anggota itu sudah dikeluarkan / that member was removed already",
+    "remove_chair": "Anggota itu ketua klaster: cabut dulu perannya (klasterbot role revoke) / the member is a chair: revoke the role first",
 }
 
 
@@ -577,7 +586,27 @@ def _cmd_katalog(args: argparse.Namespace, settings: Settings) -> None:
     print(f"{len(data.products)} produk / products -> {args.output}")
 
 
+def _cmd_member(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from bot.i18n import I18n
+    from bot.services import leaving
+
+    user_id = _user_id(args.telegram_user_id)
+
+    async def remove(uow: Any) -> Any:
+        member = await uow.members.by_telegram_id(user_id)
+        return await leaving.remove_member(uow, None, member.id if member else 0, datetime.now(UTC), I18n())
+
+    removed = asyncio.run(_with_uow(settings, remove))
+    print(
+        f"Anggota dikeluarkan / member removed: {removed.name} ({removed.cluster.name}); "
+        f"{removed.unpublished} produk tidak lagi ditampilkan / products unpublished; pemberitahuan antre / notice queued"
+    )
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], None]] = {
+    "member": _cmd_member,
     "katalog": _cmd_katalog,
     "demo": _cmd_demo,
     "run": _cmd_run,

@@ -246,7 +246,7 @@ async def test_each_role_sees_its_own_command_menu(bot):
     for person in (member, chair, koordinator, stranger):
         await person.send("/bantuan")
     api = bot.api
-    assert api.menu_of(member.id) == ["omzet", "riwayat", "info", "profil", "dataku", "hapusdata", "berhenti", "lanjut", "bahasa", "batal", "bantuan"]
+    assert api.menu_of(member.id) == ["omzet", "produk", "riwayat", "info", "profil", "dataku", "hapusdata", "berhenti", "lanjut", "bahasa", "batal", "bantuan"]
     assert "umumkan" in api.menu_of(chair.id) and "omzet" in api.menu_of(chair.id)
     assert "ekspor" not in api.menu_of(chair.id)
     assert "ekspor" in api.menu_of(koordinator.id) and "omzet" not in api.menu_of(koordinator.id)
