@@ -314,6 +314,10 @@ async def b2(
         pressed = time.monotonic()
         # Publishing writes one delivery per member in the handler's transaction: allow time.
         await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=max(60.0, members / 500))
+        # The sender's own cost: the bot's CPU and SQL from the answer to the press (publishing
+        # done) to the end, per send call the emulator received in that window (noise-robust).
+        sending_from = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts()
+        sending_to: tuple[float, float, dict[str, int]] | None = None
         deadline = pressed + members / rate * 3 + 120
         finished = False
         for _ in range(100_000):
@@ -329,6 +333,7 @@ async def b2(
             if total and not still_open:
                 finished = True
                 break
+        sending_to = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts()
         if finished:
             await asyncio.sleep(1.5)  # anything sent twice arrives now
         chair_report = any("Laporan pengiriman" in (m.get("text") or "") for m in bot_messages_after(api, CHAIR, 0))
@@ -371,6 +376,14 @@ async def b2(
             if message.get("from", {}).get("id") == bot_id and ANNOUNCEMENT in (message.get("text") or ""):
                 counts[chat.id] += 1
     forbidden = Counter(chat for _, chat, status in sends if status == 403)
+    window_sends = sum(1 for t, _, _ in api.sends if sending_from[0] <= t <= sending_to[0]) or 1
+    sender = {
+        "sender_cpu_ms_per_send": (sending_to[1] - sending_from[1]) / window_sends * 1000,
+        "sender_sql_per_send": (sending_to[2]["statements"] - sending_from[2]["statements"]) / window_sends,
+        "sender_transactions_per_send": (sending_to[2]["transactions"] - sending_from[2]["transactions"]) / window_sends,
+        "sender_window_sends": window_sends,
+        "sender_busy": (sending_to[1] - sending_from[1]) / max(1e-9, sending_to[0] - sending_from[0]),
+    }
     before = [rss for t, rss in memory if t < pressed]
     during = [rss for t, rss in memory if accepted and t >= accepted[0] + 1]
     peak_at, peak_rss = max(memory, key=lambda sample: sample[1], default=(pressed, 0.0))
@@ -387,6 +400,7 @@ async def b2(
         "blocked_retried_after_403": sum(n - 1 for n in forbidden.values() if n > 1),
         "statuses": statuses, "rejected_429": len(refused), "answered_5xx": sum(1 for *_, s in sends if s >= 500),
         "chair_final_report": chair_report,
+        **sender,
         "per_second": accepted_per_second,
         "per_second_delivered": _per_second(delivered_times, origin),
         "per_second_429": _per_second(refused, origin),
