@@ -316,8 +316,7 @@ async def b2(
         await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=max(60.0, members / 500))
         # The sender's own cost: the bot's CPU and SQL from the answer to the press (publishing
         # done) to the end, per send call the emulator received in that window (noise-robust).
-        sending_from = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts()
-        sending_to: tuple[float, float, dict[str, int]] | None = None
+        sending_from = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         deadline = pressed + members / rate * 3 + 120
         finished = False
         for _ in range(100_000):
@@ -333,7 +332,7 @@ async def b2(
             if total and not still_open:
                 finished = True
                 break
-        sending_to = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts()
+        sending_to = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         if finished:
             await asyncio.sleep(1.5)  # anything sent twice arrives now
         chair_report = any("Laporan pengiriman" in (m.get("text") or "") for m in bot_messages_after(api, CHAIR, 0))
@@ -382,6 +381,8 @@ async def b2(
         "sender_sql_per_send": (sending_to[2]["statements"] - sending_from[2]["statements"]) / window_sends,
         "sender_transactions_per_send": (sending_to[2]["transactions"] - sending_from[2]["transactions"]) / window_sends,
         "sender_window_sends": window_sends,
+        # The emulator and the simulated users (this process), for scale: it shares the cores.
+        "emulator_cpu_ms_per_send": (sending_to[3] - sending_from[3]) / window_sends * 1000,
         "sender_busy": (sending_to[1] - sending_from[1]) / max(1e-9, sending_to[0] - sending_from[0]),
     }
     before = [rss for t, rss in memory if t < pressed]
