@@ -118,6 +118,17 @@ def b1_rows(db: str, r: dict[str, Any], quick: bool) -> list[Row]:
     ]
 
 
+def sender_cost(r: dict[str, Any]) -> str:
+    """The bot's cost per send call while sending (B2, B6)."""
+    if "sender_cpu_ms_per_send" not in r:
+        return ""
+    return (
+        f"per send: bot CPU {r['sender_cpu_ms_per_send']:.2f} ms (busy {r['sender_busy']:.0%}; emulator "
+        f"{r['emulator_cpu_ms_per_send']:.2f} ms), {r['sender_sql_per_send']:.2f} SQL statements, "
+        f"{r['sender_transactions_per_send']:.3f} transactions"
+    )
+
+
 def b2_rows(db: str, r: dict[str, Any], label: str) -> list[Row]:
     rate_name, rate_target = f"B2 {label} rate ({db})", "≥ 0.95 R"
     ok_name, ok_target = f"B2 {label} delivery ({db})", "none missed, none twice, blocked marked"
@@ -128,7 +139,7 @@ def b2_rows(db: str, r: dict[str, Any], label: str) -> list[Row]:
         rate_name, f"≥ 0.95 R = {0.95 * rate:.0f}/s",
         f"{r['achieved']:.0f}/s sends accepted (delivered {r['delivered_rate']:.0f}/s, steady {r['steady']:.0f}/s), "
         f"{r['send_span_s']:.1f} s first to last send, first {r['first_send_after_press_s']:.1f} s after the press; "
-        f"429s {r['rejected_429']}",
+        f"429s {r['rejected_429']}; {sender_cost(r)}",
         f"{r['ratio']:.2f}", verdict(r["ratio"] >= 0.95),
     )
     delivered_ok = (
@@ -197,7 +208,7 @@ def b6_rows(r: dict[str, Any]) -> list[Row]:
         f"publish {r['publish_s']:.1f} s (first send {r['first_send_after_press_s']:.1f} s after the press); "
         f"peak RSS {rss:.0f} MB (bot process, {r['rss_peak_after_press_s']:.0f} s after the press); "
         f"{r['achieved']:.0f}/s sends accepted over the first {r['send_minutes']:g} min (steady {r['steady']:.0f}/s, "
-        f"{r['sends_in_window']:,} sends; R = {r['rate']:.0f}); seeding {r['seed_s']:.0f} s",
+        f"{r['sends_in_window']:,} sends; R = {r['rate']:.0f}); {sender_cost(r)}; seeding {r['seed_s']:.0f} s",
         f"{r['ratio']:.2f}", verdict(ok),
     )
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(r["statuses"].items()))

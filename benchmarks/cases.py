@@ -265,6 +265,21 @@ async def _open_deliveries(url: str) -> tuple[int, int]:
     return sum(rows.values()), rows.get("pending", 0) + rows.get("sending", 0)
 
 
+def _sender_cost(sends, sending_from: tuple, sending_to: tuple) -> dict[str, float]:
+    """The bot's CPU, SQL statements and transactions per send call the emulator received
+    between two snapshots (monotonic, bot CPU, bot SQL counts, driver CPU); the driver's
+    (emulator + users) CPU alongside, for scale: it shares the cores."""
+    window_sends = sum(1 for t, _, _ in sends if sending_from[0] <= t <= sending_to[0]) or 1
+    return {
+        "sender_cpu_ms_per_send": (sending_to[1] - sending_from[1]) / window_sends * 1000,
+        "sender_sql_per_send": (sending_to[2]["statements"] - sending_from[2]["statements"]) / window_sends,
+        "sender_transactions_per_send": (sending_to[2]["transactions"] - sending_from[2]["transactions"]) / window_sends,
+        "sender_window_sends": window_sends,
+        "emulator_cpu_ms_per_send": (sending_to[3] - sending_from[3]) / window_sends * 1000,
+        "sender_busy": (sending_to[1] - sending_from[1]) / max(1e-9, sending_to[0] - sending_from[0]),
+    }
+
+
 async def b2(
     kind: str, quick: bool, members: int, rate: float, send_seconds: float | None = None, profile: str | None = None
 ) -> dict[str, Any]:
@@ -314,6 +329,9 @@ async def b2(
         pressed = time.monotonic()
         # Publishing writes one delivery per member in the handler's transaction: allow time.
         await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=max(60.0, members / 500))
+        # The sender's own cost: the bot's CPU and SQL from the answer to the press (publishing
+        # done) to the end, per send call the emulator received in that window (noise-robust).
+        sending_from = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         deadline = pressed + members / rate * 3 + 120
         finished = False
         for _ in range(100_000):
@@ -329,6 +347,7 @@ async def b2(
             if total and not still_open:
                 finished = True
                 break
+        sending_to = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         if finished:
             await asyncio.sleep(1.5)  # anything sent twice arrives now
         chair_report = any("Laporan pengiriman" in (m.get("text") or "") for m in bot_messages_after(api, CHAIR, 0))
@@ -371,6 +390,7 @@ async def b2(
             if message.get("from", {}).get("id") == bot_id and ANNOUNCEMENT in (message.get("text") or ""):
                 counts[chat.id] += 1
     forbidden = Counter(chat for _, chat, status in sends if status == 403)
+    sender = _sender_cost(api.sends, sending_from, sending_to)
     before = [rss for t, rss in memory if t < pressed]
     during = [rss for t, rss in memory if accepted and t >= accepted[0] + 1]
     peak_at, peak_rss = max(memory, key=lambda sample: sample[1], default=(pressed, 0.0))
@@ -387,6 +407,7 @@ async def b2(
         "blocked_retried_after_403": sum(n - 1 for n in forbidden.values() if n > 1),
         "statuses": statuses, "rejected_429": len(refused), "answered_5xx": sum(1 for *_, s in sends if s >= 500),
         "chair_final_report": chair_report,
+        **sender,
         "per_second": accepted_per_second,
         "per_second_delivered": _per_second(delivered_times, origin),
         "per_second_429": _per_second(refused, origin),
@@ -743,6 +764,8 @@ async def b6(members: int, rate: float, send_minutes: float, profile: str | None
         pressed = time.monotonic()
         await chair_does(chair.press("Kirim sekarang"), lambda m: True, within=900)
         published_at = time.monotonic()
+        # The sender's own cost over the measured sending, per send call (as in B2).
+        sending_from = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         first_send = None
         for _ in range(100_000):  # bounded: the first send, then send_minutes of sending
             await asyncio.sleep(1.0)
@@ -751,6 +774,7 @@ async def b6(members: int, rate: float, send_minutes: float, profile: str | None
                 break
             if time.monotonic() - published_at > 900 + send_minutes * 60:
                 break
+        sending_to = time.monotonic(), cpu_seconds(bot.process.pid), await bot.sql_counts(), cpu_seconds()
         sampler.cancel()
         bot_proc = await bot.stop()
 
@@ -788,6 +812,7 @@ async def b6(members: int, rate: float, send_minutes: float, profile: str | None
                 1 for m in chat.messages if m.get("from", {}).get("id") == bot_id and ANNOUNCEMENT in (m.get("text") or "")
             )
     reached = {c for c, n in copies.items() if n}
+    sender = _sender_cost(api.sends, sending_from, sending_to)
     peak_at, peak_rss = max(memory, key=lambda sample: sample[1], default=(pressed, 0.0))
     m_size, m_rows = sizes["members"]
     r_size, r_rows = sizes["monthly_reports"]
@@ -810,6 +835,7 @@ async def b6(members: int, rate: float, send_minutes: float, profile: str | None
         "counters": {"recipients": counters[0], "sent": counters[1], "blocked": counters[2], "failed": counters[3]},
         "counters_match": (counters[1], counters[2], counters[3])
         == (statuses.get("sent", 0), statuses.get("blocked", 0), statuses.get("failed", 0)),
+        **sender,
         "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"), "rss_peak_after_press_s": peak_at - pressed,
         "rss_sampled_peak_mb": peak_rss, "bot_errors_logged": bot_proc.get("errors_logged", 0),
         "bytes_per_member": per_member, "bytes_per_report": per_report, "bytes_per_delivery": per_delivery,

@@ -22,8 +22,8 @@ CATCH_UP_PACE = 2.0
 class RateGate:
     """Hands out send slots: evenly spaced overall, spaced per chat, all paused after a 429.
 
-    Guarantee: in any one-second window at most ceil(R × SAFETY) slots are handed out (never
-    more than R: 291 at R = 300), however late or early the callers come.
+    Guarantee: in any one-second window at most floor(R × SAFETY) sends leave (never more than
+    R: 291 at R = 300, 29 at R = 30), however late or early the callers come or wake.
     """
 
     def __init__(
@@ -39,11 +39,12 @@ class RateGate:
             raise ValueError("per_second must be positive")
         # A 3 % margin: requests leave evenly spaced but arrive with jitter, and a rate limiter
         # counting per second answers 429 (and a pause for everyone) for one message too many.
-        self.spacing = 1.0 / (per_second * SAFETY)
+        # At most floor(R × SAFETY) sends in any one-second window (291 at R = 300, 29 at
+        # R = 30; ceil would be R itself at R = 30, no margin at all), evenly spaced at that.
+        # Catching up only fills holes in the last second up to it.
+        self.window_limit = max(1, math.floor(per_second * SAFETY + 1e-9))
+        self.spacing = 1.0 / self.window_limit
         self.min_spacing = self.spacing / CATCH_UP_PACE
-        # Even spacing puts ceil(R × SAFETY) slots in some one-second windows; catching up
-        # only fills holes in the last second up to that, so the margin below R stays whole.
-        self.window_limit = max(1, math.ceil(per_second * SAFETY - 1e-9))
         # At low rates the margin is under two messages: any burst risks a 429 (and a pause
         # for everyone), so nothing is made up there.
         self.catch_up = max(0.0, catch_up) if per_second - self.window_limit >= 2 else 0.0
@@ -53,6 +54,8 @@ class RateGate:
         self._next_slot = 0.0  # the even schedule; may lag behind the clock by `catch_up`
         self._last_slot = float("-inf")
         self._recent: deque[float] = deque(maxlen=self.window_limit)
+        # When sends actually left (a slot's sleeper may wake late, with others: a busy core).
+        self._sent: deque[float] = deque(maxlen=self.window_limit)
         self._paused_until = 0.0
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
@@ -99,3 +102,9 @@ class RateGate:
         # A pause announced while we slept applies to us too.
         while self._paused_until > self._clock():
             await self._sleep(self._paused_until - self._clock())
+        # Slots keep the window, but sleepers woken late (the process was busy) leave together:
+        # the window is kept on the actual send times too, or a burst after a stall meets a 429
+        # (and a one-second pause for everyone). O(1): one deque of window_limit times.
+        while len(self._sent) == self.window_limit and (wait := self._sent[0] + 1.0 - self._clock()) > 0:
+            await self._sleep(wait)
+        self._sent.append(self._clock())

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import Cluster, ClusterMonthTotal, ClusterSummary, Member, MonthlyReport
 from db.sql import Prepared, dialect_insert
@@ -103,6 +105,73 @@ def _unreleased():
     return or_(r.published_amount.is_(None), r.published_amount != r.amount)
 
 
+def _aggregate_query(postgresql: bool, month: str, cluster_ids: Sequence[int] | None, *, per_cluster: bool = True):
+    """The statement behind `month_aggregates`: (k, reporters, total, median, growth members,
+    growth total, growth baseline sum, unlinked, pending) per cluster (k) or pooled (k = 0)."""
+    r = MonthlyReport
+    p = r.published_amount
+    released = p.is_not(None)
+    # Reports whose member was deleted (UU PDP) count in the month, not in anyone's growth.
+    baseline = case((and_(released, r.member_id.is_not(None)), r.baseline_sum))
+    grown_amount = case((and_(released, r.member_id.is_not(None), r.baseline_sum.is_not(None)), p))
+    unlinked = case((and_(released, r.member_id.is_(None)), 1))
+    pending = case((_unreleased(), 1))
+    if postgresql:
+        query = _filter(
+            select(
+                (r.cluster_id if per_cluster else literal(0)).label("k"),
+                func.count(p),
+                func.sum(p),
+                func.percentile_disc(0.5).within_group(p),
+                func.count(baseline),
+                func.sum(grown_amount),
+                func.sum(baseline),
+                func.count(unlinked),
+                func.count(pending),
+            ).where(r.month == month),
+            cluster_ids,
+        )
+        return query.group_by(r.cluster_id) if per_cluster else query
+    key = r.cluster_id if per_cluster else literal(0)
+    ranked = _filter(
+        select(
+            key.label("k"),
+            p.label("amount"),
+            grown_amount.label("grown_amount"),
+            baseline.label("baseline"),
+            unlinked.label("unlinked"),
+            pending.label("pending"),
+            # Released rows ranked among themselves (unreleased ones in a partition of their own).
+            func.row_number().over(partition_by=[key, p.is_(None)], order_by=p).label("rn"),
+            func.count(p).over(partition_by=key).label("cnt"),
+        ).where(r.month == month),
+        cluster_ids,
+        seek=True,
+    ).subquery()
+    middle = and_(ranked.c.amount.is_not(None), ranked.c.rn == (ranked.c.cnt + 1) // 2)
+    return select(
+        ranked.c.k,
+        func.count(ranked.c.amount),
+        func.sum(ranked.c.amount),
+        func.max(case((middle, ranked.c.amount))),
+        func.count(ranked.c.baseline),
+        func.sum(ranked.c.grown_amount),
+        func.sum(ranked.c.baseline),
+        func.count(ranked.c.unlinked),
+        func.count(ranked.c.pending),
+    ).group_by(ranked.c.k)
+
+
+def _aggregate(n, total, mid, g, g_total, g_base, lost, waiting) -> MonthAggregate | None:
+    """A row of `_aggregate_query` (None where the cluster has nothing published or waiting)."""
+    if not (n or waiting):
+        return None
+    return MonthAggregate(
+        int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0), int(lost),
+        int(waiting),
+    )
+
+
 async def month_aggregates(
     session: AsyncSession, month: str, cluster_ids: Sequence[int] | None, *, per_cluster: bool = True
 ) -> dict[int, MonthAggregate]:
@@ -115,69 +184,69 @@ async def month_aggregates(
     row by ROW_NUMBER): for an even count the mean of the two middle ones would let whoever holds
     one of them work out the other's exact omzet.
     """
-    r = MonthlyReport
-    p = r.published_amount
-    released = p.is_not(None)
-    # Reports whose member was deleted (UU PDP) count in the month, not in anyone's growth.
-    baseline = case((and_(released, r.member_id.is_not(None)), r.baseline_sum))
-    grown_amount = case((and_(released, r.member_id.is_not(None), r.baseline_sum.is_not(None)), p))
-    unlinked = case((and_(released, r.member_id.is_(None)), 1))
-    pending = case((_unreleased(), 1))
-    if _is_postgresql(session):
-        query = _filter(
-            select(
-                r.cluster_id if per_cluster else literal(0),
-                func.count(p),
-                func.sum(p),
-                func.percentile_disc(0.5).within_group(p),
-                func.count(baseline),
-                func.sum(grown_amount),
-                func.sum(baseline),
-                func.count(unlinked),
-                func.count(pending),
-            ).where(r.month == month),
-            cluster_ids,
+    rows = await session.execute(_aggregate_query(_is_postgresql(session), month, cluster_ids, per_cluster=per_cluster))
+    found = {int(k): _aggregate(*values) for k, *values in rows.all()}
+    return {k: agg for k, agg in found.items() if agg is not None}
+
+
+@dataclass(frozen=True)
+class PublicationInput:
+    """What publishing one cluster's month reads: its name, the month's aggregate (None when
+    nothing is published or waiting), its members of the month (`member_in_month`), and the
+    (reporters, total) snapshots of the previous month and of a year before (None when absent)."""
+
+    cluster_id: int
+    name: str
+    aggregate: MonthAggregate | None
+    members: int
+    previous: tuple[int, int | None] | None
+    year_ago: tuple[int, int | None] | None
+
+
+async def publication_inputs(
+    session: AsyncSession, month: str, previous: str, year_ago: str, cluster_ids: Sequence[int] | None
+) -> list[PublicationInput]:
+    """Everything `compile_published` reads, per cluster (all when None), in one statement:
+    the month's aggregate, the member count and both comparison snapshots joined to the
+    clusters (one round trip instead of five; the same subqueries as month_aggregates,
+    member_counts and snapshot_totals). By cluster id."""
+    ids = None if cluster_ids is None else tuple(sorted(set(cluster_ids)))
+    query = _publication_statement(_is_postgresql(session), month, previous, year_ago, tuple(await _zones(session)), ids)
+    return [
+        PublicationInput(
+            int(cluster_id), name, _aggregate(*values), int(n or 0),
+            None if p_n is None else (int(p_n), p_total), None if y_n is None else (int(y_n), y_total),
         )
-        if per_cluster:
-            query = query.group_by(r.cluster_id)
-    else:
-        key = r.cluster_id if per_cluster else literal(0)
-        ranked = _filter(
-            select(
-                key.label("k"),
-                p.label("amount"),
-                grown_amount.label("grown_amount"),
-                baseline.label("baseline"),
-                unlinked.label("unlinked"),
-                pending.label("pending"),
-                # Released rows ranked among themselves (unreleased ones in a partition of their own).
-                func.row_number().over(partition_by=[key, p.is_(None)], order_by=p).label("rn"),
-                func.count(p).over(partition_by=key).label("cnt"),
-            ).where(r.month == month),
-            cluster_ids,
-            seek=True,
-        ).subquery()
-        middle = and_(ranked.c.amount.is_not(None), ranked.c.rn == (ranked.c.cnt + 1) // 2)
-        query = select(
-            ranked.c.k,
-            func.count(ranked.c.amount),
-            func.sum(ranked.c.amount),
-            func.max(case((middle, ranked.c.amount))),
-            func.count(ranked.c.baseline),
-            func.sum(ranked.c.grown_amount),
-            func.sum(ranked.c.baseline),
-            func.count(ranked.c.unlinked),
-            func.count(ranked.c.pending),
-        ).group_by(ranked.c.k)
-    rows = await session.execute(query)
-    return {
-        int(k): MonthAggregate(
-            int(n), int(total or 0), Decimal(str(mid or 0)), int(g), int(g_total or 0), int(g_base or 0), int(lost),
-            int(waiting),
+        for cluster_id, name, n, p_n, p_total, y_n, y_total, *values in (await session.execute(query)).all()
+    ]
+
+
+@lru_cache(maxsize=32)
+def _publication_statement(
+    postgresql: bool, month: str, previous: str, year_ago: str, zones: tuple[str, ...], cluster_ids: tuple[int, ...] | None
+):
+    """The statement of `publication_inputs`, built once per month (Core constructs are
+    immutable and shared by every session): building its subqueries and aliases cost more
+    Python than the rest of a publication's reading."""
+    agg = _aggregate_query(postgresql, month, cluster_ids).subquery("agg")
+    members = _member_count_query(month, zones, cluster_ids).subquery("mc")
+    before, last_year = aliased(ClusterSummary, name="prev"), aliased(ClusterSummary, name="year_ago")
+    query = (
+        select(
+            Cluster.id, Cluster.name, members.c.n,
+            before.reporters, before.total, last_year.reporters, last_year.total,
+            *[column for column in agg.c if column.key != "k"],
         )
-        for k, n, total, mid, g, g_total, g_base, lost, waiting in rows.all()
-        if n or waiting
-    }
+        .select_from(Cluster)
+        .outerjoin(agg, agg.c.k == Cluster.id)
+        .outerjoin(members, members.c.cluster_id == Cluster.id)
+        .outerjoin(before, and_(before.cluster_id == Cluster.id, before.month == previous))
+        .outerjoin(last_year, and_(last_year.cluster_id == Cluster.id, last_year.month == year_ago))
+        .order_by(Cluster.id)
+    )
+    if cluster_ids is not None:
+        query = query.where(Cluster.id.in_(list(cluster_ids)))
+    return query
 
 
 async def release(session: AsyncSession, month: str, cluster_ids: Sequence[int]) -> None:
@@ -312,23 +381,32 @@ def member_in_month(month: str, zone: str | Sequence[str]) -> ColumnElement[bool
     )
 
 
-async def member_counts(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> dict[int, int]:
-    """Members of `month` per cluster (`member_in_month`), from the member rows.
+async def _zones(session: AsyncSession) -> list[str]:
+    return list((await session.scalars(select(Cluster.timezone).distinct())).all())
 
-    Add `MonthAggregate.unlinked` for reporters whose row was deleted."""
-    zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
+
+def _member_count_query(month: str, zones: Sequence[str], cluster_ids: Sequence[int] | None):
+    """(cluster_id, n): members of `month` per cluster (`member_in_month`)."""
     if len(zones) == 1:
         # Every cluster in one zone (a province's usual case): plain bounds, no join.
-        query = select(Member.cluster_id, func.count()).where(member_in_month(month, zones[0]))
+        query = select(Member.cluster_id, func.count().label("n")).where(member_in_month(month, zones[0]))
     else:
         query = (
-            select(Member.cluster_id, func.count())
+            select(Member.cluster_id, func.count().label("n"))
             .join(Cluster, Cluster.id == Member.cluster_id)
             .where(member_in_month(month, zones))
         )
     if cluster_ids is not None:
         query = query.where(Member.cluster_id.in_(cluster_ids))
-    return {c: int(n) for c, n in (await session.execute(query.group_by(Member.cluster_id))).all()}
+    return query.group_by(Member.cluster_id)
+
+
+async def member_counts(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> dict[int, int]:
+    """Members of `month` per cluster (`member_in_month`), from the member rows.
+
+    Add `MonthAggregate.unlinked` for reporters whose row was deleted."""
+    query = _member_count_query(month, await _zones(session), cluster_ids)
+    return {c: int(n) for c, n in (await session.execute(query)).all()}
 
 
 async def cluster_names(session: AsyncSession, cluster_ids: Sequence[int] | None = None) -> dict[int, str]:

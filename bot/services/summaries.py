@@ -250,19 +250,17 @@ async def compile_published(
     data (members, baselines) move a published figure."""
     session = uow.session
     ids = None if cluster_ids is None else sorted(set(cluster_ids))
-    names = await q.cluster_names(session, ids)
-    now_agg = await q.month_aggregates(session, str(month), ids)
-    previous, year_ago = str(month.previous()), str(month.months_back(12))
-    compare = await q.snapshot_totals(session, [previous, year_ago], ids)
-    members = await q.member_counts(session, str(month), ids)
+    # One statement reads it all: the aggregate, members and both comparisons per cluster.
+    inputs = await q.publication_inputs(session, str(month), str(month.previous()), str(month.months_back(12)), ids)
     groups: dict[int, list[q.CohortGroup]] = {}
     for group in await q.cohort_groups(session, str(month), ids):
         groups.setdefault(group.cluster_id, []).append(group)
     figures = {}
-    for cluster_id, title in names.items():
+    for cluster in inputs:
+        cluster_id = cluster.cluster_id
         f = _money(
-            now_agg.get(cluster_id), title=title, month=month, members=members.get(cluster_id, 0), cluster_id=cluster_id,
-            previous=compare.get((cluster_id, previous)), year_ago=compare.get((cluster_id, year_ago)),
+            cluster.aggregate, title=cluster.name, month=month, members=cluster.members, cluster_id=cluster_id,
+            previous=cluster.previous, year_ago=cluster.year_ago,
         )
         sums = _fold(groups.get(cluster_id, []))
         cohorts, hidden = _cohorts(sums, _choose_cohorts(sums, f.growth_since_joining is not None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.request import getproxies
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
@@ -11,7 +12,13 @@ from telegram.request import BaseRequest
 import handlers
 from bot.config import Settings
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_of
-from bot.shell.background import start_background, stop_background
+from bot.shell.background import (
+    BULK_REQUEST_KEY,
+    outbox_concurrency,
+    start_background,
+    stop_background,
+)
+from bot.shell.bulk_http import KeepAliveRequest
 from handlers.context import KlasterContext, close_update_unit, handle_update, in_update
 from handlers.menu import publish_menu
 from handlers.pipeline import PerSenderUpdateProcessor
@@ -83,6 +90,14 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
+    if request is None and not getproxies():
+        # Talking to a real Bot API server: the outbox's bulk sends take a lean keep-alive
+        # client of their own (bot/shell/bulk_http.py); interactive replies keep PTB's httpx.
+        # The lean client speaks only direct connections: behind an outbound proxy (HTTPS_PROXY
+        # and the like, which httpx honours) every send stays on httpx, slower but reachable.
+        application.bot_data[BULK_REQUEST_KEY] = KeepAliveRequest(
+            pool_size=outbox_concurrency(settings.max_messages_per_second)
+        )
     application.bot_data[RUNTIME_KEY] = Runtime.create(settings)
     handlers.register(application)
     return application

@@ -13,6 +13,11 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
+from telegram.request import BaseRequest, RequestData
+
+# Public since PTB 20 as the parameter type of RequestData; imported from its module because the
+# package does not re-export it (PTB pinned <23 in pyproject.toml).
+from telegram.request._requestparameter import RequestParameter
 
 from bot.messages import Payload
 from bot.outbox import (
@@ -30,6 +35,7 @@ from bot.services import announcements as ann
 from bot.services import monthly, privacy
 from bot.services import requests as market
 from db.privacy_queries import Forgotten
+from handlers.keyboards import markup
 from handlers.replies import send_payload
 
 log = logging.getLogger(__name__)
@@ -46,12 +52,45 @@ FOLLOWUP_EVERY_SECONDS = 600.0
 EDIT_TIMEOUT = 10.0
 
 
-def telegram_transport(application: Application) -> Transport:
-    """Send one rendered payload; translate Telegram's answers into the outbox's failures."""
+def telegram_transport(application: Application, request: BaseRequest | None = None) -> Transport:
+    """Send one rendered payload; translate Telegram's answers into the outbox's failures.
+
+    Text messages (nearly every delivery) are posted straight through `request` (the bot's own
+    when None) and the application's rate limiter: the same sendMessage parameters and the same
+    error translation as `bot.send_message` (BaseRequest.post raises Forbidden, RetryAfter ...),
+    without building a Message object from every answer — the outbox keeps only its id.
+    Photos and documents go through the bot as before.
+    """
+    bot = application.bot
+    request = request or bot.request
+    limiter = bot.rate_limiter
+    url = f"{bot.base_url}/sendMessage"
+
+    async def post(parameters: list[RequestParameter]) -> Any:
+        return await request.post(url, RequestData(parameters))
+
+    async def send_text(chat_id: int, payload: Payload) -> int | None:
+        parameters = [RequestParameter.from_input("chat_id", chat_id), RequestParameter.from_input("text", payload.text)]
+        if payload.html:
+            parameters.append(RequestParameter.from_input("parse_mode", "HTML"))
+        keyboard = markup(payload.buttons)
+        if keyboard is not None:
+            parameters.append(RequestParameter.from_input("reply_markup", keyboard))
+        if limiter is None:
+            result = await post(parameters)
+        else:
+            result = await limiter.process_request(
+                callback=post, args=(parameters,), kwargs={}, endpoint="sendMessage",
+                data={"chat_id": chat_id}, rate_limit_args=None,
+            )
+        return result.get("message_id") if isinstance(result, dict) else None
 
     async def send(chat_id: int, stored: dict[str, Any]) -> int | None:
+        payload = Payload.from_json(stored)
         try:
-            message = await send_payload(application.bot, chat_id, Payload.from_json(stored))
+            if payload.photo or payload.document:
+                return (await send_payload(bot, chat_id, payload)).message_id
+            return await send_text(chat_id, payload)
         except RetryAfter as exc:
             wait = exc.retry_after
             raise RateLimited(wait.total_seconds() if isinstance(wait, timedelta) else float(wait)) from exc
@@ -65,7 +104,6 @@ def telegram_transport(application: Application) -> Transport:
             raise Transient(str(exc)) from exc
         except TelegramError as exc:
             raise Transient(str(exc)) from exc
-        return message.message_id
 
     return send
 
@@ -74,16 +112,33 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# Where build_application leaves the outbox's own HTTP client (bot/shell/bulk_http.py) when it
+# talks to a real Bot API server; absent when a request object was given (tests, the sandbox).
+BULK_REQUEST_KEY = "klasterbot.bulk_request"
+
+
+def outbox_concurrency(per_second: float) -> int:
+    """Enough sends in flight to keep the pace when each takes up to ~0.1 s to answer."""
+    return max(16, math.ceil(per_second / 10))
+
+
+def outbox_flush_every(per_second: float) -> int:
+    """Results held before the dispatcher waits for them to be written (written at half that)."""
+    return max(20, math.ceil(per_second / 5))
+
+
 def create_outbox(application: Application) -> Outbox:
     runtime = runtime_of(application)
     settings = runtime.settings
     return Outbox(
         runtime.uow,
-        telegram_transport(application),
+        telegram_transport(application, application.bot_data.get(BULK_REQUEST_KEY)),
         config=OutboxConfig(
             per_second=settings.max_messages_per_second,
-            # Enough sends in flight to keep the pace when each takes up to ~0.1 s to answer.
-            concurrency=max(16, math.ceil(settings.max_messages_per_second / 10)),
+            concurrency=outbox_concurrency(settings.max_messages_per_second),
+            # Results are written about ten times a second at any rate (one transaction per
+            # 30 sends at R = 300, not per 10): a crash repeats at most ~0.2 s of sending.
+            flush_every=outbox_flush_every(settings.max_messages_per_second),
         ),
         clock=runtime.now,
         worker_id=_worker_id(),
@@ -249,3 +304,6 @@ async def stop_background(application: Application) -> None:
         except (TimeoutError, asyncio.CancelledError):
             task.cancel()
     runtime.background_tasks.clear()
+    bulk = application.bot_data.get(BULK_REQUEST_KEY)
+    if bulk is not None:
+        await bulk.shutdown()
