@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.request import getproxies
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass_environment
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
@@ -90,7 +91,7 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
-    if request is None and not getproxies():
+    if request is None and not _behind_proxy(root):
         # Talking to a real Bot API server: the outbox's bulk sends take a lean keep-alive
         # client of their own (bot/shell/bulk_http.py); interactive replies keep PTB's httpx.
         # The lean client speaks only direct connections: behind an outbound proxy (HTTPS_PROXY
@@ -101,6 +102,16 @@ def build_application(
     application.bot_data[RUNTIME_KEY] = Runtime.create(settings)
     handlers.register(application)
     return application
+
+
+def _behind_proxy(url: str) -> bool:
+    """Whether httpx would reach this Bot API server through a proxy from the environment
+    (HTTPS_PROXY, ALL_PROXY, ... unless NO_PROXY names the host)."""
+    parts = urlsplit(url)
+    proxies = getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not proxy_bypass_environment(parts.hostname or "", proxies)
 
 
 async def _on_start(application: Application) -> None:

@@ -113,3 +113,17 @@ async def test_chunked_answers_closed_connections_and_a_dead_server():
         await request.shutdown()
     with pytest.raises(NetworkError):
         await request.post(url, data)
+
+
+async def test_behind_an_outbound_proxy_every_send_stays_on_httpx(settings, monkeypatch):
+    # The lean client connects directly; httpx honours HTTPS_PROXY, so with one set the outbox
+    # must not bypass it (the server would be unreachable), unless NO_PROXY names the host.
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.dinas.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = build_application(replace(settings, api_base_url="https://api.telegram.org"))
+    assert BULK_REQUEST_KEY not in proxied.bot_data
+    monkeypatch.setenv("NO_PROXY", "api.telegram.org")
+    direct = build_application(replace(settings, api_base_url="https://api.telegram.org"))
+    assert isinstance(direct.bot_data[BULK_REQUEST_KEY], KeepAliveRequest)
+    await direct.bot_data[BULK_REQUEST_KEY].shutdown()
