@@ -11,8 +11,8 @@ published snapshots. `cluster_month_totals` (also kept on write) gives the live 
 before a month is published. Bulk loads call `rebuild_upkeep`.
 
 Growth by cohort (`cohort_groups`) reads the same rows as the month's growth, grouped by
-cluster, month joined (in the cluster's zone) and first reported month; bot.services.summaries
-folds the groups into years.
+cluster, month joined (in the cluster's zone) and first reported month (kept on the member
+row); bot.services.summaries folds the groups into years.
 
 Who counts as a member of a month is defined once, in `member_in_month`, and every count of
 members (summaries, regions, comparisons, missing lists, reminders) goes through it.
@@ -608,21 +608,21 @@ class CohortGroup:
 async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> list[CohortGroup]:
     """The rows of `month_aggregates`' growth (released, linked to a member, baseline complete
     before the month), grouped by cluster, month of joining and first reported month: a few
-    dozen groups per cluster, summed in SQL. The first reported month is one index seek per
-    member (uq_monthly_reports_member_month)."""
+    dozen groups per cluster, summed in SQL. The first reported month is read from the member
+    row (`members.first_month`, kept by triggers when reports are written: migration
+    0023_first_month), not looked up in each member's reports."""
     r = MonthlyReport
-    first = MonthlyReport.__table__.alias("first_report")
     zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
-    first_month = select(func.min(first.c.month)).where(first.c.member_id == r.member_id).scalar_subquery()
     rows = _filter(
         select(
             r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
-            first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+            Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
         )
         .join(Member, Member.id == r.member_id)
         .join(Cluster, Cluster.id == r.cluster_id)
         .where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
         cluster_ids,
+        seek=True,
     ).subquery("growth_rows")
     keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
     query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)
