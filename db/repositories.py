@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,7 +15,9 @@ from sqlalchemy.orm.util import identity_key
 from db.models import (
     AuditEntry,
     Cluster,
+    ClusterSummary,
     ConversationState,
+    MarketFollowUp,
     Member,
     MonthlyReport,
     ProcessedUpdate,
@@ -459,7 +461,37 @@ def _of_member_statement(_dialect: str) -> Any:
     )
 
 
+def _year_in_context_statement(_dialect: str) -> Any:
+    """The member's reports from `first` to `last` and, in the same statement, what saving the
+    report of `month` goes on to ask: whether a payment through a request waits for its place
+    in the omzet (db.request_queries `paid_unsettled`) and the cluster's published snapshot
+    (db.summary_queries `published_median`). One row at least (the context), joined to the
+    reports when there are any."""
+    month = bindparam("month", type_=MonthlyReport.month.type)
+    f = MarketFollowUp
+    paid = exists().where(
+        f.member_id == bindparam("member_id"), f.month == month, f.role == "member", f.value > 0,
+        f.omzet_answer.is_(None),
+    )
+    snapshot = [
+        select(column).where(ClusterSummary.cluster_id == bindparam("cluster_id"), ClusterSummary.month == month)
+        .scalar_subquery().label(name)
+        for column, name in ((ClusterSummary.reporters, "published_reporters"), (ClusterSummary.median, "published_median"))
+    ]
+    context = select(paid.label("paid_unsettled"), *snapshot).subquery("report_context")
+    return (
+        select(MonthlyReport, context.c.paid_unsettled, context.c.published_reporters, context.c.published_median)
+        .select_from(context)
+        .outerjoin(MonthlyReport, and_(
+            MonthlyReport.member_id == bindparam("member_id"),
+            MonthlyReport.month.between(bindparam("first"), bindparam("last")),
+        ))
+        .order_by(MonthlyReport.month)
+    )
+
+
 _MONTH_AND_SALES = Prepared(_month_and_sales_statement)
+_YEAR_IN_CONTEXT = Prepared(_year_in_context_statement)
 _ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
 _OF_MEMBER = Prepared(_of_member_statement)
 
@@ -476,6 +508,8 @@ class Reports(_Repository):
         self._known: dict[tuple[int, str], MonthlyReport | None] = {}
         self._sales: dict[tuple[int, str], tuple[int, list[int]]] = {}
         self._ranges: dict[tuple[int, str, str], Sequence[MonthlyReport]] = {}
+        self._paid_unsettled: dict[tuple[int, str], bool] = {}
+        self._snapshots: dict[tuple[int, str], tuple[int, int | None] | None] = {}
 
     async def get(self, member_id: int, month: str) -> MonthlyReport | None:
         if (member_id, month) in self._known:
@@ -533,6 +567,31 @@ class Reports(_Repository):
         for month in _months_between(first, last):
             self._known[(member_id, month)] = found.get(month)
         return rows
+
+    async def year_for_report(self, member_id: int, cluster_id: int, first: str, month: str) -> None:
+        """`of_member(member_id, first, month)`, and what the give-back after saving `month`
+        reads (`paid_unsettled_known`, `published_snapshot`), in one statement (B1)."""
+        rows = (await self.session.execute(_YEAR_IN_CONTEXT(self.session), {
+            "member_id": member_id, "cluster_id": cluster_id, "first": first, "last": month, "month": month,
+        })).all()
+        reports = [row[0] for row in rows if row[0] is not None]
+        self._ranges[(member_id, first, month)] = reports
+        found = {row.month: row for row in reports}
+        for each in _months_between(first, month):
+            self._known[(member_id, each)] = found.get(each)
+        _, paid, reporters, median = rows[0]
+        self._paid_unsettled[(member_id, month)] = bool(paid)
+        self._snapshots[(cluster_id, month)] = None if reporters is None else (int(reporters), median)
+
+    def paid_unsettled_known(self, member_id: int, month: str) -> bool | None:
+        """Whether a payment waits for its place in the month's omzet, as read in this unit of
+        work (None: not read)."""
+        return self._paid_unsettled.get((member_id, month))
+
+    def published_snapshot(self, cluster_id: int, month: str) -> tuple[int, int | None] | None | bool:
+        """(reporters, median) of the published snapshot as read in this unit of work; None
+        when there is none; False when not read."""
+        return self._snapshots.get((cluster_id, month), False)
 
     async def recent_sales(self, member_id: int, *, excluding: str, limit: int) -> list[int]:
         """Amounts of the member's latest months with sales, newest first, one month left out."""

@@ -588,9 +588,9 @@ async def confirm(
         await FLOW.save(uow, user_id, step, data)
         raise
     value = ReportValue(rupiah, rupiah == 0, data.get("note"))
-    # The year up to the month in one statement: the month's report (to write over) and the
-    # months the give-back compares with.
-    await uow.reports.of_member(member.id, str(month.months_back(12)), str(month))
+    # The year up to the month in one statement: the month's report (to write over), the
+    # months the give-back compares with, and what the give-back reads besides (B1).
+    await uow.reports.year_for_report(member.id, member.cluster_id, str(month.months_back(12)), str(month))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:

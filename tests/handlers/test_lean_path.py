@@ -58,4 +58,4 @@ async def test_a_report_costs_few_statements_in_two_transactions(bot):
     # "Benar" the state taken, the year read once, the report, its version, the joined date
     # (this member reports a month before joining), the month's total, the baseline, the
     # market follow-up and the published median.
-    assert len(seen["statements"]) <= 17, seen["statements"]
+    assert len(seen["statements"]) <= 15, seen["statements"]
