@@ -6,15 +6,28 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from db.models import (
     AuditEntry,
     Cluster,
+    ClusterMonthTotal,
     ClusterSummary,
     ConversationState,
     MarketFollowUp,
@@ -490,6 +503,32 @@ def _year_in_context_statement(_dialect: str) -> Any:
     )
 
 
+_REPORT_COLUMNS = ("member_id", "cluster_id", "month", "amount", "no_sales", "note", "reported_at", "updated_at", "version")
+
+
+def _first_report_statement(_dialect: str) -> Any:
+    """PostgreSQL: a member's first report of a month, its first version and the cluster-month's
+    total, in one statement (data-modifying CTEs; the version takes the report's id from
+    RETURNING). What follows (the baseline, summary_queries.report_written) reads the new row,
+    so it stays a statement of its own: a CTE's parts share one snapshot."""
+    reports, versions, totals = MonthlyReport.__table__, ReportVersion.__table__, ClusterMonthTotal.__table__
+    values = {name: bindparam(name, type_=reports.c[name].type) for name in _REPORT_COLUMNS}
+    added = postgresql.insert(reports).values(**values).returning(reports.c.id).cte("added")
+    version = versions.insert().from_select(
+        ["report_id", "version", "old_amount", "old_no_sales", "new_amount", "new_no_sales", "recorded_at"],
+        select(added.c.id, values["version"], null(), null(), values["amount"], values["no_sales"], values["updated_at"]),
+    ).cte("first_version")
+    total = postgresql.insert(totals).values(
+        cluster_id=values["cluster_id"], month=values["month"], reporters=literal(1), total=values["amount"]
+    )
+    total = total.on_conflict_do_update(
+        index_elements=[totals.c.cluster_id, totals.c.month],
+        set_={"reporters": totals.c.reporters + total.excluded.reporters, "total": totals.c.total + total.excluded.total},
+    ).cte("month_total")
+    return select(added.c.id).add_cte(version, total)
+
+
+_FIRST_REPORT = Prepared(_first_report_statement)
 _MONTH_AND_SALES = Prepared(_month_and_sales_statement)
 _YEAR_IN_CONTEXT = Prepared(_year_in_context_statement)
 _ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
@@ -534,12 +573,32 @@ class Reports(_Repository):
     async def add(self, report: MonthlyReport) -> MonthlyReport:
         self.session.add(report)
         await self.session.flush()
+        self._remember_added(report)
+        return report
+
+    def _remember_added(self, report: MonthlyReport) -> None:
         self._known[(report.member_id, report.month)] = report
         # A new month is not "another" month for the sales already read, but belongs in a range.
         for (member_id, first, last), rows in self._ranges.items():
             if member_id == report.member_id and first <= report.month <= last:
                 self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
-        return report
+
+    async def add_first(self, report: MonthlyReport) -> bool:
+        """Add the member's first report of its month (version 1). True when its version and
+        the cluster-month's total were written in the same statement (PostgreSQL: one
+        statement for three, B1); False when the caller still writes them (SQLite)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.add(report)
+            return False
+        if self.session.dirty:
+            await self.session.flush()  # changes already made go first, as with the ORM's own insert
+        values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
+        report.id = await self.session.scalar(_FIRST_REPORT(self.session), values)
+        # Known to the unit of work as the row it is, without an INSERT of its own.
+        make_transient_to_detached(report)
+        self.session.add(report)
+        self._remember_added(report)
+        return True
 
     async def add_version(self, **values: Any) -> None:
         """Keep a version of a report (ReportVersion's columns): one insert built once."""

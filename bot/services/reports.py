@@ -656,20 +656,23 @@ async def _write(
     """Upsert the month's report and keep the version; no commit."""
     row = await uow.reports.get(member.id, str(month))
     previous: ReportValue | None = None
+    # Whether the version and the month's total were written with the report (PostgreSQL).
+    written_with_report = False
     if row is None:
-        row = await uow.reports.add(
-            MonthlyReport(
-                member_id=member.id,
-                cluster_id=member.cluster_id,
-                month=str(month),
-                amount=value.rupiah,
-                no_sales=value.no_sales,
-                note=value.note if value.no_sales else None,
-                reported_at=now,
-                updated_at=now,
-                version=1,
-            )
+        row = MonthlyReport(
+            member_id=member.id,
+            cluster_id=member.cluster_id,
+            month=str(month),
+            amount=value.rupiah,
+            no_sales=value.no_sales,
+            note=value.note if value.no_sales else None,
+            reported_at=now,
+            updated_at=now,
+            version=1,
+            baseline_sum=None,
+            published_amount=None,
         )
+        written_with_report = await uow.reports.add_first(row)
     else:
         previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
@@ -678,15 +681,16 @@ async def _write(
         row.note = value.note if value.no_sales else None
         row.updated_at = now
         row.version += 1
-    await uow.reports.add_version(
-        report_id=row.id,
-        version=row.version,
-        old_amount=previous.rupiah if previous else None,
-        old_no_sales=previous.no_sales if previous else None,
-        new_amount=value.rupiah,
-        new_no_sales=value.no_sales,
-        recorded_at=now,
-    )
+    if not written_with_report:
+        await uow.reports.add_version(
+            report_id=row.id,
+            version=row.version,
+            old_amount=previous.rupiah if previous else None,
+            old_no_sales=previous.no_sales if previous else None,
+            new_amount=value.rupiah,
+            new_no_sales=value.no_sales,
+            recorded_at=now,
+        )
     # A reporter of a month was a member in it. Rather than counting "members or reporters"
     # in every summary (a second pass over the month's reports each time), the membership is
     # moved to start with the earliest month reported: one row, only when a report reaches
@@ -699,6 +703,7 @@ async def _write(
     await summary_queries.report_written(
         uow.session, member.id, row.cluster_id, str(month),
         added=previous is None, amount_change=value.rupiah - (previous.rupiah if previous else 0),
+        total_kept=written_with_report,
     )
     paid_through = await requests.paid_in_month(uow, member.id, month)
     return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)

@@ -53,9 +53,13 @@ async def test_a_report_costs_few_statements_in_two_transactions(bot):
         stop()
     # One transaction per update (B1: at most 2 per report).
     assert len(seen["transactions"]) == 2
-    # Was 33 (5 of them BEGIN) before issue 19's lean path. B1's target is 8; what is left:
-    # per update BEGIN, the claim, the sender; the question's one read and its state; on
-    # "Benar" the state taken, the year read once, the report, its version, the joined date
-    # (this member reports a month before joining), the month's total, the baseline, the
-    # market follow-up and the published median.
-    assert len(seen["statements"]) <= 15, seen["statements"]
+    # Was 33 (5 of them BEGIN) before issue 19's lean path, then 17. B1's target is 8; what is
+    # left: per update the claim and the sender (and BEGIN on SQLite: BEGIN IMMEDIATE takes
+    # the write lock); the question's one read and its state; on "Benar" the state taken, the
+    # year read with the waiting payments and the published median, the report (on
+    # PostgreSQL with its version and the month's total), the joined date (this member
+    # reports a month before joining) and the baseline. The claim takes PostgreSQL's
+    # per-person lock, so the sender is read in a statement after it (a statement's
+    # snapshot is taken before it waits).
+    most = {"sqlite": 15, "postgresql": 11}[bot.runtime.engine.dialect.name]
+    assert len(seen["statements"]) <= most, seen["statements"]
