@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
 
+from db import summary_queries
 from db.models import (
     AuditEntry,
     Cluster,
@@ -506,14 +507,24 @@ def _year_in_context_statement(_dialect: str) -> Any:
 _REPORT_COLUMNS = ("member_id", "cluster_id", "month", "amount", "no_sales", "note", "reported_at", "updated_at", "version")
 
 
-def _first_report_statement(_dialect: str) -> Any:
-    """PostgreSQL: a member's first report of a month, its first version and the cluster-month's
-    total, in one statement (data-modifying CTEs; the version takes the report's id from
-    RETURNING). What follows (the baseline, summary_queries.report_written) reads the new row,
-    so it stays a statement of its own: a CTE's parts share one snapshot."""
+def _first_report_statement(dialect: str) -> Any:
+    """A member's first report of a month with its baseline (summary_queries.first_report_baseline),
+    returning its id, that baseline and how many of the member's first months came before.
+
+    PostgreSQL: its first version and the cluster-month's total in the same statement
+    (data-modifying CTEs; the version takes the report's id from RETURNING). A baseline UPDATE
+    that is still needed reads the new row, so it stays a statement of its own: a CTE's parts
+    share one snapshot."""
     reports, versions, totals = MonthlyReport.__table__, ReportVersion.__table__, ClusterMonthTotal.__table__
     values = {name: bindparam(name, type_=reports.c[name].type) for name in _REPORT_COLUMNS}
-    added = postgresql.insert(reports).values(**values).returning(reports.c.id).cte("added")
+    baseline, earlier = summary_queries.first_report_baseline(values["member_id"], values["month"])
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(reports).values(
+        **values, baseline_sum=baseline
+    )
+    returned = (reports.c.id, reports.c.baseline_sum, earlier.label("earlier"))
+    if dialect != "postgresql":
+        return insert.returning(*returned)
+    added = insert.returning(*returned).cte("added")
     version = versions.insert().from_select(
         ["report_id", "version", "old_amount", "old_no_sales", "new_amount", "new_no_sales", "recorded_at"],
         select(added.c.id, values["version"], null(), null(), values["amount"], values["no_sales"], values["updated_at"]),
@@ -525,7 +536,7 @@ def _first_report_statement(_dialect: str) -> Any:
         index_elements=[totals.c.cluster_id, totals.c.month],
         set_={"reporters": totals.c.reporters + total.excluded.reporters, "total": totals.c.total + total.excluded.total},
     ).cte("month_total")
-    return select(added.c.id).add_cte(version, total)
+    return select(added.c.id, added.c.baseline_sum, added.c.earlier).add_cte(version, total)
 
 
 _FIRST_REPORT = Prepared(_first_report_statement)
@@ -583,22 +594,23 @@ class Reports(_Repository):
             if member_id == report.member_id and first <= report.month <= last:
                 self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
 
-    async def add_first(self, report: MonthlyReport) -> bool:
-        """Add the member's first report of its month (version 1). True when its version and
-        the cluster-month's total were written in the same statement (PostgreSQL: one
-        statement for three, B1); False when the caller still writes them (SQLite)."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            await self.add(report)
-            return False
+    async def add_first(self, report: MonthlyReport) -> tuple[bool, bool]:
+        """Add the member's first report of its month (version 1) with its baseline, in one
+        INSERT (B1). Returns (version_and_total_written, baseline_done): on PostgreSQL the
+        version and the cluster-month's total are written in the same statement (SQLite: the
+        caller writes them); baseline_done unless other reports' baselines change too
+        (summary_queries.first_report_baseline)."""
         if self.session.dirty:
             await self.session.flush()  # changes already made go first, as with the ORM's own insert
         values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
-        report.id = await self.session.scalar(_FIRST_REPORT(self.session), values)
+        row = (await self.session.execute(_FIRST_REPORT(self.session), values)).one()
+        report.id, report.baseline_sum = row[0], row[1]
         # Known to the unit of work as the row it is, without an INSERT of its own.
         make_transient_to_detached(report)
         self.session.add(report)
         self._remember_added(report)
-        return True
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        return postgres, not (row[2] >= summary_queries.BASELINE_MONTHS - 1 and row[1] is None)
 
     async def add_version(self, **values: Any) -> None:
         """Keep a version of a report (ReportVersion's columns): one insert built once."""

@@ -543,13 +543,36 @@ def _baseline_statement(_dialect: str) -> Any:
     )
 
 
+def first_report_baseline(member: Any, month: Any) -> tuple[ColumnElement[Any], ColumnElement[int]]:
+    """For a report of `month` being added (not yet a row): its `baseline_sum` from the
+    member's other reports, and how many of their first three months there are besides it.
+
+    The new row's baseline is the sum of the member's first three months when it comes after
+    them. No other row changes unless the new month is among the first three of at least
+    three: with `earlier` >= 2 and no baseline for the new row, `report_written` must still
+    run the baseline UPDATE; otherwise the one INSERT did it all (a first report, B1)."""
+    source = MonthlyReport.__table__.alias("others")
+    firsts = (
+        select(source.c.month, source.c.amount)
+        .where(source.c.member_id == member, source.c.month != month)
+        .order_by(source.c.month)
+        .limit(BASELINE_MONTHS)
+        .subquery("other_firsts")
+    )
+    complete = select(func.count()).select_from(firsts).scalar_subquery()
+    third = select(func.max(firsts.c.month)).scalar_subquery()
+    amount_sum = select(func.sum(firsts.c.amount)).scalar_subquery()
+    baseline = case((and_(complete == BASELINE_MONTHS, month > third), amount_sum))
+    return baseline, complete
+
+
 _MONTH_TOTAL = Prepared(_month_total_statement)
 _BASELINE = Prepared(_baseline_statement)
 
 
 async def report_written(
     session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int,
-    total_kept: bool = False,
+    total_kept: bool = False, baseline_kept: bool = False,
 ) -> None:
     """Keep what summaries read right after a member's report for `month` was added or changed,
     in two statements and without recounting anything.
@@ -559,14 +582,16 @@ async def report_written(
     sum (one row updated); a first, late or corrected month among the first three sets it
     again on all of the member's reports. The first three are looked up inside the UPDATE.
     `total_kept`: the total was moved in the statement that added the report
-    (db.repositories.Reports.add_first, PostgreSQL).
+    (db.repositories.Reports.add_first, PostgreSQL); `baseline_kept`: the INSERT that added
+    the report set every baseline this report changes (`first_report_baseline`).
     """
     if not total_kept:
         await session.execute(
             _MONTH_TOTAL(session),
             {"cluster_id": cluster_id, "month": month, "reporters": 1 if added else 0, "total": amount_change},
         )
-    await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})
+    if not baseline_kept:
+        await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})
 
 
 async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> set[int]:

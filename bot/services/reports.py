@@ -656,8 +656,9 @@ async def _write(
     """Upsert the month's report and keep the version; no commit."""
     row = await uow.reports.get(member.id, str(month))
     previous: ReportValue | None = None
-    # Whether the version and the month's total were written with the report (PostgreSQL).
-    written_with_report = False
+    # Whether the version and the month's total (PostgreSQL), and the baselines, were written
+    # with the report.
+    written_with_report = baseline_done = False
     if row is None:
         row = MonthlyReport(
             member_id=member.id,
@@ -672,7 +673,7 @@ async def _write(
             baseline_sum=None,
             published_amount=None,
         )
-        written_with_report = await uow.reports.add_first(row)
+        written_with_report, baseline_done = await uow.reports.add_first(row)
     else:
         previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
@@ -703,7 +704,7 @@ async def _write(
     await summary_queries.report_written(
         uow.session, member.id, row.cluster_id, str(month),
         added=previous is None, amount_change=value.rupiah - (previous.rupiah if previous else 0),
-        total_kept=written_with_report,
+        total_kept=written_with_report, baseline_kept=baseline_done,
     )
     paid_through = await requests.paid_in_month(uow, member.id, month)
     return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)
