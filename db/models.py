@@ -127,6 +127,10 @@ class Member(Base):
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set when the membership ends; the row stays so that past months still count the member.
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The member's earliest reported month ("YYYY-MM"; None before their first report), which
+    # growth by cohort groups by. Kept by triggers on monthly_reports (migration
+    # 0024_first_month) on every insert, delete or move of a report, whichever path writes.
+    first_month: Mapped[str | None] = mapped_column(String(7))
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     consent_version: Mapped[str] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -6,16 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.util import identity_key
 
+from db import summary_queries
 from db.models import (
     AuditEntry,
     Cluster,
+    ClusterMonthTotal,
+    ClusterSummary,
     ConversationState,
+    MarketFollowUp,
     Member,
     MonthlyReport,
     ProcessedUpdate,
@@ -459,7 +475,73 @@ def _of_member_statement(_dialect: str) -> Any:
     )
 
 
+def _year_in_context_statement(_dialect: str) -> Any:
+    """The member's reports from `first` to `last` and, in the same statement, what saving the
+    report of `month` goes on to ask: whether a payment through a request waits for its place
+    in the omzet (db.request_queries `paid_unsettled`) and the cluster's published snapshot
+    (db.summary_queries `published_median`). One row at least (the context), joined to the
+    reports when there are any."""
+    month = bindparam("month", type_=MonthlyReport.month.type)
+    f = MarketFollowUp
+    paid = exists().where(
+        f.member_id == bindparam("member_id"), f.month == month, f.role == "member", f.value > 0,
+        f.omzet_answer.is_(None),
+    )
+    snapshot = [
+        select(column).where(ClusterSummary.cluster_id == bindparam("cluster_id"), ClusterSummary.month == month)
+        .scalar_subquery().label(name)
+        for column, name in ((ClusterSummary.reporters, "published_reporters"), (ClusterSummary.median, "published_median"))
+    ]
+    context = select(paid.label("paid_unsettled"), *snapshot).subquery("report_context")
+    return (
+        select(MonthlyReport, context.c.paid_unsettled, context.c.published_reporters, context.c.published_median)
+        .select_from(context)
+        .outerjoin(MonthlyReport, and_(
+            MonthlyReport.member_id == bindparam("member_id"),
+            MonthlyReport.month.between(bindparam("first"), bindparam("last")),
+        ))
+        .order_by(MonthlyReport.month)
+    )
+
+
+_REPORT_COLUMNS = ("member_id", "cluster_id", "month", "amount", "no_sales", "note", "reported_at", "updated_at", "version")
+
+
+def _first_report_statement(dialect: str) -> Any:
+    """A member's first report of a month with its baseline (summary_queries.first_report_baseline),
+    returning its id, that baseline and how many of the member's first months came before.
+
+    PostgreSQL: its first version and the cluster-month's total in the same statement
+    (data-modifying CTEs; the version takes the report's id from RETURNING). A baseline UPDATE
+    that is still needed reads the new row, so it stays a statement of its own: a CTE's parts
+    share one snapshot."""
+    reports, versions, totals = MonthlyReport.__table__, ReportVersion.__table__, ClusterMonthTotal.__table__
+    values = {name: bindparam(name, type_=reports.c[name].type) for name in _REPORT_COLUMNS}
+    baseline, earlier = summary_queries.first_report_baseline(values["member_id"], values["month"])
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(reports).values(
+        **values, baseline_sum=baseline
+    )
+    returned = (reports.c.id, reports.c.baseline_sum, earlier.label("earlier"))
+    if dialect != "postgresql":
+        return insert.returning(*returned)
+    added = insert.returning(*returned).cte("added")
+    version = versions.insert().from_select(
+        ["report_id", "version", "old_amount", "old_no_sales", "new_amount", "new_no_sales", "recorded_at"],
+        select(added.c.id, values["version"], null(), null(), values["amount"], values["no_sales"], values["updated_at"]),
+    ).cte("first_version")
+    total = postgresql.insert(totals).values(
+        cluster_id=values["cluster_id"], month=values["month"], reporters=literal(1), total=values["amount"]
+    )
+    total = total.on_conflict_do_update(
+        index_elements=[totals.c.cluster_id, totals.c.month],
+        set_={"reporters": totals.c.reporters + total.excluded.reporters, "total": totals.c.total + total.excluded.total},
+    ).cte("month_total")
+    return select(added.c.id, added.c.baseline_sum, added.c.earlier).add_cte(version, total)
+
+
+_FIRST_REPORT = Prepared(_first_report_statement)
 _MONTH_AND_SALES = Prepared(_month_and_sales_statement)
+_YEAR_IN_CONTEXT = Prepared(_year_in_context_statement)
 _ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
 _OF_MEMBER = Prepared(_of_member_statement)
 
@@ -476,6 +558,8 @@ class Reports(_Repository):
         self._known: dict[tuple[int, str], MonthlyReport | None] = {}
         self._sales: dict[tuple[int, str], tuple[int, list[int]]] = {}
         self._ranges: dict[tuple[int, str, str], Sequence[MonthlyReport]] = {}
+        self._paid_unsettled: dict[tuple[int, str], bool] = {}
+        self._snapshots: dict[tuple[int, str], tuple[int, int | None] | None] = {}
 
     async def get(self, member_id: int, month: str) -> MonthlyReport | None:
         if (member_id, month) in self._known:
@@ -500,12 +584,33 @@ class Reports(_Repository):
     async def add(self, report: MonthlyReport) -> MonthlyReport:
         self.session.add(report)
         await self.session.flush()
+        self._remember_added(report)
+        return report
+
+    def _remember_added(self, report: MonthlyReport) -> None:
         self._known[(report.member_id, report.month)] = report
         # A new month is not "another" month for the sales already read, but belongs in a range.
         for (member_id, first, last), rows in self._ranges.items():
             if member_id == report.member_id and first <= report.month <= last:
                 self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
-        return report
+
+    async def add_first(self, report: MonthlyReport) -> tuple[bool, bool]:
+        """Add the member's first report of its month (version 1) with its baseline, in one
+        INSERT (B1). Returns (version_and_total_written, baseline_done): on PostgreSQL the
+        version and the cluster-month's total are written in the same statement (SQLite: the
+        caller writes them); baseline_done unless other reports' baselines change too
+        (summary_queries.first_report_baseline)."""
+        if self.session.dirty:
+            await self.session.flush()  # changes already made go first, as with the ORM's own insert
+        values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
+        row = (await self.session.execute(_FIRST_REPORT(self.session), values)).one()
+        report.id, report.baseline_sum = row[0], row[1]
+        # Known to the unit of work as the row it is, without an INSERT of its own.
+        make_transient_to_detached(report)
+        self.session.add(report)
+        self._remember_added(report)
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        return postgres, not (row[2] >= summary_queries.BASELINE_MONTHS - 1 and row[1] is None)
 
     async def add_version(self, **values: Any) -> None:
         """Keep a version of a report (ReportVersion's columns): one insert built once."""
@@ -533,6 +638,31 @@ class Reports(_Repository):
         for month in _months_between(first, last):
             self._known[(member_id, month)] = found.get(month)
         return rows
+
+    async def year_for_report(self, member_id: int, cluster_id: int, first: str, month: str) -> None:
+        """`of_member(member_id, first, month)`, and what the give-back after saving `month`
+        reads (`paid_unsettled_known`, `published_snapshot`), in one statement (B1)."""
+        rows = (await self.session.execute(_YEAR_IN_CONTEXT(self.session), {
+            "member_id": member_id, "cluster_id": cluster_id, "first": first, "last": month, "month": month,
+        })).all()
+        reports = [row[0] for row in rows if row[0] is not None]
+        self._ranges[(member_id, first, month)] = reports
+        found = {row.month: row for row in reports}
+        for each in _months_between(first, month):
+            self._known[(member_id, each)] = found.get(each)
+        _, paid, reporters, median = rows[0]
+        self._paid_unsettled[(member_id, month)] = bool(paid)
+        self._snapshots[(cluster_id, month)] = None if reporters is None else (int(reporters), median)
+
+    def paid_unsettled_known(self, member_id: int, month: str) -> bool | None:
+        """Whether a payment waits for its place in the month's omzet, as read in this unit of
+        work (None: not read)."""
+        return self._paid_unsettled.get((member_id, month))
+
+    def published_snapshot(self, cluster_id: int, month: str) -> tuple[int, int | None] | None | bool:
+        """(reporters, median) of the published snapshot as read in this unit of work; None
+        when there is none; False when not read."""
+        return self._snapshots.get((cluster_id, month), False)
 
     async def recent_sales(self, member_id: int, *, excluding: str, limit: int) -> list[int]:
         """Amounts of the member's latest months with sales, newest first, one month left out."""

@@ -11,8 +11,8 @@ published snapshots. `cluster_month_totals` (also kept on write) gives the live 
 before a month is published. Bulk loads call `rebuild_upkeep`.
 
 Growth by cohort (`cohort_groups`) reads the same rows as the month's growth, grouped by
-cluster, month joined (in the cluster's zone) and first reported month; bot.services.summaries
-folds the groups into years.
+cluster, month joined (in the cluster's zone) and first reported month (kept on the member
+row); bot.services.summaries folds the groups into years.
 
 Who counts as a member of a month is defined once, in `member_in_month`, and every count of
 members (summaries, regions, comparisons, missing lists, reminders) goes through it.
@@ -621,12 +621,36 @@ def _baseline_statement(_dialect: str) -> Any:
     )
 
 
+def first_report_baseline(member: Any, month: Any) -> tuple[ColumnElement[Any], ColumnElement[int]]:
+    """For a report of `month` being added (not yet a row): its `baseline_sum` from the
+    member's other reports, and how many of their first three months there are besides it.
+
+    The new row's baseline is the sum of the member's first three months when it comes after
+    them. No other row changes unless the new month is among the first three of at least
+    three: with `earlier` >= 2 and no baseline for the new row, `report_written` must still
+    run the baseline UPDATE; otherwise the one INSERT did it all (a first report, B1)."""
+    source = MonthlyReport.__table__.alias("others")
+    firsts = (
+        select(source.c.month, source.c.amount)
+        .where(source.c.member_id == member, source.c.month != month)
+        .order_by(source.c.month)
+        .limit(BASELINE_MONTHS)
+        .subquery("other_firsts")
+    )
+    complete = select(func.count()).select_from(firsts).scalar_subquery()
+    third = select(func.max(firsts.c.month)).scalar_subquery()
+    amount_sum = select(func.sum(firsts.c.amount)).scalar_subquery()
+    baseline = case((and_(complete == BASELINE_MONTHS, month > third), amount_sum))
+    return baseline, complete
+
+
 _MONTH_TOTAL = Prepared(_month_total_statement)
 _BASELINE = Prepared(_baseline_statement)
 
 
 async def report_written(
-    session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int
+    session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int,
+    total_kept: bool = False, baseline_kept: bool = False,
 ) -> None:
     """Keep what summaries read right after a member's report for `month` was added or changed,
     in two statements and without recounting anything.
@@ -635,12 +659,17 @@ async def report_written(
     the amount's change). The baseline: a month after the member's first three carries their
     sum (one row updated); a first, late or corrected month among the first three sets it
     again on all of the member's reports. The first three are looked up inside the UPDATE.
+    `total_kept`: the total was moved in the statement that added the report
+    (db.repositories.Reports.add_first, PostgreSQL); `baseline_kept`: the INSERT that added
+    the report set every baseline this report changes (`first_report_baseline`).
     """
-    await session.execute(
-        _MONTH_TOTAL(session),
-        {"cluster_id": cluster_id, "month": month, "reporters": 1 if added else 0, "total": amount_change},
-    )
-    await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})
+    if not total_kept:
+        await session.execute(
+            _MONTH_TOTAL(session),
+            {"cluster_id": cluster_id, "month": month, "reporters": 1 if added else 0, "total": amount_change},
+        )
+    if not baseline_kept:
+        await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})
 
 
 async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> set[int]:
@@ -686,21 +715,21 @@ class CohortGroup:
 async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence[int] | None) -> list[CohortGroup]:
     """The rows of `month_aggregates`' growth (released, linked to a member, baseline complete
     before the month), grouped by cluster, month of joining and first reported month: a few
-    dozen groups per cluster, summed in SQL. The first reported month is one index seek per
-    member (uq_monthly_reports_member_month)."""
+    dozen groups per cluster, summed in SQL. The first reported month is read from the member
+    row (`members.first_month`, kept by triggers when reports are written: migration
+    0024_first_month), not looked up in each member's reports."""
     r = MonthlyReport
-    first = MonthlyReport.__table__.alias("first_report")
     zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
-    first_month = select(func.min(first.c.month)).where(first.c.member_id == r.member_id).scalar_subquery()
     rows = _filter(
         select(
             r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
-            first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+            Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
         )
         .join(Member, Member.id == r.member_id)
         .join(Cluster, Cluster.id == r.cluster_id)
         .where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
         cluster_ids,
+        seek=True,
     ).subquery("growth_rows")
     keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
     query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)

@@ -588,9 +588,9 @@ async def confirm(
         await FLOW.save(uow, user_id, step, data)
         raise
     value = ReportValue(rupiah, rupiah == 0, data.get("note"))
-    # The year up to the month in one statement: the month's report (to write over) and the
-    # months the give-back compares with.
-    await uow.reports.of_member(member.id, str(month.months_back(12)), str(month))
+    # The year up to the month in one statement: the month's report (to write over), the
+    # months the give-back compares with, and what the give-back reads besides (B1).
+    await uow.reports.year_for_report(member.id, member.cluster_id, str(month.months_back(12)), str(month))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
@@ -656,20 +656,24 @@ async def _write(
     """Upsert the month's report and keep the version; no commit."""
     row = await uow.reports.get(member.id, str(month))
     previous: ReportValue | None = None
+    # Whether the version and the month's total (PostgreSQL), and the baselines, were written
+    # with the report.
+    written_with_report = baseline_done = False
     if row is None:
-        row = await uow.reports.add(
-            MonthlyReport(
-                member_id=member.id,
-                cluster_id=member.cluster_id,
-                month=str(month),
-                amount=value.rupiah,
-                no_sales=value.no_sales,
-                note=value.note if value.no_sales else None,
-                reported_at=now,
-                updated_at=now,
-                version=1,
-            )
+        row = MonthlyReport(
+            member_id=member.id,
+            cluster_id=member.cluster_id,
+            month=str(month),
+            amount=value.rupiah,
+            no_sales=value.no_sales,
+            note=value.note if value.no_sales else None,
+            reported_at=now,
+            updated_at=now,
+            version=1,
+            baseline_sum=None,
+            published_amount=None,
         )
+        written_with_report, baseline_done = await uow.reports.add_first(row)
     else:
         previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
@@ -678,15 +682,16 @@ async def _write(
         row.note = value.note if value.no_sales else None
         row.updated_at = now
         row.version += 1
-    await uow.reports.add_version(
-        report_id=row.id,
-        version=row.version,
-        old_amount=previous.rupiah if previous else None,
-        old_no_sales=previous.no_sales if previous else None,
-        new_amount=value.rupiah,
-        new_no_sales=value.no_sales,
-        recorded_at=now,
-    )
+    if not written_with_report:
+        await uow.reports.add_version(
+            report_id=row.id,
+            version=row.version,
+            old_amount=previous.rupiah if previous else None,
+            old_no_sales=previous.no_sales if previous else None,
+            new_amount=value.rupiah,
+            new_no_sales=value.no_sales,
+            recorded_at=now,
+        )
     # A reporter of a month was a member in it. Rather than counting "members or reporters"
     # in every summary (a second pass over the month's reports each time), the membership is
     # moved to start with the earliest month reported: one row, only when a report reaches
@@ -699,6 +704,7 @@ async def _write(
     await summary_queries.report_written(
         uow.session, member.id, row.cluster_id, str(month),
         added=previous is None, amount_change=value.rupiah - (previous.rupiah if previous else 0),
+        total_kept=written_with_report, baseline_kept=baseline_done,
     )
     paid_through = await requests.paid_in_month(uow, member.id, month)
     return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)

@@ -1111,6 +1111,8 @@ async def drop_answer(uow: UnitOfWork, user_id: int) -> None:
 async def paid_in_month(uow: UnitOfWork, member_id: int, month: Month) -> tuple[PaidThrough, ...]:
     """What the member said they were paid through requests or opportunities in `month`, where
     they have not said yet whether their omzet for it includes that amount."""
+    if uow.reports.paid_unsettled_known(member_id, str(month)) is False:
+        return ()  # read with the report's year (Reports.year_for_report): nothing waits
     found = []
     for f in await uow.requests.paid_unsettled(member_id, str(month)):
         found.append(PaidThrough(f.id, (await _subject(uow, f)).title, int(f.value or 0)))

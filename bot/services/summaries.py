@@ -390,7 +390,9 @@ async def published_median(
     one read of the snapshot (a member's give-back after every report, B1)."""
     if now < publication_time(month, zone, deadline):
         return None
-    row = await q.published_median(uow.session, cluster_id, str(month))
+    row = uow.reports.published_snapshot(cluster_id, str(month))
+    if row is False:  # not read with the report's year (Reports.year_for_report)
+        row = await q.published_median(uow.session, cluster_id, str(month))
     if row is None or row[0] < MIN_REPORTERS:
         return None
     return row[1]
