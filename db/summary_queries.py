@@ -719,17 +719,32 @@ async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence
     row (`members.first_month`, kept by triggers when reports are written: migration
     0024_first_month), not looked up in each member's reports."""
     r = MonthlyReport
-    zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
-    rows = _filter(
-        select(
-            r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
+    if _is_postgresql(session):
+        # The cluster's zone as a lookup per row, not a join: right after a publication the
+        # month's rows have just changed and the planner's estimate for them is one row, which
+        # made it loop every cluster over every report (6 s instead of 0.2 s at 100,000 members).
+        zone = select(Cluster.timezone).where(Cluster.id == r.cluster_id).scalar_subquery()
+        joined_month = func.to_char(func.timezone(zone, Member.joined_at), "YYYY-MM")
+        growth = select(
+            r.cluster_id.label("cluster_id"), joined_month.label("joined_month"),
             Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+        ).join(Member, Member.id == r.member_id)
+    else:
+        zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
+        growth = (
+            select(
+                r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
+                Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+            )
+            .join(Member, Member.id == r.member_id)
+            .join(Cluster, Cluster.id == r.cluster_id)
         )
-        .join(Member, Member.id == r.member_id)
-        .join(Cluster, Cluster.id == r.cluster_id)
-        .where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
+    rows = _filter(
+        growth.where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
         cluster_ids,
-        seek=True,
+        # SQLite seeks (cluster, month) with it; PostgreSQL, misjudging a just-published month
+        # as one row, loops the clusters over every report with it (4.8 s instead of 0.5 s).
+        seek=not _is_postgresql(session),
     ).subquery("growth_rows")
     keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
     query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)
