@@ -10,11 +10,6 @@ an HTML tag, an entity (`&amp;`) or a link that is open across lines.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.messages import Payload
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -112,13 +107,3 @@ def split_lines(text: str, limit: int = MESSAGE_LIMIT, *, html: bool = False) ->
     if current is not None:
         pieces.append(current)
     return [p.strip("\n") for p in pieces if p.strip()]
-
-
-def split_payload(payload: Payload, limit: int = MESSAGE_LIMIT) -> list[Payload]:
-    """A text payload as the messages that carry it: each within Telegram's limit, the buttons
-    under the last. A photo or document keeps its caption (renderers keep captions within
-    CAPTION_LIMIT from what a person may type)."""
-    if payload.photo or payload.document or telegram_length(payload.text) <= limit:
-        return [payload]
-    texts = split_lines(payload.text, limit, html=payload.html) or [""]
-    return [replace(payload, text=text, buttons=()) for text in texts[:-1]] + [replace(payload, text=texts[-1])]

@@ -7,8 +7,8 @@ from typing import Any
 from telegram import Bot, Message, Update
 
 from bot.domain import DomainError
-from bot.messages import Payload
-from bot.text_limits import MESSAGE_LIMIT, split_lines, split_payload, telegram_length
+from bot.messages import Payload, split_payload
+from bot.text_limits import MESSAGE_LIMIT, split_lines, telegram_length
 from handlers.context import KlasterContext
 from handlers.keyboards import markup
 from handlers.texts import explain_error

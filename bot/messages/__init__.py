@@ -7,8 +7,10 @@ answer with. Nobody else builds message texts for other people.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
+
+from bot.text_limits import MESSAGE_LIMIT, split_lines, telegram_length
 
 
 class Button(NamedTuple):
@@ -78,3 +80,13 @@ class Payload:
             document=data.get("document"),
             html=bool(data.get("html")),
         )
+
+
+def split_payload(payload: Payload, limit: int = MESSAGE_LIMIT) -> list[Payload]:
+    """A text payload as the messages that carry it: each within Telegram's limit, the buttons
+    under the last. A photo or document keeps its caption (renderers keep captions within
+    CAPTION_LIMIT from what a person may type)."""
+    if payload.photo or payload.document or telegram_length(payload.text) <= limit:
+        return [payload]
+    texts = split_lines(payload.text, limit, html=payload.html) or [""]
+    return [replace(payload, text=text, buttons=()) for text in texts[:-1]] + [replace(payload, text=texts[-1])]

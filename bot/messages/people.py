@@ -6,10 +6,9 @@ from bot import callbacks as cb
 from bot.dates import format_month
 from bot.domain import MemberProfile
 from bot.i18n import Translator
-from bot.messages import Button, Payload
+from bot.messages import Button, Payload, split_payload
 from bot.money import format_count
 from bot.services.member_states import STATES, Leaver, MemberStates, Removable, State
-from bot.text_limits import split_payload
 
 
 def join_request(t: Translator, member: MemberProfile) -> Payload:

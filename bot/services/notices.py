@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.messages import Payload
-from bot.text_limits import split_payload
+from bot.messages import Payload, split_payload
 from db.uow import UnitOfWork
 
 
