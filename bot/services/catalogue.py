@@ -282,9 +282,11 @@ async def answer(uow: UnitOfWork, user_id: int, text: str | None) -> Question | 
             product.certificates = {**(product.certificates or {}), pending: typed[:40]}
             data.pop("cert_pending", None)
             return await _stay(uow, user_id, member, product, step, data)
-        if data.get("cert_buttons") and _skipped(typed):
-            # "selesai" after choosing by buttons: what was chosen stays.
-            pass
+        if data.get("cert_buttons"):
+            # After choosing by buttons, "selesai" keeps what was chosen and a typed list adds to
+            # it ("PIRT 123" after pressing Batikmark must not drop Batikmark).
+            if not _skipped(typed):
+                product.certificates = {**(product.certificates or {}), **parse_certificates(text)}
         else:
             product.certificates = parse_certificates(text)
     return await _advance(uow, user_id, member, product, step, data)

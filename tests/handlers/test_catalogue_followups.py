@@ -282,6 +282,17 @@ async def test_batik_kind_and_certificates_by_buttons(bot):
                 assert len(button.get("callback_data", "").encode()) <= 64
 
 
+async def test_a_typed_certificate_after_buttons_adds_to_what_was_pressed(bot):
+    member = await _to_kind(bot)
+    await member.press("Cap")
+    for answer in ("lembar", "350 rb", "-", "-", "-", "-"):
+        await member.send(answer)
+    await member.press("Batikmark")  # its number may come next; a typed list instead...
+    await member.send("PIRT 123")  # ...adds to what was pressed: Batikmark stays
+    card = member.last_text
+    assert "Batikmark" in card and "PIRT 123" in card
+
+
 async def test_produce_grade_by_button_and_typing_still_works(bot):
     member = await _to_kind(bot, "keripik", "Keripik Bawang")
     assert set(member.buttons()) >= {"Grade A", "Grade B", "Grade C"}
