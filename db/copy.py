@@ -53,7 +53,7 @@ async def copy_database(source: AsyncEngine, target: AsyncEngine) -> CopyReport:
                     continue
                 try:
                     integer = issubclass(column.type.python_type, int)
-                except NotImplementedError:
+                except NotImplementedError:  # a column type without a Python type is no serial id
                     integer = False
                 if not integer:
                     continue

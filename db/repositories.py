@@ -137,7 +137,7 @@ class Members(_Repository):
         self, telegram_user_id: int
     ) -> tuple[Member | None, str | None, tuple[str, str] | None, int | None]:
         """The sender's member row (with cluster), chosen language, current step and the role
-        epoch (db.role_cache), in one statement: this runs for every incoming update (B1), and
+        epoch (db.role_cache), in one statement: this runs for every incoming update, and
         any of the first three may be missing. The member and the conversation row stay in
         this unit of work for the handler (`by_telegram_id`, `Conversations.get`)."""
         row = (await self.session.execute(_SENDER(self.session), {"telegram_user_id": telegram_user_id})).first()
@@ -596,7 +596,7 @@ class Reports(_Repository):
 
     async def add_first(self, report: MonthlyReport) -> tuple[bool, bool]:
         """Add the member's first report of its month (version 1) with its baseline, in one
-        INSERT (B1). Returns (version_and_total_written, baseline_done): on PostgreSQL the
+        INSERT. Returns (version_and_total_written, baseline_done): on PostgreSQL the
         version and the cluster-month's total are written in the same statement (SQLite: the
         caller writes them); baseline_done unless other reports' baselines change too
         (summary_queries.first_report_baseline)."""
@@ -641,7 +641,7 @@ class Reports(_Repository):
 
     async def year_for_report(self, member_id: int, cluster_id: int, first: str, month: str) -> None:
         """`of_member(member_id, first, month)`, and what the give-back after saving `month`
-        reads (`paid_unsettled_known`, `published_snapshot`), in one statement (B1)."""
+        reads (`paid_unsettled_known`, `published_snapshot`), in one statement."""
         rows = (await self.session.execute(_YEAR_IN_CONTEXT(self.session), {
             "member_id": member_id, "cluster_id": cluster_id, "first": first, "last": month, "month": month,
         })).all()

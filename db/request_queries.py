@@ -29,7 +29,7 @@ WITHDRAWN = "withdrawn"
 
 
 
-# Asked after every report (B1): built once (db.sql.Prepared).
+# Asked after every report: built once (db.sql.Prepared).
 _PAID_UNSETTLED = Prepared(lambda _dialect: select(MarketFollowUp).where(
     MarketFollowUp.member_id == bindparam("member_id"), MarketFollowUp.month == bindparam("month"),
     MarketFollowUp.role == "member", MarketFollowUp.value > 0, MarketFollowUp.omzet_answer.is_(None),

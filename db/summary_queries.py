@@ -683,12 +683,15 @@ async def reporters_of(session: AsyncSession, month: str, cluster_id: int) -> se
 
 
 def _joined_month(session: AsyncSession | AsyncConnection, zones: Sequence[str]) -> ColumnElement[str]:
-    """The member's joined_at as "YYYY-MM" in their report's cluster zone (Cluster joined).
+    """The member's joined_at as "YYYY-MM" in their report's cluster zone (Cluster joined on SQLite).
 
     PostgreSQL converts with the zone itself; SQLite (no zone database) adds the zone's offset,
     which is fixed for the Indonesian zones (no daylight saving: WIB, WITA, WIT)."""
     if _is_postgresql(session):
-        return func.to_char(func.timezone(Cluster.timezone, Member.joined_at), "YYYY-MM")
+        # The zone looked up per row rather than joined: right after a publication the planner
+        # takes the month's rows for one, and a join gives it one more loop to choose badly.
+        zone = select(Cluster.timezone).where(Cluster.id == MonthlyReport.cluster_id).scalar_subquery()
+        return func.to_char(func.timezone(zone, Member.joined_at), "YYYY-MM")
     reference = datetime(2026, 1, 1)
 
     def shift(zone: str) -> str:
@@ -719,32 +722,20 @@ async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence
     row (`members.first_month`, kept by triggers when reports are written: migration
     0024_first_month), not looked up in each member's reports."""
     r = MonthlyReport
-    if _is_postgresql(session):
-        # The cluster's zone as a lookup per row, not a join: right after a publication the
-        # month's rows have just changed and the planner's estimate for them is one row, which
-        # made it loop every cluster over every report (6 s instead of 0.2 s at 100,000 members).
-        zone = select(Cluster.timezone).where(Cluster.id == r.cluster_id).scalar_subquery()
-        joined_month = func.to_char(func.timezone(zone, Member.joined_at), "YYYY-MM")
-        growth = select(
-            r.cluster_id.label("cluster_id"), joined_month.label("joined_month"),
-            Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
-        ).join(Member, Member.id == r.member_id)
-    else:
-        zones = (await session.scalars(select(Cluster.timezone).distinct())).all()
-        growth = (
-            select(
-                r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
-                Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
-            )
-            .join(Member, Member.id == r.member_id)
-            .join(Cluster, Cluster.id == r.cluster_id)
-        )
+    postgresql = _is_postgresql(session)
+    zones = [] if postgresql else (await session.scalars(select(Cluster.timezone).distinct())).all()
+    growth = select(
+        r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
+        Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+    ).join(Member, Member.id == r.member_id)
+    if not postgresql:
+        growth = growth.join(Cluster, Cluster.id == r.cluster_id)
     rows = _filter(
         growth.where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)),
         cluster_ids,
         # SQLite seeks (cluster, month) with it; PostgreSQL, misjudging a just-published month
         # as one row, loops the clusters over every report with it (4.8 s instead of 0.5 s).
-        seek=not _is_postgresql(session),
+        seek=not postgresql,
     ).subquery("growth_rows")
     keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
     query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)

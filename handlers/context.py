@@ -3,8 +3,9 @@
 One update, one transaction: admission (handlers/pipeline.py) opens the update's unit of work,
 claims the update and loads the sender in it, and leaves it open; the handler's first
 `context.uow()` is that same unit, so the claim, the sender and the handler's work commit
-together (B1). The unit is closed before any Telegram call (`close_update_unit`, called by the
-shell's rate limiter for every request) and at the end of the update, whatever happened.
+together: one commit per update, not three. The unit is closed before any Telegram call
+(`close_update_unit`, called by the shell's rate limiter for every request) and at the end of
+the update, whatever happened.
 """
 
 from __future__ import annotations

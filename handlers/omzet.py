@@ -410,7 +410,7 @@ async def on_button(update: Update, context: KlasterContext) -> None:
         return
     if outcome is None or not isinstance(outcome, Question):
         # The end of the report: the question the member answered becomes the answer, in one
-        # call instead of removing its buttons and sending a new message (B1). The callback is
+        # call instead of removing its buttons and sending a new message. The callback is
         # answered alongside, so the phone's spinner stops as soon as possible.
         text = (
             context.t.gettext("Laporan omzet dibatalkan. Tidak ada yang disimpan.")

@@ -111,7 +111,7 @@ class PerSenderUpdateProcessor(BaseUpdateProcessor):
     A conversation's next step depends on the previous one (a typed amount, then "Benar"), so
     the same sender must never run twice at once; different senders only share the database,
     whose transactions already serialise writes. Waiting on I/O overlaps, which is most of an
-    update's time (B1).
+    update's time.
     """
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:

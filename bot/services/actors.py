@@ -61,7 +61,7 @@ async def admit_update(
     A redelivery repeats the id and the fingerprint (what identifies its content); the same id
     with another fingerprint is a new update after Telegram started its ids again (F17).
     With `commit=False` the transaction stays open for the handler's work: one transaction
-    per update (B1). On PostgreSQL the person's updates take turns across instances: a
+    per update. On PostgreSQL the person's updates take turns across instances: a
     transaction-scoped advisory lock on the person, taken first, makes a second instance
     wait until this update's transaction ends (README, "When one machine is not enough").
     A member who had blocked the bot and writes again has unblocked it.

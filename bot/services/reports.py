@@ -589,7 +589,7 @@ async def confirm(
         raise
     value = ReportValue(rupiah, rupiah == 0, data.get("note"))
     # The year up to the month in one statement: the month's report (to write over), the
-    # months the give-back compares with, and what the give-back reads besides (B1).
+    # months the give-back compares with, and what the give-back reads besides.
     await uow.reports.year_for_report(member.id, member.cluster_id, str(month.months_back(12)), str(month))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)

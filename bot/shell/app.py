@@ -40,7 +40,7 @@ class KlasterRateLimiter(AIORateLimiter):
     A reply to the person who just wrote goes straight out: the limiter's ceiling is there for
     what the bot sends on its own (the outbox, which paces itself below it and leaves room for
     replies), and one person writing waits for each answer anyway; a reply does not queue
-    behind the bulk bookkeeping (B1)."""
+    behind the bulk bookkeeping."""
 
     async def process_request(
         self, callback: Any, args: Any, kwargs: dict[str, Any], endpoint: str, data: dict[str, Any], rate_limit_args: Any
