@@ -8,11 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    String,
     and_,
     bindparam,
+    case,
+    cast,
     delete,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
@@ -28,6 +32,7 @@ from db.models import (
     AnnouncementResponse,
     Cluster,
     Delivery,
+    MarketPreference,
     Member,
     TelegramUser,
     UtcDateTime,
@@ -47,6 +52,47 @@ class ClaimedDelivery:
     kind: str = "announcement"
 
 
+@dataclass(frozen=True)
+class RecipientGroup:
+    """Recipients of one cluster who share a language and zone (their copy is the same):
+    how many have a chat, how many have none, and the first of them in member order."""
+
+    cluster_id: int
+    language: str | None
+    zone: str
+    reachable: int
+    unreachable: int
+    first_member_id: int | None
+
+
+def _recipients(cluster_ids: Sequence[int], product: str | None) -> Any:
+    """Active members of the clusters who have not paused announcements nor blocked the bot.
+    With `product` (a market opportunity), members who asked for their own products' offers
+    only count when it names their main product or their cluster's commodity."""
+    query = (
+        select(Member.id, Member.chat_id, Member.cluster_id, TelegramUser.language, Cluster.timezone)
+        .join(Cluster, Cluster.id == Member.cluster_id)
+        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
+        .where(
+            Member.cluster_id.in_(cluster_ids),
+            Member.status == "active",
+            Member.announcements_paused.is_(False),
+            Member.blocked_at.is_(None),
+            Member.telegram_user_id.is_not(None),
+        )
+    )
+    if product is not None:
+        text_ = literal(product.casefold())
+        query = query.outerjoin(MarketPreference, MarketPreference.member_id == Member.id).where(
+            or_(
+                MarketPreference.only_my_products.is_not(True),
+                and_(func.length(func.trim(Member.main_product)) > 2, text_.contains(func.lower(func.trim(Member.main_product)))),
+                text_.contains(func.lower(Cluster.commodity)),
+            )
+        )
+    return query
+
+
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -58,6 +104,58 @@ class Deliveries:
             for start in range(0, len(rows), 1000):
                 await self.session.execute(insert(Delivery), rows[start : start + 1000])
         return len(rows)
+
+    async def recipient_groups(self, cluster_ids: Sequence[int], product: str | None = None) -> list[RecipientGroup]:
+        """Who a copy to the clusters' members would reach, counted per cluster, language and
+        zone: a few rows however many members there are."""
+        found = _recipients(cluster_ids, product).subquery("recipients")
+        reachable = found.c.chat_id.is_not(None)
+        query = select(
+            found.c.cluster_id, found.c.language, found.c.timezone,
+            func.count(found.c.chat_id), func.count() - func.count(found.c.chat_id),
+            func.min(case((reachable, found.c.id))),
+        ).group_by(found.c.cluster_id, found.c.language, found.c.timezone)
+        return [RecipientGroup(*row) for row in (await self.session.execute(query)).all()]
+
+    async def queue_member_copies(
+        self, cluster_ids: Sequence[int], product: str | None, *, kind: str, key_prefix: str, now: datetime,
+        announcement_id: int | None, payloads: Mapping[tuple[str | None, str], dict[str, Any]],
+        not_before: Mapping[str, datetime],
+    ) -> int:
+        """One pending delivery per reachable recipient (see `recipient_groups`), keyed
+        `key_prefix:member id`, written by the database from the members' rows in one
+        INSERT ... SELECT: a million recipients never pass through this process, so publishing
+        takes as long as the database needs to write the rows and memory stays flat. Each row
+        takes its language's and zone's payload (one bound value per pair) and its zone's
+        earliest moment. Returns how many rows were written."""
+        found = _recipients(cluster_ids, product).where(Member.chat_id.is_not(None)).subquery("recipients")
+        payload_type, moment_type = Delivery.payload.type, Delivery.not_before.type
+
+        def same(language: str | None, zone: str) -> Any:
+            spoken = found.c.language.is_(None) if language is None else found.c.language == language
+            return and_(spoken, found.c.timezone == zone)
+
+        payload = case(*[
+            (same(language, zone), bindparam(f"payload_{i}", value, type_=payload_type))
+            for i, ((language, zone), value) in enumerate(payloads.items())
+        ])
+        moment = case(*[
+            (found.c.timezone == zone, bindparam(f"not_before_{i}", value, type_=moment_type))
+            for i, (zone, value) in enumerate(not_before.items())
+        ])
+        # Only the pairs counted a moment ago: a member who joined since in a language not
+        # rendered waits for the next announcement rather than getting an empty row.
+        rendered = or_(*[same(language, zone) for language, zone in payloads])
+        rows = select(
+            literal(kind, String), literal(f"{key_prefix}:", String) + cast(found.c.id, String),
+            bindparam("announcement_id", announcement_id, type_=Delivery.announcement_id.type),
+            found.c.id, found.c.chat_id, payload, literal("pending", String), literal(0), moment,
+            bindparam("created_at", now, type_=Delivery.created_at.type),
+        ).where(rendered).order_by(found.c.id)
+        columns = ["kind", "dedupe_key", "announcement_id", "member_id", "chat_id", "payload", "status", "attempts",
+                   "not_before", "created_at"]
+        result = await self.session.execute(insert(Delivery).from_select(columns, rows))
+        return result.rowcount
 
     async def add_new(self, rows: Iterable[dict[str, Any]]) -> int:
         """Insert the rows whose dedupe_key is not there yet; returns how many were added.

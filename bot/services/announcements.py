@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import and_, func, literal, or_, select
 
 from bot.dates import MonthError, looks_like_day_and_time, parse_day_and_time
 from bot.domain import (
@@ -50,9 +48,8 @@ from bot.services.converters import cluster_info
 from bot.services.text_fields import CLUSTER_NAME_MAX, NAME_MAX
 from bot.services.text_fields import PLACE_MAX as KABUPATEN_MAX
 from bot.text_limits import CAPTION_LIMIT, MESSAGE_LIMIT, telegram_length
-from db.models import Announcement, Member, TelegramUser
+from db.models import Announcement, Member
 from db.privacy_queries import ERASED_TELEGRAM_ID
-from db.sql import keyset_pages
 from db.uow import UnitOfWork
 
 TEXT_MAX = 3500
@@ -380,53 +377,6 @@ async def current(uow: UnitOfWork, actor: Actor) -> ComposeView:
     return await _view(uow, actor, step, data)
 
 
-RECIPIENT_CHUNK = 2000
-
-
-@dataclass(frozen=True)
-class _Recipient:
-    member_id: int
-    chat_id: int | None
-    language: str | None
-    zone: str
-    cluster_id: int
-
-
-async def _recipient_chunks(
-    uow: UnitOfWork, cluster_ids: list[int], product: str | None = None
-) -> AsyncIterator[list[_Recipient]]:
-    """Active members of the clusters who have not paused announcements nor blocked the bot,
-    RECIPIENT_CHUNK at a time in member order: only the columns a delivery needs, never ORM objects,
-    so 100,000 recipients never sit in memory at once. With `product` (a market opportunity),
-    members who asked for their own products' offers only get it when it names their main
-    product or their cluster's commodity."""
-    from db.models import Cluster, MarketPreference
-
-    query = (
-        select(Member.id, Member.chat_id, TelegramUser.language, Cluster.timezone, Member.cluster_id)
-        .join(Cluster, Cluster.id == Member.cluster_id)
-        .outerjoin(TelegramUser, TelegramUser.telegram_user_id == Member.telegram_user_id)
-        .where(
-            Member.cluster_id.in_(cluster_ids),
-            Member.status == MemberStatus.ACTIVE.value,
-            Member.announcements_paused.is_(False),
-            Member.blocked_at.is_(None),
-            Member.telegram_user_id.is_not(None),
-        )
-    )
-    if product is not None:
-        text = literal(product.casefold())
-        query = query.outerjoin(MarketPreference, MarketPreference.member_id == Member.id).where(
-            or_(
-                MarketPreference.only_my_products.is_not(True),
-                and_(func.length(func.trim(Member.main_product)) > 2, text.contains(func.lower(func.trim(Member.main_product)))),
-                text.contains(func.lower(Cluster.commodity)),
-            )
-        )
-    async for rows in keyset_pages(uow.session, query, Member.id, RECIPIENT_CHUNK):
-        yield [_Recipient(*row) for row in rows]
-
-
 @dataclass(frozen=True)
 class Queued:
     """What queue_member_copies wrote: rows per cluster, members without a chat, the zone of
@@ -455,40 +405,30 @@ async def queue_member_copies(
     once per (language, zone) by `render`; keyed `key_prefix:member id`. A scheduled send waits
     for the morning in each zone; otherwise rows leave now. Announcements and market requests
     both go out this way."""
-    # Every row of one language and zone shares the one dict.
+    # Counted first, in a few grouped rows: each language and zone is rendered once, and the
+    # database then writes every row from the members' rows (Deliveries.queue_member_copies).
+    groups = await uow.deliveries.recipient_groups(cluster_ids, product)
     payloads: dict[tuple[str | None, str], dict[str, Any]] = {}
     not_before: dict[str, datetime] = {}
     per_cluster: dict[int, int] = {c: 0 for c in cluster_ids}
-    recipients = unreachable = 0
-    first_zone: str | None = None
-    async for chunk in _recipient_chunks(uow, cluster_ids, product):
-        rows = []
-        for r in chunk:
-            if r.chat_id is None:
-                unreachable += 1
-                continue
-            first_zone = first_zone or r.zone
-            if (r.language, r.zone) not in payloads:
-                payloads[r.language, r.zone] = render(r.language, r.zone).to_json()
-            if r.zone not in not_before:
-                not_before[r.zone] = first_allowed(scheduled_for, r.zone) if scheduled_for else now
-            per_cluster[r.cluster_id] = per_cluster.get(r.cluster_id, 0) + 1
-            rows.append(
-                {
-                    "kind": kind,
-                    "dedupe_key": f"{key_prefix}:{r.member_id}",
-                    "announcement_id": announcement_id,
-                    "member_id": r.member_id,
-                    "chat_id": r.chat_id,
-                    "payload": payloads[r.language, r.zone],
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": not_before[r.zone],
-                    "created_at": now,
-                }
-            )
-        # Written chunk by chunk inside the same transaction: all or nothing, still.
-        recipients += await uow.deliveries.add_many(rows)
+    unreachable = 0
+    for g in groups:
+        unreachable += g.unreachable
+        per_cluster[g.cluster_id] = per_cluster.get(g.cluster_id, 0) + g.reachable
+        if not g.reachable:
+            continue
+        if (g.language, g.zone) not in payloads:
+            payloads[g.language, g.zone] = render(g.language, g.zone).to_json()
+        if g.zone not in not_before:
+            not_before[g.zone] = first_allowed(scheduled_for, g.zone) if scheduled_for else now
+    reached = [g for g in groups if g.first_member_id is not None]
+    first_zone = min(reached, key=lambda g: g.first_member_id).zone if reached else None
+    recipients = 0
+    if payloads:
+        recipients = await uow.deliveries.queue_member_copies(
+            cluster_ids, product, kind=kind, key_prefix=key_prefix, now=now, announcement_id=announcement_id,
+            payloads=payloads, not_before=not_before,
+        )
     return Queued(recipients, unreachable, per_cluster, first_zone, min(not_before.values(), default=None))
 
 
