@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass_environment
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot.config import Settings
@@ -19,12 +19,16 @@ from bot.shell.background import (
     start_background,
     stop_background,
 )
-from bot.shell.bulk_http import KeepAliveRequest
+from bot.shell.bulk_http import FormPostsLean, KeepAliveRequest
 from handlers.context import KlasterContext, close_update_unit, handle_update, in_update
 from handlers.menu import publish_menu
 from handlers.pipeline import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
+
+# Replies in flight at once: each update being handled makes one call at a time
+# (PerSenderUpdateProcessor runs 16), and the background's notices and edits take a few more.
+REPLY_CONNECTIONS = 32
 
 
 class KlasterApplication(Application):
@@ -86,16 +90,20 @@ def build_application(
     # Telegram, another's transaction runs. On SQLite the writers take turns in-process
     # (db/uow.py), so overlap costs no lock waits.
     builder = builder.concurrent_updates(PerSenderUpdateProcessor())
+    # Talking to a real Bot API server, form posts go over a lean keep-alive client
+    # (bot/shell/bulk_http.py): the outbox's bulk sends on one of their own, the bot's replies
+    # on another (files still over httpx); long polling stays on PTB's httpx. The lean client
+    # speaks only direct connections: behind an outbound proxy (HTTPS_PROXY and the like,
+    # which httpx honours) every call stays on httpx, slower but reachable.
+    lean = request is None and not _behind_proxy(root)
+    if request is None and lean:
+        request = FormPostsLean(KeepAliveRequest(pool_size=REPLY_CONNECTIONS), HTTPXRequest(connection_pool_size=8))
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
-    if request is None and not _behind_proxy(root):
-        # Talking to a real Bot API server: the outbox's bulk sends take a lean keep-alive
-        # client of their own (bot/shell/bulk_http.py); interactive replies keep PTB's httpx.
-        # The lean client speaks only direct connections: behind an outbound proxy (HTTPS_PROXY
-        # and the like, which httpx honours) every send stays on httpx, slower but reachable.
+    if lean:
         application.bot_data[BULK_REQUEST_KEY] = KeepAliveRequest(
             pool_size=outbox_concurrency(settings.max_messages_per_second)
         )

@@ -16,7 +16,7 @@ from bot.messages import Button, Payload
 from bot.outbox import Blocked, RateLimited, Transient
 from bot.shell.app import build_application
 from bot.shell.background import BULK_REQUEST_KEY, telegram_transport
-from bot.shell.bulk_http import KeepAliveRequest
+from bot.shell.bulk_http import FormPostsLean, KeepAliveRequest
 from bot.shell.sandbox.core import FakeBotApi
 from bot.shell.sandbox.http import SandboxServer
 
@@ -123,7 +123,29 @@ async def test_behind_an_outbound_proxy_every_send_stays_on_httpx(settings, monk
     monkeypatch.delenv("no_proxy", raising=False)
     proxied = build_application(replace(settings, api_base_url="https://api.telegram.org"))
     assert BULK_REQUEST_KEY not in proxied.bot_data
+    assert not isinstance(proxied.bot.request, FormPostsLean)
     monkeypatch.setenv("NO_PROXY", "api.telegram.org")
     direct = build_application(replace(settings, api_base_url="https://api.telegram.org"))
     assert isinstance(direct.bot_data[BULK_REQUEST_KEY], KeepAliveRequest)
     await direct.bot_data[BULK_REQUEST_KEY].shutdown()
+
+
+async def test_the_bots_own_calls_go_lean_and_files_over_httpx(over_http):
+    # Replies, answers and edits are form posts: kept-alive connections of their own. A file
+    # (multipart up, GET down) needs httpx; both must still work through one request object.
+    api, app = over_http
+    api.user(504, "Dewi")
+    request = app.bot.request
+    assert isinstance(request, FormPostsLean)
+    await app.bot.initialize()
+    try:
+        sent = await app.bot.send_message(504, "Halo")
+        again = await app.bot.send_message(504, "Halo lagi")
+        assert again.message_id > sent.message_id
+        assert sum(len(idle) for idle in request._lean._idle.values()) == 1  # one connection, reused
+        document = await app.bot.send_document(504, b"isi berkas", filename="catatan.txt")
+        file = await app.bot.get_file(document.document.file_id)
+        assert await file.download_as_bytearray() == bytearray(b"isi berkas")
+        assert sum(len(idle) for idle in request._lean._idle.values()) == 1  # the file went by httpx
+    finally:
+        await app.bot.shutdown()
