@@ -101,8 +101,11 @@ class Clusters(_Repository):
 
 def _sender_statement(_dialect: str) -> Any:
     sender = select(bindparam("telegram_user_id", type_=BigInteger).label("id")).subquery("sender")
+    # Whether the person holds any grant: most senders are members with none, whose empty
+    # grants are then known without a second statement when the process has not kept them.
+    granted = exists().where(RoleGrant.telegram_user_id == sender.c.id).label("granted")
     return (
-        select(Member, TelegramUser.language, ConversationState, role_epoch())
+        select(Member, TelegramUser.language, ConversationState, role_epoch(), granted)
         .select_from(sender)
         .outerjoin(Member, Member.telegram_user_id == sender.c.id)
         .outerjoin(TelegramUser, TelegramUser.telegram_user_id == sender.c.id)
@@ -135,20 +138,21 @@ class Members(_Repository):
 
     async def sender(
         self, telegram_user_id: int
-    ) -> tuple[Member | None, str | None, tuple[str, str] | None, int | None]:
-        """The sender's member row (with cluster), chosen language, current step and the role
-        epoch (db.role_cache), in one statement: this runs for every incoming update, and
-        any of the first three may be missing. The member and the conversation row stay in
-        this unit of work for the handler (`by_telegram_id`, `Conversations.get`)."""
+    ) -> tuple[Member | None, str | None, tuple[str, str] | None, int | None, bool]:
+        """The sender's member row (with cluster), chosen language, current step, the role
+        epoch (db.role_cache) and whether they hold any role grant, in one statement: this
+        runs for every incoming update, and any of the first three may be missing. The member
+        and the conversation row stay in this unit of work for the handler (`by_telegram_id`,
+        `Conversations.get`)."""
         row = (await self.session.execute(_SENDER(self.session), {"telegram_user_id": telegram_user_id})).first()
         if row is None:
-            return None, None, None, None
-        member, language, state, epoch = row
+            return None, None, None, None, True
+        member, language, state, epoch, granted = row
         if member is not None:
             self.session.info[_SENDER_MEMBER] = member
         if state is None:
             self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
-        return member, language, (state.flow, state.step) if state is not None else None, epoch
+        return member, language, (state.flow, state.step) if state is not None else None, epoch, bool(granted)
 
     async def add(self, member: Member) -> Member:
         self.session.add(member)

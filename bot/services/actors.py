@@ -31,11 +31,11 @@ async def resolve_actor(uow: UnitOfWork, telegram_user_id: int) -> tuple[Actor, 
 
 
 async def _load_sender(uow: UnitOfWork, telegram_user_id: int) -> tuple[Any, Actor, ActiveStep | None]:
-    member, language, step, epoch = await uow.members.sender(telegram_user_id)
+    member, language, step, epoch, granted = await uow.members.sender(telegram_user_id)
     # Role grants change rarely: kept by the process while the database's role epoch stays.
     roles = uow.role_cache.get(telegram_user_id, epoch)
     if roles is None:
-        grants = await uow.roles.of_user_with_cluster_names(telegram_user_id)
+        grants = await uow.roles.of_user_with_cluster_names(telegram_user_id) if granted else []
         roles = tuple(role_scope(grant, name) for grant, name in grants)
         uow.role_cache.put(telegram_user_id, epoch, roles)
     actor = Actor(

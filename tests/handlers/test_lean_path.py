@@ -102,3 +102,33 @@ async def test_a_members_first_report_costs_what_b1_measures(bot):
         rows = await uow.reports.of_member(member.id, "2000-01", "2999-12")
         assert [(r.amount, r.version, r.baseline_sum) for r in rows] == [(12_500_000, 1, None)]
         assert len(await uow.reports.versions(rows[0].id)) == 1
+
+
+async def test_a_sender_without_roles_costs_no_grants_read_even_when_not_kept(bot):
+    """The sender's statement says whether any grant exists: a member this process has not
+    seen (after a restart, or B1's members, each reporting once) costs no role read; someone
+    with a grant still gets theirs read and kept."""
+    from bot.domain import Role
+    from db.role_cache import RoleCache
+
+    user = await _member(bot, 9004)
+    bot.runtime.uow.role_cache = RoleCache()  # a process that has not seen anyone yet
+    seen, stop = _counting(bot)
+    try:
+        await user.send("/omzet 12,5 jt")
+        assert "benar?" in user.last_text
+    finally:
+        stop()
+    assert not [s for s in seen["statements"] if "role_grants" in " ".join(s)], seen["statements"]
+    assert bot.runtime.uow.role_cache._entries[9004][1] == ()  # kept: known to hold none
+
+    chair = bot.user(9005, "Ketua")
+    await bot.grant(9005, Role.KETUA, cluster=(await bot.cluster("Batik Laweyan")).name)
+    bot.runtime.uow.role_cache = RoleCache()
+    seen, stop = _counting(bot)
+    try:
+        await chair.send("/belumlapor")
+    finally:
+        stop()
+    assert [s for s in seen["statements"] if "role_grants" in " ".join(s)]
+    assert [scope.role for scope in bot.runtime.uow.role_cache._entries[9005][1]] == [Role.KETUA]
