@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from db.sqlite_one_hop import OneHopConnection, one_hop_dbapi
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 # Execution option read by the SQLite "begin" hook: writers take the lock up front
@@ -36,6 +38,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # A file that cannot be opened fails here, at once and in this thread; inside
             # aiosqlite's worker thread it would also print a traceback after the loop closed.
             sqlite3.connect(database).close()
+        if parsed.get_driver_name() == "aiosqlite":
+            # One call into aiosqlite's thread per statement (db/sqlite_one_hop.py).
+            kwargs.setdefault("module", one_hop_dbapi())
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs
         )
@@ -61,7 +66,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        driver = connection.connection.dbapi_connection
+        if isinstance(driver, OneHopConnection):
+            driver.begin_with = f"BEGIN {mode}"  # sent with the first statement, in its hop
+        else:
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
