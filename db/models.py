@@ -233,6 +233,7 @@ class ConversationState(Base):
 # A report whose amount is not (yet) the published one: a late report or a correction. Spelled
 # as summary_queries._unreleased builds it, so both databases use the partial index below.
 UNRELEASED = "published_amount IS NULL OR published_amount != amount"
+RELEASED = "published_amount IS NOT NULL"
 
 
 class MonthlyReport(Base):
@@ -251,6 +252,13 @@ class MonthlyReport(Base):
         Index(
             "ix_monthly_reports_unreleased", "cluster_id", "month",
             sqlite_where=text(UNRELEASED), postgresql_where=text(UNRELEASED),
+        ),
+        # Publishing reads a month's released amounts (summary_queries.publication_inputs,
+        # cohort_groups): these entries only, right after the release too, when the rows just
+        # released are new row versions and the month's old ones are dead but not yet vacuumed.
+        Index(
+            "ix_monthly_reports_published", "month", "cluster_id",
+            sqlite_where=text(RELEASED), postgresql_where=text(RELEASED),
         ),
     )
 
