@@ -254,10 +254,11 @@ class MonthlyReport(Base):
             sqlite_where=text(UNRELEASED), postgresql_where=text(UNRELEASED),
         ),
         # Publishing reads a month's released amounts (summary_queries.publication_inputs,
-        # cohort_groups): these entries only, right after the release too, when the rows just
-        # released are new row versions and the month's old ones are dead but not yet vacuumed.
+        # cohort_groups) from here alone: every column they read is in it (SQLite reads no row;
+        # PostgreSQL none once vacuumed), and only released rows, so right after a release it
+        # holds the new row versions and not the dead ones the release left behind.
         Index(
-            "ix_monthly_reports_published", "month", "cluster_id",
+            "ix_monthly_reports_published", "month", "cluster_id", "published_amount", "baseline_sum", "member_id",
             sqlite_where=text(RELEASED), postgresql_where=text(RELEASED),
         ),
     )

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     bindparam,
     case,
@@ -111,8 +112,8 @@ def _aggregate_query(
     """The statement behind `month_aggregates`: (k, reporters, total, median, growth members,
     growth total, growth baseline sum, unlinked, pending) per cluster (k) or pooled (k = 0).
 
-    `released_only`: the released rows only (pending is then 0), read through
-    ix_monthly_reports_published instead of the month's every row."""
+    `released_only`: the released rows only, read through ix_monthly_reports_published (which
+    holds every column read) instead of the month's every row; pending is then not counted (0)."""
     r = MonthlyReport
     p = r.published_amount
     released = p.is_not(None)
@@ -121,7 +122,8 @@ def _aggregate_query(
     baseline = case((and_(released, r.member_id.is_not(None)), r.baseline_sum))
     grown_amount = case((and_(released, r.member_id.is_not(None), r.baseline_sum.is_not(None)), p))
     unlinked = case((and_(released, r.member_id.is_(None)), 1))
-    pending = case((_unreleased(), 1))
+    # Counted only over the month's every row: among released rows it would miss late reports.
+    pending = literal(None, Integer) if released_only else case((_unreleased(), 1))
     if postgresql:
         query = _filter(
             select(
