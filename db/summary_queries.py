@@ -217,8 +217,8 @@ async def publication_inputs(
     """Everything `compile_published` reads, per cluster (all when None), in one statement:
     the month's aggregate, the member count and both comparison snapshots joined to the
     clusters (one round trip instead of five; the same subqueries as month_aggregates,
-    member_counts and snapshot_totals). The aggregate reads the released rows only (its
-    `pending` is 0): publishing shows nothing else, and those rows are found through
+    member_counts and snapshot_totals). Over every cluster the aggregate reads the released
+    rows only (its `pending` is then 0: publishing shows nothing else), found through
     ix_monthly_reports_published instead of reading the whole table. By cluster id."""
     ids = None if cluster_ids is None else tuple(sorted(set(cluster_ids)))
     query = _publication_statement(_is_postgresql(session), month, previous, year_ago, tuple(await _zones(session)), ids)
@@ -238,7 +238,9 @@ def _publication_statement(
     """The statement of `publication_inputs`, built once per month (Core constructs are
     immutable and shared by every session): building its subqueries and aliases cost more
     Python than the rest of a publication's reading."""
-    agg = _aggregate_query(postgresql, month, cluster_ids, released_only=True).subquery("agg")
+    # Every cluster's released rows from ix_monthly_reports_published; a few clusters' month by
+    # (cluster, month), for the reason given in cohort_groups.
+    agg = _aggregate_query(postgresql, month, cluster_ids, released_only=cluster_ids is None).subquery("agg")
     members = _member_count_query(month, zones, cluster_ids).subquery("mc")
     before, last_year = aliased(ClusterSummary, name="prev"), aliased(ClusterSummary, name="year_ago")
     query = (
@@ -727,24 +729,33 @@ async def cohort_groups(session: AsyncSession, month: str, cluster_ids: Sequence
     before the month), grouped by cluster, month of joining and first reported month: a few
     dozen groups per cluster, summed in SQL. The first reported month is read from the member
     row (`members.first_month`, kept by triggers when reports are written: migration
-    0024_first_month), not looked up in each member's reports. The month's released rows are
-    read through ix_monthly_reports_published."""
+    0024_first_month), not looked up in each member's reports."""
     r = MonthlyReport
     postgresql = _is_postgresql(session)
     zones = [] if postgresql else (await session.scalars(select(Cluster.timezone).distinct())).all()
+    released = r.published_amount.is_not(None)
     growth = (
         select(
             r.cluster_id.label("cluster_id"), _joined_month(session, zones).label("joined_month"),
-            Member.first_month.label("first_month"), r.published_amount.label("amount"), r.baseline_sum.label("baseline"),
+            Member.first_month.label("first_month"), r.published_amount.label("amount"),
+            case((released, r.baseline_sum)).label("baseline"),
         )
         .join(Member, Member.id == r.member_id)
         .join(Cluster, Cluster.id == r.cluster_id)
+        .where(r.month == month, r.baseline_sum.is_not(None))
     )
-    rows = _filter(
-        growth.where(r.month == month, r.published_amount.is_not(None), r.baseline_sum.is_not(None)), cluster_ids
-    ).subquery("growth_rows")
+    # Only released rows count (the sums below skip the others). Every cluster's are read from
+    # ix_monthly_reports_published (month first); a few clusters' month is sought by (cluster,
+    # month), with the released test left to the sums: in WHERE it would let PostgreSQL, which
+    # right after a release expects no released row, pick the partial index and read the whole
+    # month's entries for them.
+    rows = (growth.where(released) if cluster_ids is None else _filter(growth, cluster_ids)).subquery("growth_rows")
     keys = (rows.c.cluster_id, rows.c.joined_month, rows.c.first_month)
-    query = select(*keys, func.count(), func.sum(rows.c.amount), func.sum(rows.c.baseline)).group_by(*keys)
+    query = (
+        select(*keys, func.count(rows.c.amount), func.sum(rows.c.amount), func.sum(rows.c.baseline))
+        .group_by(*keys)
+        .having(func.count(rows.c.amount) > 0)
+    )
     # Every cluster's month is tens of thousands of rows; right after its release (publishing
     # calls this in the same transaction) PostgreSQL's statistics still say none is released,
     # so it plans for one row and probes members by primary key once per report (80,000
