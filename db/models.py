@@ -233,6 +233,7 @@ class ConversationState(Base):
 # A report whose amount is not (yet) the published one: a late report or a correction. Spelled
 # as summary_queries._unreleased builds it, so both databases use the partial index below.
 UNRELEASED = "published_amount IS NULL OR published_amount != amount"
+RELEASED = "published_amount IS NOT NULL"
 
 
 class MonthlyReport(Base):
@@ -251,6 +252,14 @@ class MonthlyReport(Base):
         Index(
             "ix_monthly_reports_unreleased", "cluster_id", "month",
             sqlite_where=text(UNRELEASED), postgresql_where=text(UNRELEASED),
+        ),
+        # Publishing reads a month's released amounts (summary_queries.publication_inputs,
+        # cohort_groups) from here alone: every column they read is in it (SQLite reads no row;
+        # PostgreSQL none once vacuumed), and only released rows, so right after a release it
+        # holds the new row versions and not the dead ones the release left behind.
+        Index(
+            "ix_monthly_reports_published", "month", "cluster_id", "published_amount", "baseline_sum", "member_id",
+            sqlite_where=text(RELEASED), postgresql_where=text(RELEASED),
         ),
     )
 
