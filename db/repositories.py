@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -410,20 +412,43 @@ class Conversations(_Repository):
         so on PostgreSQL a second taker waits for the first and then finds nothing; a reading
         before it would race (READ COMMITTED). A caller that refuses afterwards raises, and the
         rollback puts the state back."""
-        row = (await self.session.execute(
-            _TAKE_STATE(self.session), {"b_user": telegram_user_id, "b_flow": flow, "b_steps": list(steps)}
-        )).first()
-        if row is None:
-            return None
-        self._forget_loaded(telegram_user_id)
-        self.session.info.setdefault(_NO_CONVERSATION, set()).add(telegram_user_id)
-        return row[0], dict(row[1] or {})
+        claim = StateClaim(telegram_user_id, flow, tuple(steps))
+        row = (await self.session.execute(_TAKE_STATE(self.session), claim.parameters())).first()
+        return _state_taken(self.session, claim, row[0] if row else None, row[1] if row else None)
 
     def _forget_loaded(self, telegram_user_id: int) -> None:
-        """The row changed under a loaded copy (admission's): the next get() reads it again."""
-        loaded = self.session.sync_session.identity_map.get(identity_key(ConversationState, telegram_user_id))
-        if loaded is not None:
-            self.session.expunge(loaded)
+        _forget_loaded_state(self.session, telegram_user_id)
+
+
+@dataclass(frozen=True)
+class StateClaim:
+    """A take of a person's state at one of `steps` of `flow` (Conversations.take), for a
+    repository that runs it inside a statement of its own (Reports.year_for_report)."""
+
+    telegram_user_id: int
+    flow: str
+    steps: tuple[str, ...]
+
+    def parameters(self) -> dict[str, Any]:
+        return {"b_user": self.telegram_user_id, "b_flow": self.flow, "b_steps": list(self.steps)}
+
+
+def _forget_loaded_state(session: AsyncSession, telegram_user_id: int) -> None:
+    """The row changed under a loaded copy (admission's): the next get() reads it again."""
+    loaded = session.sync_session.identity_map.get(identity_key(ConversationState, telegram_user_id))
+    if loaded is not None:
+        session.expunge(loaded)
+
+
+def _state_taken(
+    session: AsyncSession, claim: StateClaim, step: str | None, data: dict[str, Any] | None
+) -> tuple[str, dict[str, Any]] | None:
+    """What a take returned, and what this unit of work then knows: the person has no state."""
+    if step is None:
+        return None
+    _forget_loaded_state(session, claim.telegram_user_id)
+    session.info.setdefault(_NO_CONVERSATION, set()).add(claim.telegram_user_id)
+    return step, dict(data or {})
 
 
 def _save_state_statement(dialect: str) -> Any:
@@ -479,12 +504,15 @@ def _of_member_statement(_dialect: str) -> Any:
     )
 
 
-def _year_in_context_statement(_dialect: str) -> Any:
+def _year_in_context_statement(_dialect: str, *, taking: bool = False) -> Any:
     """The member's reports from `first` to `last` and, in the same statement, what saving the
     report of `month` goes on to ask: whether a payment through a request waits for its place
     in the omzet (db.request_queries `paid_unsettled`) and the cluster's published snapshot
     (db.summary_queries `published_median`). One row at least (the context), joined to the
-    reports when there are any."""
+    reports when there are any.
+
+    `taking` (PostgreSQL): the person's conversation state is also taken (deleted, returned as
+    taken_step and taken_data) in a data-modifying CTE of the same statement (Conversations.take)."""
     month = bindparam("month", type_=MonthlyReport.month.type)
     f = MarketFollowUp
     paid = exists().where(
@@ -496,9 +524,19 @@ def _year_in_context_statement(_dialect: str) -> Any:
         .scalar_subquery().label(name)
         for column, name in ((ClusterSummary.reporters, "published_reporters"), (ClusterSummary.median, "published_median"))
     ]
-    context = select(paid.label("paid_unsettled"), *snapshot).subquery("report_context")
+    taken_columns = []
+    if taking:
+        taken = _take_state_statement(_dialect).cte("taken_state")
+        taken_columns = [
+            select(taken.c.step).scalar_subquery().label("taken_step"),
+            select(taken.c.data).scalar_subquery().label("taken_data"),
+        ]
+    context = select(paid.label("paid_unsettled"), *snapshot, *taken_columns).subquery("report_context")
     return (
-        select(MonthlyReport, context.c.paid_unsettled, context.c.published_reporters, context.c.published_median)
+        select(
+            MonthlyReport, context.c.paid_unsettled, context.c.published_reporters, context.c.published_median,
+            *([context.c.taken_step, context.c.taken_data] if taking else []),
+        )
         .select_from(context)
         .outerjoin(MonthlyReport, and_(
             MonthlyReport.member_id == bindparam("member_id"),
@@ -546,6 +584,7 @@ def _first_report_statement(dialect: str) -> Any:
 _FIRST_REPORT = Prepared(_first_report_statement)
 _MONTH_AND_SALES = Prepared(_month_and_sales_statement)
 _YEAR_IN_CONTEXT = Prepared(_year_in_context_statement)
+_YEAR_TAKING_STATE = Prepared(functools.partial(_year_in_context_statement, taking=True))
 _ADD_VERSION = Prepared(lambda _dialect: ReportVersion.__table__.insert())
 _OF_MEMBER = Prepared(_of_member_statement)
 
@@ -643,20 +682,33 @@ class Reports(_Repository):
             self._known[(member_id, month)] = found.get(month)
         return rows
 
-    async def year_for_report(self, member_id: int, cluster_id: int, first: str, month: str) -> None:
+    async def year_for_report(
+        self, member_id: int, cluster_id: int, first: str, month: str, *, taking: StateClaim | None = None
+    ) -> tuple[str, dict[str, Any]] | None:
         """`of_member(member_id, first, month)`, and what the give-back after saving `month`
-        reads (`paid_unsettled_known`, `published_snapshot`), in one statement."""
-        rows = (await self.session.execute(_YEAR_IN_CONTEXT(self.session), {
-            "member_id": member_id, "cluster_id": cluster_id, "first": first, "last": month, "month": month,
-        })).all()
+        reads (`paid_unsettled_known`, `published_snapshot`), in one statement.
+
+        `taking`: the person's state is taken too (Conversations.take), and what was taken is
+        returned: on PostgreSQL in the same statement (the answer to "Benar" claims its question
+        and reads the year in one round trip), on SQLite (no writing CTEs) just before."""
+        parameters = {"member_id": member_id, "cluster_id": cluster_id, "first": first, "last": month, "month": month}
+        in_one = taking is not None and self.session.get_bind().dialect.name == "postgresql"
+        taken = None
+        if taking is not None and not in_one:
+            taken = await Conversations(self.session).take(taking.telegram_user_id, taking.flow, taking.steps)
+        statement = _YEAR_TAKING_STATE(self.session) if in_one else _YEAR_IN_CONTEXT(self.session)
+        rows = (await self.session.execute(statement, {**parameters, **(taking.parameters() if in_one else {})})).all()
         reports = [row[0] for row in rows if row[0] is not None]
         self._ranges[(member_id, first, month)] = reports
         found = {row.month: row for row in reports}
         for each in _months_between(first, month):
             self._known[(member_id, each)] = found.get(each)
-        _, paid, reporters, median = rows[0]
+        _, paid, reporters, median, *taken_state = rows[0]
         self._paid_unsettled[(member_id, month)] = bool(paid)
         self._snapshots[(cluster_id, month)] = None if reporters is None else (int(reporters), median)
+        if in_one:
+            taken = _state_taken(self.session, taking, *taken_state)
+        return taken
 
     def paid_unsettled_known(self, member_id: int, month: str) -> bool | None:
         """Whether a payment waits for its place in the month's omzet, as read in this unit of

@@ -569,10 +569,18 @@ async def confirm(
     value = ReportValue.of(rupiah)
     outcome: Outcome
     # The answer claims the question by deleting its state row: a double press or a second
-    # instance waits for the first and then finds nothing, so one version is written.
-    taken = await FLOW.take(uow, user_id, step)
+    # instance waits for the first and then finds nothing, so one version is written. For an
+    # active member the take rides in the statement that reads the year up to the month: the
+    # month's report (to write over), the months the give-back compares with, and what the
+    # give-back reads besides (the sender is already loaded: no statement).
+    member = await uow.members.by_telegram_id(user_id)
+    if member is not None and member.status == MemberStatus.ACTIVE.value:
+        taken = FLOW.taken(await uow.reports.year_for_report(
+            member.id, member.cluster_id, str(month.months_back(12)), str(month), taking=FLOW.claim(user_id, step)
+        ))
+    else:
+        taken = await FLOW.take(uow, user_id, step)
     if taken is None:
-        member = await uow.members.by_telegram_id(user_id)
         if member is not None and await _existing(uow, member, month) == value:
             raise AlreadyDone("report_saved")
         raise StaleAction("omzet_step")
@@ -588,9 +596,6 @@ async def confirm(
         await FLOW.save(uow, user_id, step, data)
         raise
     value = ReportValue(rupiah, rupiah == 0, data.get("note"))
-    # The year up to the month in one statement: the month's report (to write over), the
-    # months the give-back compares with, and what the give-back reads besides.
-    await uow.reports.year_for_report(member.id, member.cluster_id, str(month.months_back(12)), str(month))
     if step is Step.PLAUSIBILITY:
         existing = await _existing(uow, member, month)
         if existing is not None and existing != value:
