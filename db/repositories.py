@@ -374,13 +374,6 @@ class ProcessedUpdates(_Repository):
         )
         return result.rowcount == 1
 
-    async def forget_older_than(self, moment: datetime) -> int:
-        # Only to keep the table small: a restarted id no longer depends on this (fingerprints).
-        result = await self.session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
-        )
-        return result.rowcount or 0
-
 
 class Conversations(_Repository):
     async def get(self, telegram_user_id: int) -> ConversationState | None:

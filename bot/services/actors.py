@@ -69,9 +69,7 @@ async def admit_update(
     if not await uow.updates.claim(update_id, fingerprint, now, person=telegram_user_id):
         await uow.rollback()
         return None
-    if update_id % 500 == 0:
-        # Pruning now and then keeps the table small without a job of its own.
-        await uow.updates.forget_older_than(now - UPDATE_MEMORY)
+    # Old update ids are deleted by the retention job (privacy.apply_retention), not here.
     member, actor, step = await _load_sender(uow, telegram_user_id)
     if member is not None and member.blocked_at is not None:
         member.blocked_at = None
