@@ -82,18 +82,30 @@ def peer_application(args: argparse.Namespace):
     return peer.application(TOKEN, args.api, args.database_url), built_at
 
 
-def count_sql(path: str) -> None:
-    """Count statements (an executemany is one) and transactions of every engine in this process."""
+def count_sql(path: str, kind: str) -> None:
+    """Count statements (an executemany is one) and transactions of every engine in this process:
+    all of them, and those made while handling an update (klasterbot's background tasks, such as
+    the outbox's idle polls, are the difference; the echo and peer bots have none)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    counts = {"statements": 0, "transactions": 0}
+    if kind == "klasterbot":
+        from handlers.context import in_update
+    else:
+        def in_update() -> bool:
+            return True
+
+    counts = {"statements": 0, "transactions": 0, "update_statements": 0, "update_transactions": 0}
 
     def statement(*_args) -> None:
         counts["statements"] += 1
+        if in_update():
+            counts["update_statements"] += 1
 
     def transaction(*_args) -> None:
         counts["transactions"] += 1
+        if in_update():
+            counts["update_transactions"] += 1
 
     event.listen(Engine, "before_cursor_execute", statement)
     event.listen(Engine, "begin", transaction)
@@ -126,7 +138,7 @@ def main() -> None:
         profiler = Profiler(interval=0.0005, async_mode="disabled")
         profiler.start()
     if args.counters:
-        count_sql(args.counters)
+        count_sql(args.counters, args.kind)
     if args.kind == "klasterbot":
         application, built_at = klasterbot_application(args)
     elif args.kind == "peer":

@@ -110,6 +110,11 @@ class _Window:
             f"{prefix}_driver_cpu_ms_per_update": self.cpu[1] / updates * 1000,
             f"{prefix}_sql_per_update": self.sql["statements"] / updates,
             f"{prefix}_transactions_per_update": self.sql["transactions"] / updates,
+            # The same, counting only what handling the updates ran (not background tasks).
+            f"{prefix}_handling_sql_per_update": self.sql.get("update_statements", self.sql["statements"]) / updates,
+            f"{prefix}_handling_transactions_per_update": (
+                self.sql.get("update_transactions", self.sql["transactions"]) / updates
+            ),
             f"{prefix}_api_calls_per_update": self.api_calls / updates,
         }
 
