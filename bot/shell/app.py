@@ -96,7 +96,7 @@ def build_application(
     # speaks only direct connections: behind an outbound proxy (HTTPS_PROXY and the like,
     # which httpx honours) every call stays on httpx, slower but reachable.
     lean = request is None and not _behind_proxy(root)
-    if request is None and lean:
+    if lean:
         request = FormPostsLean(KeepAliveRequest(pool_size=REPLY_CONNECTIONS), HTTPXRequest(connection_pool_size=8))
     if request is not None:
         builder = builder.request(request)
