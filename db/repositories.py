@@ -10,6 +10,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
     and_,
     bindparam,
     delete,
@@ -542,14 +546,25 @@ def _year_in_context_statement(_dialect: str, *, taking: bool = False) -> Any:
 _REPORT_COLUMNS = ("member_id", "cluster_id", "month", "amount", "no_sales", "note", "reported_at", "updated_at", "version")
 
 
+# SQLite's view whose INSTEAD OF trigger adds a first report with its first version and the
+# cluster-month's total (migration 0026_first_report_entries). Not in the models' metadata:
+# no table of that name is created.
+_FIRST_ENTRIES = Table(
+    "report_first_entries", MetaData(),
+    *(Column(c.name, c.type) for c in MonthlyReport.__table__.c if c.name in (*_REPORT_COLUMNS, "baseline_sum")),
+    Column("earlier", Integer),
+)
+
+
 def _first_report_statement(dialect: str) -> Any:
     """A member's first report of a month with its baseline (summary_queries.first_report_baseline),
-    returning its id, that baseline and how many of the member's first months came before.
+    its first version and the cluster-month's total, in one statement, returning its id, that
+    baseline and how many of the member's first months came before.
 
-    PostgreSQL: its first version and the cluster-month's total in the same statement
-    (data-modifying CTEs; the version takes the report's id from RETURNING). A baseline UPDATE
-    that is still needed reads the new row, so it stays a statement of its own: a CTE's parts
-    share one snapshot."""
+    PostgreSQL: data-modifying CTEs (the version takes the report's id from RETURNING). SQLite:
+    an insert into the view report_first_entries, whose trigger writes the three. A baseline
+    UPDATE that is still needed reads the new row, so it stays a statement of its own: a CTE's
+    parts share one snapshot."""
     reports, versions, totals = MonthlyReport.__table__, ReportVersion.__table__, ClusterMonthTotal.__table__
     values = {name: bindparam(name, type_=reports.c[name].type) for name in _REPORT_COLUMNS}
     baseline, earlier = summary_queries.first_report_baseline(values["member_id"], values["month"])
@@ -558,7 +573,14 @@ def _first_report_statement(dialect: str) -> Any:
     )
     returned = (reports.c.id, reports.c.baseline_sum, earlier.label("earlier"))
     if dialect != "postgresql":
-        return insert.returning(*returned)
+        entry = _FIRST_ENTRIES.insert().values(**values, baseline_sum=baseline, earlier=earlier)
+        # The view's trigger has added the row when RETURNING is read: its id by its key.
+        added = (
+            select(reports.c.id)
+            .where(reports.c.member_id == values["member_id"], reports.c.month == values["month"])
+            .scalar_subquery()
+        )
+        return entry.returning(added, _FIRST_ENTRIES.c.baseline_sum, _FIRST_ENTRIES.c.earlier)
     added = insert.returning(*returned).cte("added")
     version = versions.insert().from_select(
         ["report_id", "version", "old_amount", "old_no_sales", "new_amount", "new_no_sales", "recorded_at"],
@@ -630,12 +652,10 @@ class Reports(_Repository):
             if member_id == report.member_id and first <= report.month <= last:
                 self._ranges[(member_id, first, last)] = sorted([*rows, report], key=lambda r: r.month)
 
-    async def add_first(self, report: MonthlyReport) -> tuple[bool, bool]:
-        """Add the member's first report of its month (version 1) with its baseline, in one
-        INSERT. Returns (version_and_total_written, baseline_done): on PostgreSQL the
-        version and the cluster-month's total are written in the same statement (SQLite: the
-        caller writes them); baseline_done unless other reports' baselines change too
-        (summary_queries.first_report_baseline)."""
+    async def add_first(self, report: MonthlyReport) -> bool:
+        """Add the member's first report of its month (version 1) with its baseline, its first
+        version and the cluster-month's total, in one statement. Returns baseline_done: False
+        when other reports' baselines change too (summary_queries.first_report_baseline)."""
         if self.session.dirty:
             await self.session.flush()  # changes already made go first, as with the ORM's own insert
         values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
@@ -645,8 +665,7 @@ class Reports(_Repository):
         make_transient_to_detached(report)
         self.session.add(report)
         self._remember_added(report)
-        postgres = self.session.get_bind().dialect.name == "postgresql"
-        return postgres, not (row[2] >= summary_queries.BASELINE_MONTHS - 1 and row[1] is None)
+        return not (row[2] >= summary_queries.BASELINE_MONTHS - 1 and row[1] is None)
 
     async def add_version(self, **values: Any) -> None:
         """Keep a version of a report (ReportVersion's columns): one insert built once."""

@@ -672,7 +672,7 @@ async def report_written(
     sum (one row updated); a first, late or corrected month among the first three sets it
     again on all of the member's reports. The first three are looked up inside the UPDATE.
     `total_kept`: the total was moved in the statement that added the report
-    (db.repositories.Reports.add_first, PostgreSQL); `baseline_kept`: the INSERT that added
+    (db.repositories.Reports.add_first); `baseline_kept`: the INSERT that added
     the report set every baseline this report changes (`first_report_baseline`).
     """
     if not total_kept:

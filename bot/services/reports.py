@@ -661,8 +661,8 @@ async def _write(
     """Upsert the month's report and keep the version; no commit."""
     row = await uow.reports.get(member.id, str(month))
     previous: ReportValue | None = None
-    # Whether the version and the month's total (PostgreSQL), and the baselines, were written
-    # with the report.
+    # A first report is written with its version and the month's total, and mostly with every
+    # baseline it changes.
     written_with_report = baseline_done = False
     if row is None:
         row = MonthlyReport(
@@ -678,7 +678,8 @@ async def _write(
             baseline_sum=None,
             published_amount=None,
         )
-        written_with_report, baseline_done = await uow.reports.add_first(row)
+        baseline_done = await uow.reports.add_first(row)
+        written_with_report = True
     else:
         previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
