@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # Replies in flight at once: each update being handled makes one call at a time
 # (PerSenderUpdateProcessor runs 16), and the background's notices and edits take a few more.
 REPLY_CONNECTIONS = 32
+# Seconds a long poll's answer may come after the poll's own timeout (PTB's default for its
+# httpx poll): a connection dropped on the way is found within that.
+LONG_POLL_SLACK = 5.0
 
 
 class KlasterApplication(Application):
@@ -92,12 +95,15 @@ def build_application(
     builder = builder.concurrent_updates(PerSenderUpdateProcessor())
     # Talking to a real Bot API server, form posts go over a lean keep-alive client
     # (bot/shell/bulk_http.py): the outbox's bulk sends on one of their own, the bot's replies
-    # on another (files still over httpx); long polling stays on PTB's httpx. The lean client
-    # speaks only direct connections: behind an outbound proxy (HTTPS_PROXY and the like,
-    # which httpx honours) every call stays on httpx, slower but reachable.
+    # on another (files still over httpx), and the long poll on a third (one connection; its
+    # read waits the poll's timeout plus LONG_POLL_SLACK). The lean client speaks only direct
+    # connections: behind an outbound proxy (HTTPS_PROXY and the like, which httpx honours)
+    # every call stays on httpx, slower but reachable.
     lean = request is None and not _behind_proxy(root)
     if lean:
         request = FormPostsLean(KeepAliveRequest(pool_size=REPLY_CONNECTIONS), HTTPXRequest(connection_pool_size=8))
+        if get_updates_request is None:
+            get_updates_request = KeepAliveRequest(pool_size=1, read_timeout=LONG_POLL_SLACK)
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:

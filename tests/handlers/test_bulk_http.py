@@ -124,6 +124,7 @@ async def test_behind_an_outbound_proxy_every_send_stays_on_httpx(settings, monk
     proxied = build_application(replace(settings, api_base_url="https://api.telegram.org"))
     assert BULK_REQUEST_KEY not in proxied.bot_data
     assert not isinstance(proxied.bot.request, FormPostsLean)
+    assert not isinstance(proxied.bot._request[0], KeepAliveRequest)  # the long poll too
     monkeypatch.setenv("NO_PROXY", "api.telegram.org")
     direct = build_application(replace(settings, api_base_url="https://api.telegram.org"))
     assert isinstance(direct.bot_data[BULK_REQUEST_KEY], KeepAliveRequest)
@@ -147,5 +148,26 @@ async def test_the_bots_own_calls_go_lean_and_files_over_httpx(over_http):
         file = await app.bot.get_file(document.document.file_id)
         assert await file.download_as_bytearray() == bytearray(b"isi berkas")
         assert sum(len(idle) for idle in request._lean._idle.values()) == 1  # the file went by httpx
+    finally:
+        await app.bot.shutdown()
+
+
+async def test_the_long_poll_goes_lean_and_waits_for_the_next_update(over_http):
+    # getUpdates is a form post too: its answer comes when an update does (or at the poll's
+    # timeout), so the lean client's read waits the poll's timeout and then some.
+    api, app = over_http
+    poll = app.bot._request[0]
+    assert isinstance(poll, KeepAliveRequest)
+    await app.bot.initialize()
+    try:
+        user = api.user(505, "Eka")
+        assert await app.bot.get_updates(timeout=0) == ()
+        later = asyncio.get_running_loop().call_later(0.3, lambda: asyncio.ensure_future(user.send("halo")))
+        updates = await app.bot.get_updates(timeout=5)
+        later.cancel()
+        assert [u.message.text for u in updates] == ["halo"]
+        # And at the timeout with nothing new: an empty answer over the same connection.
+        assert await app.bot.get_updates(offset=updates[-1].update_id + 1, timeout=1) == ()
+        assert sum(len(idle) for idle in poll._idle.values()) == 1
     finally:
         await app.bot.shutdown()
