@@ -23,6 +23,7 @@ import os
 import resource
 import signal
 import time
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, MessageHandler, filters
@@ -118,6 +119,14 @@ def count_sql(path: str, kind: str) -> None:
     signal.signal(signal.SIGUSR1, write)
 
 
+def _main_thread_cpu_s() -> float | None:
+    try:
+        fields = Path(f"/proc/self/task/{os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.botproc")
     parser.add_argument("kind", choices=("klasterbot", "echo", "peer"))
@@ -152,7 +161,12 @@ def main() -> None:
         with open(args.profile, "w") as out:
             out.write(profiler.output_text(unicode=True, color=False, show_all=False))
         profiler.last_session.save(args.profile + ".pyisession")  # re-render: pyinstrument --load
-    result = {"built_at": built_at, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "built_at": built_at, "peak_rss_mb": usage.ru_maxrss / 1024,
+        # The event loop's thread against the rest (aiosqlite's, where SQLite itself runs).
+        "cpu_s": usage.ru_utime + usage.ru_stime, "loop_thread_cpu_s": _main_thread_cpu_s(),
+    }
     print("RESULT " + json.dumps(result), flush=True)
 
 

@@ -239,10 +239,20 @@ async def b1(kind: str, quick: bool, profile: str | None = None) -> dict[str, An
         "confirmed_replies": saved_texts[True], "other_replies": saved_texts[False],
         "ratio": bot_figures["bot_rate"] / peer_figures["peer_rate"],
         "ratio_echo": bot_figures["bot_rate"] / echo_figures["echo_rate"],
-        "bot_errors_logged": bot_proc.get("errors_logged", 0), "echo_errors_logged": echo_proc.get("errors_logged", 0),
+        "bot_errors_logged": bot_proc.get("errors_logged", 0), "bot_first_error": bot_proc.get("first_error"),
+        "echo_errors_logged": echo_proc.get("errors_logged", 0),
         "peer_errors_logged": peer_proc.get("errors_logged", 0),
         "bot_peak_rss_mb": bot_proc.get("peak_rss_mb"),
+        # Of each process's whole life (start, warm-up, run, stop): the event loop's share.
+        **{f"{name}_loop_thread_share": _loop_share(proc) for name, proc in
+           (("bot", bot_proc), ("peer", peer_proc), ("echo", echo_proc))},
     }
+
+
+def _loop_share(proc: dict[str, Any]) -> float | None:
+    if not proc.get("cpu_s") or proc.get("loop_thread_cpu_s") is None:
+        return None
+    return proc["loop_thread_cpu_s"] / proc["cpu_s"]
 
 
 # ---- B2 (and B4 during it) ------------------------------------------------------------------
@@ -427,28 +437,55 @@ async def b2(
 B3_MONTH = Month(2026, 10)
 
 
-def b3_sizes(quick: bool) -> tuple[int, int, int]:
-    """(clusters, members, months)."""
-    return (100, 10_000, 12) if quick else (1000, 100_000, 36)
+def b3_sizes(quick: bool, members: int | None = None) -> tuple[int, int, int]:
+    """(clusters, members, months): a hundred members to a cluster, as the clusters run."""
+    if members is None:
+        members = 10_000 if quick else 100_000
+    return max(1, members // 100), members, 12 if quick else 36
 
 
-async def b3_seed(kind: str, quick: bool, workdir: Path) -> dict[str, Any]:
+async def _without_secondary_indexes(connection: Any, table: str) -> list[str]:
+    """Drop `table`'s constraints and indexes but its primary key; the statements that put
+    them back, as PostgreSQL defines them. Loading millions of rows and then building each
+    index once is what pg_restore does: many times faster than keeping them row by row."""
+    constraints = (await connection.execute(text(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = CAST(:table AS regclass) AND contype <> 'p'"
+    ), {"table": table})).all()
+    indexes = (await connection.execute(text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = :table AND NOT EXISTS ("
+        "SELECT 1 FROM pg_constraint c WHERE c.conrelid = CAST(:table AS regclass) AND c.conname = i.indexname)"
+    ), {"table": table})).all()
+    for name, _ in constraints:
+        await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        await connection.execute(text(f'DROP INDEX "{name}"'))
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in constraints] + [
+        definition for _, definition in indexes
+    ]
+
+
+async def b3_seed(kind: str, quick: bool, workdir: Path, members: int | None = None) -> dict[str, Any]:
     """Clusters, members and their monthly reports (80 % of member-months), inserted in bulk.
 
+    The months before B3's were published when their time came: their amounts are released
+    (published_amount), as a bot that has run for those months left them; B3's month is not.
     Then every member's baseline (first three reported months) and every cluster's monthly
     totals in set-based statements, as the bot keeps them when reports are written.
     """
     from db.models import Cluster, Member, MonthlyReport
     from db.summary_queries import rebuild_upkeep
 
-    clusters, members, months = b3_sizes(quick)
+    clusters, members, months = b3_sizes(quick, members)
     started = time.monotonic()
     url = await fresh_database(kind, workdir)
     joined = datetime(2020, 1, 1, tzinfo=UTC)
     rng = random.Random(5)
     month_keys = [str(B3_MONTH.months_back(back)) for back in range(months)]
+    current = str(B3_MONTH)
     engine = create_engine(url)
     rows_written = 0
+    phases: dict[str, float] = {}
     try:
         async with engine.begin() as connection:
             await connection.execute(insert(Cluster), [
@@ -472,36 +509,53 @@ async def b3_seed(kind: str, quick: bool, workdir: Path) -> dict[str, Any]:
                 for key in month_keys:
                     if rng.random() < 0.2:
                         continue
-                    batch.append((m + 1, m % clusters + 1, key, rng.randint(1, 400) * 100_000, False, joined, joined, 1))
+                    amount = rng.randint(1, 400) * 100_000
+                    released = amount if key != current else None
+                    batch.append((m + 1, m % clusters + 1, key, amount, False, joined, joined, 1, released))
                     if len(batch) >= size:
                         yield batch
                         batch = []
             if batch:
                 yield batch
 
-        columns = ["member_id", "cluster_id", "month", "amount", "no_sales", "reported_at", "updated_at", "version"]
+        columns = [
+            "member_id", "cluster_id", "month", "amount", "no_sales", "reported_at", "updated_at", "version",
+            "published_amount",
+        ]
         if kind == "postgresql":
+            async with engine.begin() as connection:
+                restore = await _without_secondary_indexes(connection, "monthly_reports")
             async with engine.connect() as connection:
                 raw = (await connection.get_raw_connection()).driver_connection
                 for batch in report_batches(50_000):
                     await raw.copy_records_to_table("monthly_reports", records=batch, columns=columns)
                     rows_written += len(batch)
                 await connection.execute(text("COMMIT"))
+            phases["reports_s"] = time.monotonic() - started
             async with engine.begin() as connection:
                 await rebuild_upkeep(connection)
+            phases["upkeep_s"] = time.monotonic() - started - sum(phases.values())
+            async with engine.begin() as connection:
+                await connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+                for statement in restore:
+                    await connection.execute(text(statement))
+            phases["indexes_s"] = time.monotonic() - started - sum(phases.values())
             async with engine.connect() as connection:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
                 await connection.execute(text("VACUUM ANALYZE"))
+            phases["vacuum_s"] = time.monotonic() - started - sum(phases.values())
         else:
             async with engine.begin() as connection:
                 for batch in report_batches(20_000):
                     await connection.execute(insert(MonthlyReport), [dict(zip(columns, row, strict=True)) for row in batch])
                     rows_written += len(batch)
+                phases["reports_s"] = time.monotonic() - started
                 await rebuild_upkeep(connection)
+                phases["upkeep_s"] = time.monotonic() - started - sum(phases.values())
     finally:
         await engine.dispose()
     return {"url": url, "clusters": clusters, "members": members, "months": months, "reports": rows_written,
-            "seed_s": time.monotonic() - started}
+            "seed_s": time.monotonic() - started, "seed_phases_s": phases}
 
 
 # One statement, each cluster's count, sum and median (the lower middle report, as summaries
@@ -527,11 +581,12 @@ async def _timed(coroutine_function) -> tuple[float, Any]:
     return time.monotonic() - started, result
 
 
-async def b3(kind: str, quick: bool) -> dict[str, Any]:
+async def b3(kind: str, quick: bool, members: int | None = None) -> dict[str, Any]:
     """summaries.compile_published for every cluster vs the bare SQL query; this process's memory.
 
-    The month is published first (compile_month, as the deadline job does: it releases every
-    report into the published amounts); then what publishing computes and stores each time —
+    The month is published first (compile_month, as the deadline job does: it releases the
+    month's reports into the published amounts, and the months it compares with, released
+    when they were published, get their snapshots); then what publishing computes and stores each time —
     the month's figures from the released amounts — is timed."""
     from bot.services import summaries
     from db import summary_queries as q
@@ -543,7 +598,7 @@ async def b3(kind: str, quick: bool) -> dict[str, Any]:
         # Seeding runs in a child process: this process's peak memory is the summaries' alone.
         seeding = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "benchmarks.one", "b3-seed", "--db", kind, "--workdir", str(workdir),
-            *(["--quick"] if quick else []),
+            *(["--quick"] if quick else []), *(["--members", str(members)] if members else []),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(seeding.communicate(), 3600)
@@ -607,7 +662,7 @@ async def b3(kind: str, quick: bool) -> dict[str, Any]:
         tmp.cleanup()
     bare_s, compiled_s = median(bare_times), median(compiled_times)
     return {
-        **{k: seed[k] for k in ("clusters", "members", "months", "reports", "seed_s")},
+        **{k: seed[k] for k in ("clusters", "members", "months", "reports", "seed_s", "seed_phases_s")},
         "bare_s": bare_s, "compiled_s": compiled_s, "ratio": compiled_s / bare_s,
         "bare_runs": bare_times, "compiled_runs": compiled_times, "parts_s": parts,
         "figures_match": mismatches == 0, "mismatches": mismatches, "clusters_compiled": len(figures),

@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("case", choices=("b1", "b2", "b3", "b3-seed", "b5", "b6"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--members", type=int, help="b2, b6: default 10,000; b3: default by --quick (100,000)")
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--send-seconds", type=float)
     parser.add_argument("--send-minutes", type=float, default=10.0, help="b6: minutes of sending measured")
@@ -38,7 +38,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # A long poll cut short when a bot process stops is logged by tornado as a 500: not news.
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
-    if args.db == "postgresql" and args.case != "b3-seed":
+    if args.db == "postgresql":
         available, detail = asyncio.run(postgres_status())
         if not available:
             print("RESULT " + json.dumps({"unavailable": f"PostgreSQL not available ({detail})"}), flush=True)
@@ -46,17 +46,17 @@ def main() -> None:
     if args.case == "b1":
         result = asyncio.run(cases.b1(args.db, args.quick, profile=args.profile))
     elif args.case == "b2":
-        result = asyncio.run(cases.b2(args.db, args.quick, args.members, args.rate, args.send_seconds, profile=args.profile))
+        result = asyncio.run(cases.b2(args.db, args.quick, args.members or 10_000, args.rate, args.send_seconds, profile=args.profile))
     elif args.case == "b3":
-        result = asyncio.run(cases.b3(args.db, args.quick))
+        result = asyncio.run(cases.b3(args.db, args.quick, args.members))
     elif args.case == "b3-seed":
         if args.workdir is None:
             parser.error("b3-seed needs --workdir")
-        result = asyncio.run(cases.b3_seed(args.db, args.quick, args.workdir))
+        result = asyncio.run(cases.b3_seed(args.db, args.quick, args.workdir, args.members))
     elif args.case == "b6":
         if args.db != "postgresql":
             parser.error("b6 runs on PostgreSQL only (--db postgresql)")
-        result = asyncio.run(cases.b6(args.members, args.rate, args.send_minutes, profile=args.profile))
+        result = asyncio.run(cases.b6(args.members or 1_000_000, args.rate, args.send_minutes, profile=args.profile))
     else:
         result = asyncio.run(cases.b5(args.db, args.quick))
     print("RESULT " + json.dumps(result, default=str), flush=True)

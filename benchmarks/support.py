@@ -373,7 +373,9 @@ class BotProcess:
             if line.startswith("RESULT "):
                 self.result = json.loads(line[7:])
         self.result["peak_rss_mb"] = max(hwm, float(self.result.get("peak_rss_mb", 0.0)))
-        self.result["errors_logged"] = self.log_text().count(" ERROR ")
+        text = self.log_text()
+        self.result["errors_logged"] = text.count(" ERROR ")
+        self.result["first_error"] = first_error(text)
         return self.result
 
     def log_text(self) -> str:
@@ -384,6 +386,21 @@ class BotProcess:
 
     def log_tail(self, lines: int = 8) -> str:
         return " | ".join(self.log_text().strip().splitlines()[-lines:])[-600:]
+
+
+def first_error(log: str, lines: int = 12) -> str | None:
+    """The first ERROR record of a bot's log with what follows it (its traceback's last line
+    names the error): the workdir with the whole log is gone when a run ends."""
+    logged = log.splitlines()
+    for at, line in enumerate(logged):
+        if " ERROR " in line:
+            following = logged[at + 1:at + lines]
+            named = ""
+            if following and following[0].startswith("Traceback"):
+                # The traceback's frames are indented; the first line that is not names the error.
+                named = next((x for x in following[1:] if x and not x[0].isspace()), "")
+            return f"{line.strip()} ... {named.strip()}"[:600] if named else line.strip()[:600]
+    return None
 
 
 # ---- numbers ----------------------------------------------------------------------------------
