@@ -174,9 +174,9 @@ def b3_rows(db: str, r: dict[str, Any], quick: bool, members: int | None = None)
         f"compile_published {r['compiled_s'] * 1000:.0f} ms vs bare SQL {r['bare_s'] * 1000:.0f} ms "
         f"({'quick: ' if quick else ''}{size}); timed alone, its slowest query: {slowest[0]} "
         f"{slowest[1] * 1000:.0f} ms, its count/sum/median query: {r['parts_s']['month_aggregates'] * 1000:.0f} ms; "
-        f"figures {agreement}; first publication (the month released, the 35 before it published when "
-        f"their time came, their snapshots computed) {r['first_publish_s']:.1f} s, a read once published "
-        f"{r['published_read_s'] * 1000:.0f} ms; seeding {r['seed_s']:.0f} s"
+        f"figures {agreement}; first publication {r['first_publish_s']:.1f} s (the month released; the "
+        f"{r['months'] - 1} months before it, released when their time came, get their snapshots, oldest "
+        f"first); a read once published {r['published_read_s'] * 1000:.0f} ms; seeding {r['seed_s']:.0f} s"
     )
     main = Row(name, target, measured, f"{r['ratio']:.1f}", verdict(r["ratio"] <= 2 and r["figures_match"]))
     memory = Row(

@@ -533,6 +533,8 @@ async def b3_seed(kind: str, quick: bool, workdir: Path, members: int | None = N
                 await connection.execute(text("COMMIT"))
             phases["reports_s"] = time.monotonic() - started
             async with engine.begin() as connection:
+                # Every member's first months ranked in one sort: in memory, not in temp files.
+                await connection.execute(text("SET LOCAL work_mem = '256MB'"))
                 await rebuild_upkeep(connection)
             phases["upkeep_s"] = time.monotonic() - started - sum(phases.values())
             async with engine.begin() as connection:
