@@ -438,10 +438,11 @@ B3_MONTH = Month(2026, 10)
 
 
 def b3_sizes(quick: bool, members: int | None = None) -> tuple[int, int, int]:
-    """(clusters, members, months): a hundred members to a cluster, as the clusters run."""
+    """(clusters, members, months): 1,000 clusters (quick: 100), as issue 19 sizes B3, over
+    100,000 members by default or as many as asked (--large: 1,000,000)."""
     if members is None:
         members = 10_000 if quick else 100_000
-    return max(1, members // 100), members, 12 if quick else 36
+    return min(members, 100 if quick else 1000), members, 12 if quick else 36
 
 
 async def _without_secondary_indexes(connection: Any, table: str) -> list[str]:
