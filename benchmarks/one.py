@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("case", choices=("b1", "b2", "b3", "b3-seed", "b5", "b6"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--members", type=int, help="b2, b6: default 10,000; b3: default by --quick (100,000)")
+    parser.add_argument("--members", type=int, help="default: b2 10,000; b6 1,000,000; b3 100,000 (--quick: 10,000)")
     parser.add_argument("--rate", type=float, default=300.0)
     parser.add_argument("--send-seconds", type=float)
     parser.add_argument("--send-minutes", type=float, default=10.0, help="b6: minutes of sending measured")

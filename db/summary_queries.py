@@ -662,23 +662,21 @@ _BASELINE = Prepared(_baseline_statement)
 
 async def report_written(
     session: AsyncSession, member_id: int, cluster_id: int, month: str, *, added: bool, amount_change: int,
-    total_kept: bool = False, baseline_kept: bool = False,
+    baseline_kept: bool = False,
 ) -> None:
     """Keep what summaries read right after a member's report for `month` was added or changed,
-    in two statements and without recounting anything.
+    in at most two statements and without recounting anything.
 
-    The cluster's total for the month moves by what changed (one more reporter when `added`,
-    the amount's change). The baseline: a month after the member's first three carries their
-    sum (one row updated); a first, late or corrected month among the first three sets it
-    again on all of the member's reports. The first three are looked up inside the UPDATE.
-    `total_kept`: the total was moved in the statement that added the report
-    (db.repositories.Reports.add_first); `baseline_kept`: the INSERT that added
-    the report set every baseline this report changes (`first_report_baseline`).
+    The cluster's total for the month: a report `added` moved it in the statement that added
+    it (db.repositories.Reports.add_first); a changed one moves it here by the amount's change.
+    The baseline: a month after the member's first three carries their sum (one row updated);
+    a first, late or corrected month among the first three sets it again on all of the
+    member's reports. The first three are looked up inside the UPDATE. `baseline_kept`: the
+    INSERT that added the report set every baseline this report changes (`first_report_baseline`).
     """
-    if not total_kept:
+    if not added:
         await session.execute(
-            _MONTH_TOTAL(session),
-            {"cluster_id": cluster_id, "month": month, "reporters": 1 if added else 0, "total": amount_change},
+            _MONTH_TOTAL(session), {"cluster_id": cluster_id, "month": month, "reporters": 0, "total": amount_change}
         )
     if not baseline_kept:
         await session.execute(_BASELINE(session), {"b_member": member_id, "b_month": month})

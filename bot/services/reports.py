@@ -661,9 +661,9 @@ async def _write(
     """Upsert the month's report and keep the version; no commit."""
     row = await uow.reports.get(member.id, str(month))
     previous: ReportValue | None = None
-    # A first report is written with its version and the month's total, and mostly with every
-    # baseline it changes.
-    written_with_report = baseline_done = False
+    # A first report is written with its version and the month's total in one statement, and
+    # mostly with every baseline it changes; a correction adds its version here.
+    baseline_done = False
     if row is None:
         row = MonthlyReport(
             member_id=member.id,
@@ -679,7 +679,6 @@ async def _write(
             published_amount=None,
         )
         baseline_done = await uow.reports.add_first(row)
-        written_with_report = True
     else:
         previous = ReportValue(row.amount, row.no_sales, row.note)
         if previous == value:
@@ -688,12 +687,11 @@ async def _write(
         row.note = value.note if value.no_sales else None
         row.updated_at = now
         row.version += 1
-    if not written_with_report:
         await uow.reports.add_version(
             report_id=row.id,
             version=row.version,
-            old_amount=previous.rupiah if previous else None,
-            old_no_sales=previous.no_sales if previous else None,
+            old_amount=previous.rupiah,
+            old_no_sales=previous.no_sales,
             new_amount=value.rupiah,
             new_no_sales=value.no_sales,
             recorded_at=now,
@@ -710,7 +708,7 @@ async def _write(
     await summary_queries.report_written(
         uow.session, member.id, row.cluster_id, str(month),
         added=previous is None, amount_change=value.rupiah - (previous.rupiah if previous else 0),
-        total_kept=written_with_report, baseline_kept=baseline_done,
+        baseline_kept=baseline_done,
     )
     paid_through = await requests.paid_in_month(uow, member.id, month)
     return Recorded(month=month, value=value, previous=previous, version=row.version, paid_through=paid_through)

@@ -251,7 +251,7 @@ async def compile_published(
     if cluster_ids is None:
         return await _compile_published(uow, month, now, None)
     # Named clusters a few thousand at a time: what one step reads and stores stays small
-    # (publishing years of history over 10,000 clusters, _publish_comparators).
+    # however many clusters publish years of history at once (_publish_comparators).
     ids = sorted(set(cluster_ids))
     figures: dict[int, Figures] = {}
     for start in range(0, len(ids), _COMPILE_CHUNK):
